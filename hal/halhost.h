@@ -1,0 +1,118 @@
+/*
+ * halhost.h - the one narrow interface between the kernel and its host (in the
+ * spirit of NetBSD's rumpuser.h). ntos/ and rtl/ reach the host only through these
+ * calls; a port to another host rewrites hal/ alone. Nothing here names a host type.
+ */
+#ifndef _HALHOST_H
+#define _HALHOST_H
+
+#include "ntdef.h"
+#include "ndk/ketypes.h"
+
+NT_EXTERN_C_BEGIN
+
+/* ---- Memory (backs the executive pool) ---- */
+PVOID HalHostAllocate(SIZE_T Size);
+VOID HalHostFree(PVOID Block);
+
+/* ---- Kernel stacks: [StackLimit, StackBase) usable, one guard page below StackLimit.
+ * Freed stacks of the cached size go to a dead-stack cache, as MmDeadStackSListHead. ---- */
+NTSTATUS HalHostAllocateStack(SIZE_T Size, PVOID *StackBase, PVOID *StackLimit);
+VOID HalHostFreeStack(PVOID StackBase, PVOID StackLimit);
+VOID HalHostSetStackCache(SIZE_T CachedSize, ULONG Depth);
+/* The default kernel stack size on this host build (sanitizers need deeper stacks). */
+ULONG HalHostDefaultStackSize(ULONG KernelDefault); /* Depth 0 empties and disables it */
+/* Stack pages in use (allocated and not in the cache), for leak reports. */
+ULONG HalHostOutstandingStacks(VOID);
+/* ---- Spin-wait: one iteration of a spin loop (the deterministic machine lets another
+ * processor run; realtime issues a pause). ---- */
+VOID HalHostSpinWait(VOID);
+
+/* ---- Execution contexts (Boost.Context fibers) ---- */
+typedef VOID (*PHAL_CONTEXT_ROUTINE)(PVOID Argument);
+
+/* A switch from the running context to another. The outgoing continuation is stored
+ * in *OldContext by the incoming side before it runs any kernel code, so the caller
+ * keeps a SwapBusy-style handshake around it. Argument reaches the incoming side. */
+typedef struct _HAL_CONTEXT_SWITCH {
+    PVOID *OldContext;
+    PVOID NewContext;
+    PVOID NewStackBase;
+    PVOID NewStackLimit;
+    PVOID NewFiber;      /* sanitizer handle of the incoming context */
+    BOOLEAN OldExiting;  /* the outgoing context never runs again */
+    PVOID Argument;
+} HAL_CONTEXT_SWITCH, *PHAL_CONTEXT_SWITCH;
+
+/* Builds a context that calls Routine(Argument of the switch that first enters it)
+ * with its stack pointer at StackPointer (NULL: just below the HAL's reserve at the
+ * top of the stack). Routine never returns. */
+#define HAL_CONTEXT_RESERVE 32
+PVOID HalHostInitializeContext(PVOID StackBase, PVOID StackPointer, PVOID StackLimit, PHAL_CONTEXT_ROUTINE Routine);
+/* Switches; returns the Argument of the switch that later resumes this context. */
+PVOID HalHostSwitchContext(PHAL_CONTEXT_SWITCH Switch);
+PVOID HalHostCreateFiber(VOID);
+VOID HalHostDeleteFiber(PVOID Fiber);
+
+/* ---- The machine: virtual processors ---- */
+typedef VOID (*PHAL_PROCESSOR_ROUTINE)(ULONG Number);
+
+/* Each processor starts running StartRoutine(Number) on the stack of its idle thread,
+ * which the kernel allocated, as NT's KiSystemStartup starts on the idle stack. */
+typedef struct _HAL_PROCESSOR_BOOT {
+    PKPCR Pcr;
+    PVOID StackBase;
+    PVOID StackLimit;
+    PVOID Fiber;
+} HAL_PROCESSOR_BOOT;
+
+typedef struct _HAL_MACHINE_CONFIG {
+    ULONG Processors;
+    BOOLEAN Deterministic;
+    ULONG64 Seed;
+    PHAL_PROCESSOR_ROUTINE StartRoutine; /* KiSystemStartup; leaves through HalHostProcessorExit */
+    HAL_PROCESSOR_BOOT Boot[MAXIMUM_PROCESSORS];
+} HAL_MACHINE_CONFIG;
+
+NTSTATUS HalHostStartMachine(const HAL_MACHINE_CONFIG *Config);
+/* Blocks the host caller (running the machine, in deterministic mode) until *Condition
+ * is non-zero and returns STATUS_SUCCESS, or until every processor has stopped. In
+ * deterministic mode a machine that can make no progress gives STATUS_POSSIBLE_DEADLOCK. */
+NTSTATUS HalHostRunMachine(volatile LONG *Condition);
+/* Called by the kernel after setting a condition the host may wait on. */
+VOID HalHostWakeHost(VOID);
+/* Asks every processor to leave its idle loop for good, runs the machine until all
+ * have, and releases the HAL's per-machine state. */
+VOID HalHostStopMachine(VOID);
+BOOLEAN HalHostStopRequested(VOID);
+BOOLEAN HalHostIsDeterministic(VOID);
+ULONG HalHostProcessorCount(VOID);
+
+/* The current processor's KPCR; never cached by the compiler across a switch. */
+PKPCR HalHostCurrentPcr(VOID);
+/* The processor has nothing to run: returns once an interrupt is pending for it
+ * (or a stop was requested). */
+VOID HalHostIdle(VOID);
+/* The idle loop saw a stop request: return to the processor's host context for good. */
+DECLSPEC_NORETURN VOID HalHostProcessorExit(VOID);
+/* Marks interrupt Level pending on a processor and wakes it if it is idle. */
+VOID HalHostRequestInterrupt(ULONG Processor, KIRQL Level);
+/* An interrupt point: the deterministic machine may switch processors or tick the clock. */
+VOID HalHostInterruptPoint(VOID);
+/* A draw from the deterministic machine's PRNG (a host entropy draw in realtime mode). */
+ULONG64 HalHostRandom(VOID);
+
+/* ---- Time, in 100 ns units ---- */
+ULONG64 HalHostQueryInterruptTime(VOID); /* since boot; virtual in deterministic mode */
+ULONG64 HalHostQuerySystemTime(VOID);    /* since 1601-01-01 */
+ULONG64 HalHostQueryPerformanceCounter(PULONG64 Frequency);
+#define HAL_CLOCK_INCREMENT 156250       /* 15.625 ms, KeMaximumIncrement */
+
+/* ---- Console and failure ---- */
+VOID HalHostWriteConsole(PCSTR Text, SIZE_T Length);
+VOID HalHostPrintBacktrace(VOID);
+DECLSPEC_NORETURN VOID HalHostAbort(VOID);
+
+NT_EXTERN_C_END
+
+#endif /* _HALHOST_H */

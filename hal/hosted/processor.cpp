@@ -1,0 +1,357 @@
+// processor.cpp - virtual processors. Realtime mode: each processor is a host
+// thread. Deterministic mode: every processor is multiplexed on the host caller's
+// thread, and each choice hardware would make comes from a seeded PRNG.
+#include "processor.h"
+
+#include <pthread.h>
+
+#include <memory>
+
+#include "sanitizer.h"
+
+namespace hal {
+namespace {
+
+Machine *g_Machine;
+thread_local Processor *t_Processor;
+
+bool Runnable(Processor &P)
+{
+    if (P.Exited.load())
+        return false;
+    return !P.IdleWaiting.load() || __atomic_load_n(&P.Pcr->Irr, __ATOMIC_ACQUIRE) != 0 ||
+           g_Machine->StopRequested.load();
+}
+
+HAL_CONTEXT_SWITCH SwitchTo(void **Save, void *Context, const StackBounds &Stack, bool Exiting)
+{
+    HAL_CONTEXT_SWITCH Switch{};
+    Switch.OldContext = Save;
+    Switch.NewContext = Context;
+    Switch.NewStackBase = Stack.Base;
+    Switch.NewStackLimit = Stack.Limit;
+    Switch.NewFiber = Stack.Fiber;
+    Switch.OldExiting = Exiting;
+    return Switch;
+}
+
+// Deterministic: leave processor From for processor To (or for the host loop if To is null).
+void YieldProcessorTo(Processor *From, Processor *To)
+{
+    Machine &M = *g_Machine;
+    HAL_CONTEXT_SWITCH Switch = To ? SwitchTo(&From->ResumeContext, To->ResumeContext, To->Current, false)
+                                   : SwitchTo(&From->ResumeContext, M.LoopContext, M.LoopStack, false);
+    SetCurrentProcessor(To);
+    HalHostSwitchContext(&Switch);
+}
+
+Processor *PickRunnable(Processor *Exclude)
+{
+    Machine &M = *g_Machine;
+    Processor *Candidates[MAXIMUM_PROCESSORS];
+    ULONG Count = 0;
+    for (ULONG i = 0; i < M.Count; i++) {
+        if (&M.Processors[i] != Exclude && Runnable(M.Processors[i]))
+            Candidates[Count++] = &M.Processors[i];
+    }
+    return Count ? Candidates[M.Random.Below(Count)] : nullptr;
+}
+
+bool HostConditionMet()
+{
+    Machine &M = *g_Machine;
+    return M.HostCondition && __atomic_load_n(M.HostCondition, __ATOMIC_ACQUIRE) != 0;
+}
+
+// Deterministic: virtual time passes at every interrupt point; each tick boundary
+// raises the clock interrupt on every processor.
+void AdvanceVirtualTime()
+{
+    Machine &M = *g_Machine;
+    M.VirtualTime += 1 + M.Random.Below(2000);
+    while (M.VirtualTime >= M.NextTick) {
+        M.NextTick += HAL_CLOCK_INCREMENT;
+        for (ULONG i = 0; i < M.Count; i++)
+            __atomic_fetch_or(&M.Processors[i].Pcr->Irr, 1UL << CLOCK_LEVEL, __ATOMIC_RELEASE);
+    }
+}
+
+// Realtime: a processor waiting in HalHostIdle re-checks what is pending.
+void WakeIfIdle(Processor &P)
+{
+    if (!P.IdleWaiting.load())
+        return;
+    { std::lock_guard<std::mutex> Lock(P.Lock); }
+    P.Wake.notify_one();
+}
+
+// A processor's first instructions; whoever first switches to it (host thread, host
+// loop or another processor) has already made it the current processor.
+[[noreturn]] void ProcessorEntry(PVOID)
+{
+    g_Machine->StartRoutine(CurrentProcessor()->Number);
+    HalHostProcessorExit();
+}
+
+// Enters processor P from the host context that is now saving itself in *Save.
+void EnterProcessor(Processor &P, void **Save)
+{
+    HAL_CONTEXT_SWITCH Switch = SwitchTo(Save, P.ResumeContext, P.Current, false);
+    SetCurrentProcessor(&P);
+    HalHostSwitchContext(&Switch);
+}
+
+void RealtimeProcessorThread(Processor *P)
+{
+    InstallFaultHandlers();
+    P->Home = HostThreadStack();
+    EnterProcessor(*P, &P->HomeContext);
+    SetCurrentProcessor(nullptr);
+    RemoveFaultHandlers();
+}
+
+} // namespace
+
+void Prng::Seed(uint64_t Value)
+{
+    for (auto &Word : S) { // splitmix64 expansion of the seed
+        Value += 0x9E3779B97F4A7C15ULL;
+        uint64_t Z = Value;
+        Z = (Z ^ (Z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        Z = (Z ^ (Z >> 27)) * 0x94D049BB133111EBULL;
+        Word = Z ^ (Z >> 31);
+    }
+}
+
+uint64_t Prng::Next()
+{
+    auto Rotl = [](uint64_t X, int K) { return (X << K) | (X >> (64 - K)); };
+    uint64_t Result = Rotl(S[1] * 5, 7) * 9;
+    uint64_t T = S[1] << 17;
+    S[2] ^= S[0], S[3] ^= S[1], S[1] ^= S[2], S[0] ^= S[3];
+    S[2] ^= T;
+    S[3] = Rotl(S[3], 45);
+    return Result;
+}
+
+Machine *CurrentMachine() { return g_Machine; }
+
+__attribute__((noinline)) Processor *CurrentProcessor()
+{
+    Processor *P = t_Processor;
+    __asm__ __volatile__("" : "+r"(P)::"memory");
+    return P;
+}
+
+__attribute__((noinline)) void SetCurrentProcessor(Processor *P) { t_Processor = P; }
+
+void NoteIncomingStack(PHAL_CONTEXT_SWITCH Switch)
+{
+    if (Processor *P = CurrentProcessor())
+        P->Current = StackBounds{Switch->NewStackBase, Switch->NewStackLimit, Switch->NewFiber};
+}
+
+StackBounds HostThreadStack()
+{
+    StackBounds Bounds;
+    pthread_attr_t Attr;
+    if (pthread_getattr_np(pthread_self(), &Attr) == 0) {
+        void *Low = nullptr;
+        size_t Size = 0;
+        pthread_attr_getstack(&Attr, &Low, &Size);
+        pthread_attr_destroy(&Attr);
+        Bounds.Limit = Low;
+        Bounds.Base = static_cast<char *>(Low) + Size;
+    }
+    Bounds.Fiber = CurrentSanitizerFiber();
+    return Bounds;
+}
+
+} // namespace hal
+
+using namespace hal;
+
+extern "C" NTSTATUS HalHostStartMachine(const HAL_MACHINE_CONFIG *Config)
+{
+    if (g_Machine || !Config || Config->Processors == 0 || Config->Processors > MAXIMUM_PROCESSORS)
+        return STATUS_INVALID_PARAMETER;
+    auto M = std::make_unique<Machine>();
+    M->Count = Config->Processors;
+    M->Deterministic = Config->Deterministic;
+    M->StartRoutine = Config->StartRoutine;
+    M->Random.Seed(Config->Seed);
+    M->BootSteady = SteadyNow100ns();
+    for (ULONG i = 0; i < M->Count; i++) {
+        Processor &P = M->Processors[i];
+        P.Number = i;
+        P.Boot = Config->Boot[i];
+        P.Pcr = P.Boot.Pcr;
+        P.Current = StackBounds{P.Boot.StackBase, P.Boot.StackLimit, P.Boot.Fiber};
+        P.ResumeContext = HalHostInitializeContext(P.Boot.StackBase, nullptr, P.Boot.StackLimit, ProcessorEntry);
+    }
+    g_Machine = M.release();
+    if (g_Machine->Deterministic) {
+        InstallFaultHandlers();
+        g_Machine->LoopStack = HostThreadStack();
+        return STATUS_SUCCESS;
+    }
+    for (ULONG i = 0; i < g_Machine->Count; i++) {
+        Processor &P = g_Machine->Processors[i];
+        P.Thread = std::thread(RealtimeProcessorThread, &P);
+    }
+    StartClock(*g_Machine);
+    return STATUS_SUCCESS;
+}
+
+extern "C" NTSTATUS HalHostRunMachine(volatile LONG *Condition)
+{
+    Machine &M = *g_Machine;
+    auto Done = [&] {
+        return __atomic_load_n(Condition, __ATOMIC_ACQUIRE) != 0 || M.ExitedCount.load() == M.Count;
+    };
+    if (!M.Deterministic) {
+        std::unique_lock<std::mutex> Lock(M.HostLock);
+        M.HostWake.wait(Lock, Done);
+        return STATUS_SUCCESS;
+    }
+    M.HostCondition = Condition;
+    while (!Done()) {
+        Processor *Next = PickRunnable(nullptr);
+        if (!Next) {
+            M.HostCondition = nullptr;
+            return STATUS_POSSIBLE_DEADLOCK;
+        }
+        EnterProcessor(*Next, &M.LoopContext);
+        SetCurrentProcessor(nullptr);
+    }
+    M.HostCondition = nullptr;
+    return STATUS_SUCCESS;
+}
+
+extern "C" VOID HalHostWakeHost(VOID)
+{
+    Machine &M = *g_Machine;
+    if (M.Deterministic)
+        return; // the host loop is resumed at the next interrupt point
+    { std::lock_guard<std::mutex> Lock(M.HostLock); }
+    M.HostWake.notify_all();
+}
+
+extern "C" VOID HalHostStopMachine(VOID)
+{
+    Machine &M = *g_Machine;
+    M.StopRequested.store(true);
+    for (ULONG i = 0; i < M.Count; i++)
+        WakeIfIdle(M.Processors[i]);
+    if (M.Deterministic) {
+        static volatile LONG Never = 0;
+        HalHostRunMachine(&Never);
+    } else {
+        for (ULONG i = 0; i < M.Count; i++)
+            M.Processors[i].Thread.join();
+        StopClock(M);
+    }
+    delete g_Machine;
+    g_Machine = nullptr;
+}
+
+extern "C" BOOLEAN HalHostStopRequested(VOID) { return g_Machine->StopRequested.load(); }
+extern "C" BOOLEAN HalHostIsDeterministic(VOID) { return g_Machine && g_Machine->Deterministic; }
+extern "C" ULONG HalHostProcessorCount(VOID) { return g_Machine ? g_Machine->Count : 0; }
+
+extern "C" __attribute__((noinline)) PKPCR HalHostCurrentPcr(VOID)
+{
+    Processor *P = CurrentProcessor();
+    return P ? P->Pcr : nullptr;
+}
+
+extern "C" VOID HalHostIdle(VOID)
+{
+    Machine &M = *g_Machine;
+    Processor *P = CurrentProcessor();
+    auto Pending = [&] { return __atomic_load_n(&P->Pcr->Irr, __ATOMIC_ACQUIRE) != 0 || M.StopRequested.load(); };
+    P->IdleWaiting.store(true);
+    if (M.Deterministic) {
+        // Virtual time does not pass on an idle processor; the host loop sees a
+        // machine where no processor is runnable as quiescent.
+        while (!Pending()) {
+            Processor *Other = HostConditionMet() ? nullptr : PickRunnable(P);
+            YieldProcessorTo(P, Other);
+        }
+    } else if (!Pending()) {
+        std::unique_lock<std::mutex> Lock(P->Lock);
+        P->Wake.wait(Lock, Pending);
+    }
+    P->IdleWaiting.store(false);
+}
+
+extern "C" VOID HalHostProcessorExit(VOID)
+{
+    Machine &M = *g_Machine;
+    Processor *P = CurrentProcessor();
+    P->Exited.store(true);
+    void *Discard = nullptr;
+    HAL_CONTEXT_SWITCH Switch = M.Deterministic ? SwitchTo(&Discard, M.LoopContext, M.LoopStack, true)
+                                                : SwitchTo(&Discard, P->HomeContext, P->Home, true);
+    if (M.ExitedCount.fetch_add(1) + 1 == M.Count)
+        HalHostWakeHost();
+    if (M.Deterministic)
+        SetCurrentProcessor(nullptr);
+    HalHostSwitchContext(&Switch);
+    __builtin_unreachable();
+}
+
+extern "C" VOID HalHostRequestInterrupt(ULONG Number, KIRQL Level)
+{
+    Machine &M = *g_Machine;
+    Processor &P = M.Processors[Number];
+    __atomic_fetch_or(&P.Pcr->Irr, 1UL << Level, __ATOMIC_SEQ_CST);
+    if (!M.Deterministic)
+        WakeIfIdle(P);
+}
+
+extern "C" VOID HalHostInterruptPoint(VOID)
+{
+    Machine &M = *g_Machine;
+    if (!M.Deterministic) {
+        __builtin_ia32_pause();
+        return;
+    }
+    Processor *P = CurrentProcessor();
+    AdvanceVirtualTime();
+    if (HostConditionMet()) {
+        YieldProcessorTo(P, nullptr);
+        return;
+    }
+    if (M.Random.Below(4) == 0) {
+        if (Processor *Other = PickRunnable(P))
+            YieldProcessorTo(P, Other);
+    }
+}
+
+extern "C" VOID HalHostSpinWait(VOID)
+{
+    Machine &M = *g_Machine;
+    if (!M.Deterministic) {
+        __builtin_ia32_pause();
+        return;
+    }
+    // Spinning cannot progress on one host thread: let another processor run.
+    Processor *P = CurrentProcessor();
+    AdvanceVirtualTime();
+    if (Processor *Other = PickRunnable(P))
+        YieldProcessorTo(P, Other);
+}
+
+extern "C" ULONG64 HalHostRandom(VOID)
+{
+    Machine *M = g_Machine;
+    if (M && M->Deterministic)
+        return M->Random.Next();
+    thread_local Prng Local = [] {
+        Prng R;
+        R.Seed(SteadyNow100ns() ^ reinterpret_cast<uintptr_t>(&R));
+        return R;
+    }();
+    return Local.Next();
+}

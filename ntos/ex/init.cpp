@@ -1,0 +1,30 @@
+// init.cpp - executive initialization: phase 0 on the boot processor, phase 1 in its
+// own system thread, which then serves the host's requests.
+#include "ke.h"
+#include "ex.h"
+#include "ps.h"
+
+volatile LONG ExpBootComplete;
+
+// Phase 0 of the executive: the host-request device and the process manager, which
+// creates the System process and the phase 1 thread. On processor 0 at
+// DISPATCH_LEVEL.
+extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
+{
+    UNREFERENCED_PARAMETER(Cpu);
+    KiInitializeHostRequests();
+    NTSTATUS Status = PspInitPhase0();
+    if (!NT_SUCCESS(Status))
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
+}
+
+// Phase 1: the system is up once this thread runs; it tells the host and then, as
+// NT's phase 1 thread becomes the zero-page thread, becomes the host request thread.
+// At PASSIVE_LEVEL.
+extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    InterlockedExchange(&ExpBootComplete, 1);
+    HalHostWakeHost();
+    ExpHostRequestLoop();
+}

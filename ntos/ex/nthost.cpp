@@ -1,0 +1,201 @@
+// nthost.cpp - the hosted entry API (nthost.h): boot, running a system thread for a
+// host caller, shutdown. Host threads are not processors: they post requests to a
+// lock-free list, raise the host-request device's interrupt, and run (deterministic)
+// or wait for (realtime) the machine until the kernel marks the request done.
+#include "ke.h"
+#include "ex.h"
+#include "mm.h"
+#include "ps.h"
+#include "nthost.h"
+
+namespace {
+
+enum ExpSystemState : LONG { SystemDown, SystemBooting, SystemUp, SystemShuttingDown };
+
+volatile LONG ExpSystemState = SystemDown;
+PEXP_HOST_REQUEST volatile ExpHostRequestList;
+volatile LONG ExpHostCallers;
+
+constexpr ULONG kMaximumKernelStackSize = 16 * 1024 * 1024;
+
+NTSTATUS ExpValidateBootOptions(const NTOS_BOOT_OPTIONS *Options)
+{
+    if (!Options)
+        return STATUS_INVALID_PARAMETER;
+    if (Options->Size != sizeof(NTOS_BOOT_OPTIONS))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (Options->Processors > MAXIMUM_PROCESSORS)
+        return STATUS_INVALID_PARAMETER;
+    if (Options->KernelStackSize &&
+        (Options->KernelStackSize < KERNEL_STACK_MINIMUM_SIZE || Options->KernelStackSize > kMaximumKernelStackSize))
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
+
+// Posts a request and drives the machine until it is done. On a host thread.
+NTSTATUS ExpCallKernel(PEXP_HOST_REQUEST Request)
+{
+    if (HalHostIsDeterministic() && InterlockedIncrement(&ExpHostCallers) > 1) {
+        InterlockedDecrement(&ExpHostCallers); // one host thread drives a deterministic machine
+        return STATUS_DEVICE_BUSY;
+    }
+    PEXP_HOST_REQUEST Head;
+    do {
+        Head = ExpHostRequestList;
+        Request->Next = Head;
+    } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList), Request,
+                                               Head) != Head);
+    HalHostRequestInterrupt(0, DEVICE_LEVEL);
+    NTSTATUS Status = HalHostRunMachine(&Request->Done);
+    if (HalHostIsDeterministic())
+        InterlockedDecrement(&ExpHostCallers);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    return Request->Done ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
+}
+
+// Takes every posted request, oldest first. At PASSIVE_LEVEL.
+PEXP_HOST_REQUEST ExpTakeHostRequests()
+{
+    auto *List = static_cast<PEXP_HOST_REQUEST>(
+        InterlockedExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList), NULL));
+    PEXP_HOST_REQUEST Ordered = NULL;
+    while (List) {
+        PEXP_HOST_REQUEST Next = List->Next;
+        List->Next = Ordered;
+        Ordered = List;
+        List = Next;
+    }
+    return Ordered;
+}
+
+// Runs one host-requested system thread to completion and frees it. At PASSIVE_LEVEL.
+void ExpRunHostThread(PEXP_HOST_REQUEST Request)
+{
+    PETHREAD Thread;
+    Request->Status = PspCreateSystemThreadObject(Request->StartRoutine, Request->StartContext, &Thread);
+    if (!NT_SUCCESS(Request->Status))
+        return;
+    KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, NULL);
+    PspReapRoutine(NULL);
+    Request->ExitStatus = Thread->ExitStatus;
+    PspDeleteSystemThreadObject(Thread);
+}
+
+void ExpCompleteHostRequest(PEXP_HOST_REQUEST Request)
+{
+    InterlockedExchange(&Request->Done, 1);
+    HalHostWakeHost();
+}
+
+// Frees everything a boot made, after the machine stopped; returns the number of
+// leaked items reported. On the host.
+ULONG ExpTearDown()
+{
+    ULONG ThreadsLeft = PspShutdownPhase0();
+    if (ThreadsLeft)
+        DbgPrint("NtosShutdown: %u thread(s) had not terminated\n", ThreadsLeft);
+    KiReleaseProcessors();
+    MmShutdownKernelStacks();
+    ULONG Leaks = ExpReportPoolLeaks() + ThreadsLeft;
+    ULONG Stacks = HalHostOutstandingStacks();
+    if (Stacks)
+        DbgPrint("NtosShutdown: %u kernel stack(s) not freed\n", Stacks);
+    return Leaks + Stacks;
+}
+
+} // namespace
+
+// The host request thread's loop: serve each posted request, oldest first; the
+// shutdown request ends the thread. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
+{
+    for (;;) {
+        KeWaitForSingleObject(&KiHostRequestEvent, Executive, KernelMode, FALSE, NULL);
+        for (PEXP_HOST_REQUEST Request = ExpTakeHostRequests(); Request;) {
+            PEXP_HOST_REQUEST Next = Request->Next;
+            if (Request->Type == ExpHostShutdown) {
+                PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
+                ExpCompleteHostRequest(Request);
+                KeTerminateThread(0);
+            }
+            ExpRunHostThread(Request);
+            ExpCompleteHostRequest(Request);
+            Request = Next;
+        }
+    }
+}
+
+extern "C" NTSTATUS NtosBoot(const NTOS_BOOT_OPTIONS *Options)
+{
+    NTSTATUS Status = ExpValidateBootOptions(Options);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (InterlockedCompareExchange(&ExpSystemState, SystemBooting, SystemDown) != SystemDown)
+        return STATUS_ALREADY_INITIALIZED;
+
+    ULONG Processors = Options->Processors ? Options->Processors : 1;
+    ULONG StackSize = Options->KernelStackSize ? Options->KernelStackSize : HalHostDefaultStackSize(KERNEL_STACK_SIZE);
+    StackSize = (ULONG)ALIGN_UP_BY(StackSize, 4096);
+    ExpInitializePoolTracker();
+    ExpHostRequestList = NULL;
+    ExpBootComplete = 0;
+    MmInitializeKernelStacks(StackSize);
+
+    static HAL_MACHINE_CONFIG Config;
+    RtlZeroMemory(&Config, sizeof(Config));
+    Config.Processors = Processors;
+    Config.Deterministic = Options->Deterministic;
+    Config.Seed = Options->Seed;
+    Config.StartRoutine = KiSystemStartup;
+    Status = KiPrepareProcessors(Processors, &Config);
+    if (NT_SUCCESS(Status))
+        Status = HalHostStartMachine(&Config);
+    if (NT_SUCCESS(Status))
+        Status = HalHostRunMachine(&ExpBootComplete);
+    if (NT_SUCCESS(Status) && !ExpBootComplete)
+        Status = STATUS_UNSUCCESSFUL;
+    if (!NT_SUCCESS(Status)) {
+        if (HalHostProcessorCount())
+            HalHostStopMachine();
+        ExpTearDown();
+        InterlockedExchange(&ExpSystemState, SystemDown);
+        return Status;
+    }
+    InterlockedExchange(&ExpSystemState, SystemUp);
+    return STATUS_SUCCESS;
+}
+
+extern "C" NTSTATUS NtosRunSystemThread(PKSTART_ROUTINE StartRoutine, PVOID StartContext, PNTSTATUS ExitStatus)
+{
+    if (ExpSystemState != SystemUp)
+        return STATUS_INVALID_DEVICE_STATE;
+    if (!StartRoutine)
+        return STATUS_INVALID_PARAMETER_1;
+    EXP_HOST_REQUEST Request;
+    RtlZeroMemory(&Request, sizeof(Request));
+    Request.Type = ExpHostRunSystemThread;
+    Request.StartRoutine = StartRoutine;
+    Request.StartContext = StartContext;
+    Request.ExitStatus = STATUS_PENDING;
+    NTSTATUS Status = ExpCallKernel(&Request);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (NT_SUCCESS(Request.Status) && ExitStatus)
+        *ExitStatus = Request.ExitStatus;
+    return Request.Status;
+}
+
+extern "C" NTSTATUS NtosShutdown(VOID)
+{
+    if (InterlockedCompareExchange(&ExpSystemState, SystemShuttingDown, SystemUp) != SystemUp)
+        return STATUS_INVALID_DEVICE_STATE;
+    EXP_HOST_REQUEST Request;
+    RtlZeroMemory(&Request, sizeof(Request));
+    Request.Type = ExpHostShutdown;
+    ExpCallKernel(&Request);
+    HalHostStopMachine();
+    ULONG Leaks = ExpTearDown();
+    InterlockedExchange(&ExpSystemState, SystemDown);
+    return Leaks ? STATUS_UNSUCCESSFUL : STATUS_SUCCESS;
+}

@@ -1,0 +1,87 @@
+/* internal/ke.h - private kernel (Ke/Ki) prototypes and globals, as ReactOS's
+ * ntoskrnl/include/internal/ke.h. */
+#ifndef _INTERNAL_KE_H
+#define _INTERNAL_KE_H
+
+#include "ntddk.h"
+#include "ndk/ntndk.h"
+#include "halhost.h"
+
+NT_EXTERN_C_BEGIN
+
+/* The frame KiInitializeContextThread puts at the top of a new thread's stack. */
+typedef struct _KSTART_FRAME {
+    PKSYSTEM_ROUTINE SystemRoutine;
+    PKSTART_ROUTINE StartRoutine;
+    PVOID StartContext;
+    ULONG_PTR Reserved;
+} KSTART_FRAME, *PKSTART_FRAME;
+
+extern PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
+extern volatile KAFFINITY KiIdleSummary;
+extern KSPIN_LOCK KiDispatcherLock;
+extern volatile ULONG64 KeTickCount;
+extern ULONG KeMaximumIncrement;
+extern volatile LONG KiThreadSequence;
+extern volatile LONG KiPhase0Complete;
+
+/* krnlinit.cpp */
+VOID NTAPI KiSystemStartup(ULONG Number);
+NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *Config);
+VOID NTAPI KiReleaseProcessors(VOID);
+
+/* idle.cpp */
+DECLSPEC_NORETURN VOID NTAPI KiIdleLoop(VOID);
+
+/* thrdini.cpp / ctxswitch.cpp */
+VOID NTAPI KiInitializeContextThread(PKTHREAD Thread, PKSYSTEM_ROUTINE SystemRoutine, PKSTART_ROUTINE StartRoutine,
+                                     PVOID StartContext, PVOID Context);
+BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread);
+BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread);
+
+/* thrdschd.cpp */
+VOID NTAPI KiReadyThread(PKTHREAD Thread);
+VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread);
+PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb);
+PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb);
+LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb);
+VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb);
+BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL WaitIrql);
+VOID NTAPI KiQuantumEnd(VOID);
+
+/* wait.cpp */
+VOID NTAPI KiExitDispatcher(KIRQL OldIrql);
+VOID NTAPI KiWaitTest(PVOID Object, KPRIORITY Increment);
+VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment);
+VOID NTAPI KxUnwaitThread(PDISPATCHER_HEADER Object, KPRIORITY Increment);
+VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment);
+
+/* dpc.cpp */
+VOID NTAPI KiRetireDpcList(PKPRCB Prcb);
+
+/* hostint.cpp */
+extern KEVENT KiHostRequestEvent;
+VOID NTAPI KiInitializeHostRequests(VOID);
+
+/* trace.cpp: context-switch trace, for determinism checks */
+VOID NTAPI KiStartSwitchTrace(ULONG Capacity);
+ULONG NTAPI KiStopSwitchTrace(PULONG64 Buffer, ULONG Capacity);
+VOID NTAPI KiTraceSwitch(PKPRCB Prcb, PKTHREAD OldThread, PKTHREAD NewThread);
+
+/* spinlock.cpp: the dispatcher and PRCB locks (SMP build) */
+KIRQL NTAPI KiAcquireDispatcherLock(VOID);
+VOID NTAPI KiReleaseDispatcherLock(KIRQL OldIrql);
+VOID NTAPI KiAcquireDispatcherLockAtSynchLevel(VOID);
+VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID);
+VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb);
+VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb);
+BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock);
+
+/* Bit helpers for KAFFINITY and ReadySummary. */
+FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(Mask); }
+FORCEINLINE ULONG KiHighestSetBit(ULONG Mask) { return 31 - (ULONG)__builtin_clz(Mask); }
+FORCEINLINE KAFFINITY AFFINITY_MASK(ULONG Number) { return (KAFFINITY)1 << Number; }
+
+NT_EXTERN_C_END
+
+#endif /* _INTERNAL_KE_H */

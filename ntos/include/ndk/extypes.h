@@ -1,0 +1,57 @@
+/* ndk/extypes.h - executive support structures: push locks, rundown protection,
+ * fast references, guarded mutexes. */
+#ifndef _EXTYPES_H
+#define _EXTYPES_H
+
+#include "ndk/ketypes.h"
+
+NT_EXTERN_C_BEGIN
+
+typedef struct _EX_PUSH_LOCK {
+    union {
+        struct {
+            ULONG_PTR Locked : 1;
+            ULONG_PTR Waiting : 1;
+            ULONG_PTR Waking : 1;
+            ULONG_PTR MultipleShared : 1;
+            ULONG_PTR Shared : sizeof(ULONG_PTR) * 8 - 4;
+        };
+        ULONG_PTR Value;
+        PVOID Ptr;
+    };
+} EX_PUSH_LOCK, *PEX_PUSH_LOCK;
+
+typedef struct _EX_RUNDOWN_REF {
+    union {
+        volatile ULONG_PTR Count;
+        volatile PVOID Ptr;
+    };
+} EX_RUNDOWN_REF, *PEX_RUNDOWN_REF;
+
+typedef struct _EX_FAST_REF {
+    union {
+        PVOID Object;
+        ULONG_PTR RefCnt : 4;
+        ULONG_PTR Value;
+    };
+} EX_FAST_REF, *PEX_FAST_REF;
+
+typedef struct _KGUARDED_MUTEX {
+    volatile LONG Count;
+    struct _KTHREAD *Owner;
+    ULONG Contention;
+    KGATE Gate;
+    union {
+        struct {
+            SHORT KernelApcDisable;
+            SHORT SpecialApcDisable;
+        };
+        ULONG CombinedApcDisable;
+    };
+} KGUARDED_MUTEX, *PKGUARDED_MUTEX;
+
+typedef struct _HANDLE_TABLE *PHANDLE_TABLE;
+
+NT_EXTERN_C_END
+
+#endif /* _EXTYPES_H */

@@ -1,0 +1,14 @@
+/* ndk/halfuncs.h - HAL services that the WDK does not document. */
+#ifndef _HALFUNCS_H
+#define _HALFUNCS_H
+
+#include "ndk/ketypes.h"
+
+NT_EXTERN_C_BEGIN
+
+NTHALAPI VOID FASTCALL HalRequestSoftwareInterrupt(KIRQL Request);
+NTHALAPI VOID FASTCALL HalClearSoftwareInterrupt(KIRQL Request);
+
+NT_EXTERN_C_END
+
+#endif /* _HALFUNCS_H */

@@ -1,0 +1,10 @@
+/* ndk/ntndk.h - every internal structure and undocumented service the hosted kernel has. */
+#ifndef _NTNDK_
+#define _NTNDK_
+#include "ntddk.h"
+#include "ndk/ketypes.h"
+#include "ndk/extypes.h"
+#include "ndk/pstypes.h"
+#include "ndk/kefuncs.h"
+#include "ndk/halfuncs.h"
+#endif

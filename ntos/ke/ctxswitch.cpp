@@ -1,0 +1,53 @@
+// ctxswitch.cpp - the context switch: KiSwapContext hands the processor to
+// Prcb->CurrentThread through the HAL's fiber jump; KiSwapContextResume finishes the
+// switch on the incoming side (the twin of ke/amd64/ctxswitch.S).
+#include "ke.h"
+
+// Completes a switch on the incoming thread: counts it, releases the outgoing thread
+// (SwapBusy), and says whether kernel APCs should be delivered now. ApcBypass is the
+// IRQL the incoming thread switched out at (APC_LEVEL for a new thread). At SYNCH_LEVEL
+// or DISPATCH_LEVEL.
+extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread)
+{
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKTHREAD NewThread = Prcb->CurrentThread;
+    Prcb->ContextSwitches++;
+    NewThread->ContextSwitches++;
+    if (Prcb->DpcRoutineActive)
+        KeBugCheckEx(ATTEMPTED_SWITCH_FROM_DPC, reinterpret_cast<ULONG_PTR>(OldThread),
+                     reinterpret_cast<ULONG_PTR>(NewThread), 0, 0);
+    KiTraceSwitch(Prcb, OldThread, NewThread);
+    if (OldThread->State == Terminated) {
+        HalHostDeleteFiber(OldThread->HostFiber); // never resumed again
+        OldThread->HostFiber = NULL;
+    }
+    __atomic_store_n(&OldThread->SwapBusy, FALSE, __ATOMIC_RELEASE);
+    if (!NewThread->ApcState.KernelApcPending)
+        return FALSE;
+    if (!NewThread->SpecialApcDisable && ApcBypass == PASSIVE_LEVEL)
+        return TRUE;
+    HalRequestSoftwareInterrupt(APC_LEVEL);
+    return FALSE;
+}
+
+// Switches from OldThread to the thread the caller already made Prcb->CurrentThread
+// (State Running). Returns, on OldThread, when it is next switched to: TRUE if it
+// switched out at PASSIVE_LEVEL and has kernel APCs to deliver. At SYNCH_LEVEL or
+// DISPATCH_LEVEL; OldThread->SwapBusy is set if others can already see OldThread.
+extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
+{
+    PKTHREAD NewThread = KeGetCurrentPrcb()->CurrentThread;
+    // The incoming thread may still be leaving another processor.
+    while (__atomic_load_n(&NewThread->SwapBusy, __ATOMIC_ACQUIRE))
+        KeYieldProcessor();
+    HAL_CONTEXT_SWITCH Switch;
+    Switch.OldContext = &OldThread->KernelStack;
+    Switch.NewContext = NewThread->KernelStack;
+    Switch.NewStackBase = NewThread->StackBase;
+    Switch.NewStackLimit = NewThread->StackLimit;
+    Switch.NewFiber = NewThread->HostFiber;
+    Switch.OldExiting = OldThread->State == Terminated;
+    Switch.Argument = OldThread;
+    auto *Previous = static_cast<PKTHREAD>(HalHostSwitchContext(&Switch));
+    return KiSwapContextResume(WaitIrql, Previous);
+}

@@ -1,0 +1,152 @@
+// dpc.cpp - deferred procedure calls, the DISPATCH_LEVEL software interrupt, and
+// quantum end.
+#include "ke.h"
+
+// Initializes a DPC object. Any IRQL.
+extern "C" VOID NTAPI KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
+{
+    Dpc->Type = DpcObject;
+    Dpc->Importance = MediumImportance;
+    Dpc->Number = 0;
+    Dpc->DpcListEntry.Flink = Dpc->DpcListEntry.Blink = NULL;
+    Dpc->DeferredRoutine = DeferredRoutine;
+    Dpc->DeferredContext = DeferredContext;
+    Dpc->SystemArgument1 = Dpc->SystemArgument2 = NULL;
+    Dpc->DpcData = NULL;
+}
+
+// Queues a DPC on the current processor; FALSE if it was already queued. The
+// DISPATCH_LEVEL interrupt that runs it is requested at once. Any IRQL.
+extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
+    KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
+    BOOLEAN Inserted = FALSE;
+    if (!Dpc->DpcData) {
+        Dpc->DpcData = DpcData;
+        Dpc->SystemArgument1 = SystemArgument1;
+        Dpc->SystemArgument2 = SystemArgument2;
+        if (Dpc->Importance == HighImportance)
+            InsertHeadList(&DpcData->DpcListHead, &Dpc->DpcListEntry);
+        else
+            InsertTailList(&DpcData->DpcListHead, &Dpc->DpcListEntry);
+        DpcData->DpcQueueDepth++;
+        DpcData->DpcCount++;
+        Inserted = TRUE;
+    }
+    KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
+    if (Inserted && !Prcb->DpcRoutineActive)
+        HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+    KeLowerIrql(OldIrql);
+    return Inserted;
+}
+
+// Removes a queued DPC; FALSE if it was not queued. Any IRQL.
+extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
+{
+    KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
+    auto *DpcData = static_cast<PKDPC_DATA>(Dpc->DpcData);
+    BOOLEAN Removed = FALSE;
+    if (DpcData) {
+        KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
+        if (Dpc->DpcData == DpcData) {
+            RemoveEntryList(&Dpc->DpcListEntry);
+            DpcData->DpcQueueDepth--;
+            Dpc->DpcData = NULL;
+            Removed = TRUE;
+        }
+        KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
+    }
+    KeLowerIrql(OldIrql);
+    return Removed;
+}
+
+// Runs every queued DPC of this processor, each with the queue lock dropped. At
+// DISPATCH_LEVEL.
+extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
+{
+    PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
+    Prcb->DpcRoutineActive = TRUE;
+    while (DpcData->DpcQueueDepth) {
+        KfRaiseIrql(HIGH_LEVEL);
+        KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
+        PKDPC Dpc = NULL;
+        if (!IsListEmpty(&DpcData->DpcListHead)) {
+            Dpc = CONTAINING_RECORD(RemoveHeadList(&DpcData->DpcListHead), KDPC, DpcListEntry);
+            Dpc->DpcData = NULL;
+            DpcData->DpcQueueDepth--;
+        }
+        PKDEFERRED_ROUTINE Routine = Dpc ? Dpc->DeferredRoutine : NULL;
+        PVOID Context = Dpc ? Dpc->DeferredContext : NULL;
+        PVOID Argument1 = Dpc ? Dpc->SystemArgument1 : NULL;
+        PVOID Argument2 = Dpc ? Dpc->SystemArgument2 : NULL;
+        KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
+        KeLowerIrql(DISPATCH_LEVEL);
+        if (Routine) {
+            Routine(Dpc, Context, Argument1, Argument2);
+            if (KeGetCurrentIrql() != DISPATCH_LEVEL)
+                KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Routine),
+                             KeGetCurrentIrql(), DISPATCH_LEVEL, 0);
+        }
+    }
+    Prcb->DpcRoutineActive = FALSE;
+}
+
+// The current thread used up its quantum: give it a new one and, if a thread of equal
+// or higher priority is ready, switch to it (round robin). At DISPATCH_LEVEL.
+extern "C" VOID NTAPI KiQuantumEnd(VOID)
+{
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKTHREAD Thread = Prcb->CurrentThread;
+    if (Thread == Prcb->IdleThread)
+        return;
+    KfRaiseIrql(SYNCH_LEVEL);
+    KiAcquirePrcbLock(Prcb);
+    if (Thread->Quantum <= 0) {
+        Thread->Quantum = (SCHAR)Thread->QuantumReset;
+        if (!Prcb->NextThread) {
+            if (PKTHREAD Next = KiSelectReadyThread(Thread->Priority, Prcb)) {
+                Next->State = Standby;
+                Prcb->NextThread = Next;
+            }
+        } else {
+            Thread->Preempted = FALSE;
+        }
+    }
+    PKTHREAD Next = Prcb->NextThread;
+    if (!Next) {
+        KiReleasePrcbLock(Prcb);
+        KeLowerIrql(DISPATCH_LEVEL);
+        return;
+    }
+    KiSwapToNextThread(Prcb, Next, WrQuantumEnd, APC_LEVEL);
+    KeLowerIrql(DISPATCH_LEVEL);
+}
+
+// The DISPATCH_LEVEL software interrupt: retire DPCs, then end the quantum or switch
+// to the Standby thread. At DISPATCH_LEVEL.
+extern "C" VOID NTAPI KiDispatchInterrupt(VOID)
+{
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth)
+        KiRetireDpcList(Prcb);
+    if (Prcb->QuantumEnd) {
+        Prcb->QuantumEnd = FALSE;
+        KiQuantumEnd();
+        return;
+    }
+    if (!Prcb->NextThread || Prcb->CurrentThread == Prcb->IdleThread)
+        return;
+    KfRaiseIrql(SYNCH_LEVEL);
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread;
+    if (!Next) {
+        KiReleasePrcbLock(Prcb);
+        KeLowerIrql(DISPATCH_LEVEL);
+        return;
+    }
+    KiSwapToNextThread(Prcb, Next, WrDispatchInt, APC_LEVEL);
+    KeLowerIrql(DISPATCH_LEVEL);
+}

@@ -1,0 +1,75 @@
+// eventobj.cpp - event objects: notification events wake every waiter and stay
+// signalled; synchronization events wake one waiter and reset.
+#include "ke.h"
+
+namespace {
+inline void KiCheckEvent(PRKEVENT Event)
+{
+    UCHAR Type = Event->Header.Type;
+    if (Type != EventNotificationObject && Type != EventSynchronizationObject)
+        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Event), Type, 0, 0);
+}
+} // namespace
+
+// Initializes an event; touches only the header's type, size, state and wait list.
+// Any IRQL.
+extern "C" VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
+{
+    Event->Header.Type = (UCHAR)((ULONG)EventNotificationObject + (ULONG)Type);
+    Event->Header.Size = sizeof(KEVENT) / sizeof(ULONG);
+    Event->Header.SignalState = State;
+    InitializeListHead(&Event->Header.WaitListHead);
+}
+
+// Signals an event and wakes its waiters; returns the previous state. With Wait TRUE
+// the call returns at SYNCH_LEVEL holding the dispatcher lock, and the caller must
+// wait next (KeWaitForSingleObject). At or below DISPATCH_LEVEL.
+extern "C" LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+    KiCheckEvent(Event);
+    if (Event->Header.Type == EventNotificationObject && Event->Header.SignalState == 1 && !Wait)
+        return 1;
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    LONG PreviousState = Event->Header.SignalState;
+    Event->Header.SignalState = 1;
+    if (!PreviousState && !IsListEmpty(&Event->Header.WaitListHead)) {
+        if (Event->Header.Type == EventNotificationObject)
+            KxUnwaitThread(&Event->Header, Increment);
+        else
+            KxUnwaitThreadForEvent(Event, Increment);
+    }
+    if (Wait) {
+        PKTHREAD Thread = KeGetCurrentThread();
+        Thread->WaitNext = TRUE;
+        Thread->WaitIrql = OldIrql;
+    } else {
+        KiReleaseDispatcherLock(OldIrql);
+    }
+    return PreviousState;
+}
+
+// Resets an event to not-signalled; returns the previous state. At or below
+// DISPATCH_LEVEL.
+extern "C" LONG NTAPI KeResetEvent(PRKEVENT Event)
+{
+    KiCheckEvent(Event);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    LONG PreviousState = Event->Header.SignalState;
+    Event->Header.SignalState = 0;
+    KiReleaseDispatcherLock(OldIrql);
+    return PreviousState;
+}
+
+// Resets an event without reporting its previous state. Any IRQL.
+extern "C" VOID NTAPI KeClearEvent(PRKEVENT Event)
+{
+    KiCheckEvent(Event);
+    Event->Header.SignalState = 0;
+}
+
+// Returns the event's current state. Any IRQL.
+extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
+{
+    KiCheckEvent(Event);
+    return Event->Header.SignalState;
+}

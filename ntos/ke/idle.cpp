@@ -1,0 +1,72 @@
+// idle.cpp - each processor's idle thread: retire DPCs, take the Standby thread or a
+// ready one (its own or another processor's), else wait for an interrupt; leave for
+// the host when the machine stops.
+#include "ke.h"
+
+namespace {
+
+// Picks the thread the idle processor runs next, or NULL after marking the processor
+// idle. At SYNCH_LEVEL.
+PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
+{
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread;
+    if (Next) {
+        Prcb->NextThread = NULL;
+    } else {
+        Next = KiSelectReadyThread(0, Prcb);
+    }
+    if (!Next) {
+        KiReleasePrcbLock(Prcb);
+        PKTHREAD Stolen = KiFindReadyThread(Prcb);
+        KiAcquirePrcbLock(Prcb);
+        Next = Prcb->NextThread;
+        if (Next) {
+            // Given a Standby thread while stealing: run it, re-place the stolen one.
+            Prcb->NextThread = NULL;
+            if (Stolen) {
+                KiReleasePrcbLock(Prcb);
+                Stolen->State = DeferredReady;
+                KiDeferredReadyThread(Stolen);
+                KiAcquirePrcbLock(Prcb);
+            }
+        } else {
+            Next = Stolen;
+        }
+    }
+    if (Next) {
+        __atomic_fetch_and(&KiIdleSummary, ~Prcb->SetMember, __ATOMIC_ACQ_REL);
+        Prcb->CurrentThread = Next;
+        Next->State = Running;
+    } else {
+        __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
+    }
+    KiReleasePrcbLock(Prcb);
+    return Next;
+}
+
+} // namespace
+
+// The idle loop. Runs at DISPATCH_LEVEL; lowering to DISPATCH_LEVEL each round takes
+// the pending clock and device interrupts, and the DISPATCH_LEVEL request that woke
+// the processor is served here directly.
+extern "C" VOID NTAPI KiIdleLoop(VOID)
+{
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKTHREAD IdleThread = Prcb->IdleThread;
+    for (;;) {
+        HalClearSoftwareInterrupt(DISPATCH_LEVEL);
+        KeLowerIrql(DISPATCH_LEVEL);
+        if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth)
+            KiRetireDpcList(Prcb);
+        KfRaiseIrql(SYNCH_LEVEL);
+        if (KiIdleSelectThread(Prcb)) {
+            KiSwapContext(DISPATCH_LEVEL, IdleThread);
+            continue;
+        }
+        KeLowerIrql(DISPATCH_LEVEL);
+        if (HalHostStopRequested())
+            HalHostProcessorExit();
+        HalHostIdle();
+    }
+}

@@ -1,0 +1,29 @@
+// procobj.cpp - the kernel process object.
+#include "ke.h"
+
+// Initializes a KPROCESS: dispatcher header, thread list, base priority, affinity and
+// quantum. Any IRQL (the object is not yet visible to anyone else).
+extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
+                                          PULONG_PTR DirectoryTableBase, BOOLEAN Enable)
+{
+    Process->Header.Type = ProcessObject;
+    Process->Header.Size = sizeof(KPROCESS) / sizeof(ULONG);
+    Process->Header.SignalState = 0;
+    InitializeListHead(&Process->Header.WaitListHead);
+    InitializeListHead(&Process->ProfileListHead);
+    InitializeListHead(&Process->ReadyListHead);
+    InitializeListHead(&Process->ThreadListHead);
+    Process->SwapListEntry.Next = NULL;
+    KeInitializeSpinLock(&Process->ProcessLock);
+    if (DirectoryTableBase) {
+        Process->DirectoryTableBase[0] = DirectoryTableBase[0];
+        Process->DirectoryTableBase[1] = DirectoryTableBase[1];
+    }
+    Process->Affinity = Affinity;
+    Process->BasePriority = (SCHAR)Priority;
+    Process->QuantumReset = THREAD_QUANTUM;
+    Process->State = ProcessInMemory;
+    Process->StackCount = 0;
+    Process->AutoAlignment = Enable;
+    Process->Flags.ExecuteDisable = TRUE;
+}

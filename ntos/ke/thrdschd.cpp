@@ -1,0 +1,231 @@
+// thrdschd.cpp - the scheduler core: readying threads onto a processor (idle,
+// preempting, or queued), picking the next thread from the 32 ready queues, and the
+// switch of a thread that gives up its processor (KiSwapThread).
+#include "ke.h"
+
+volatile KAFFINITY KiIdleSummary;
+
+namespace {
+
+inline PKPRCB PrcbOf(ULONG Number) { return KiProcessorBlock[Number]; }
+
+// The idle processor T should go to, or NULL: its last processor if idle, else one of
+// the idle processors it may run on (a PRNG choice, so the deterministic machine's
+// seed decides it too).
+PKPRCB KiSelectIdleProcessor(PKTHREAD Thread)
+{
+    KAFFINITY Idle = __atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Thread->Affinity;
+    if (!Idle)
+        return NULL;
+    if (Idle & AFFINITY_MASK(Thread->NextProcessor))
+        return PrcbOf(Thread->NextProcessor);
+    ULONG Count = (ULONG)__builtin_popcountll(Idle);
+    ULONG Pick = (ULONG)(HalHostRandom() % Count);
+    while (Pick--)
+        Idle &= Idle - 1;
+    return PrcbOf(KiLowestSetBit(Idle));
+}
+
+// The processor a thread with no idle processor available is queued on.
+PKPRCB KiSelectTargetProcessor(PKTHREAD Thread)
+{
+    if (Thread->Affinity & AFFINITY_MASK(Thread->NextProcessor))
+        return PrcbOf(Thread->NextProcessor);
+    return PrcbOf(KiLowestSetBit(Thread->Affinity));
+}
+
+// Asks processor Prcb to look at its NextThread: a DISPATCH_LEVEL interrupt, sent as
+// an IPI when Prcb is another processor.
+void KiRequestDispatch(PKPRCB Prcb)
+{
+    if (Prcb == KeGetCurrentPrcb())
+        return; // KiExitDispatcher or the DPC exit path of this processor sees it
+    HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
+}
+
+void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
+{
+    Thread->State = Ready;
+    Thread->WaitTime = (ULONG)KeTickCount;
+    Thread->NextProcessor = (UCHAR)Prcb->Number;
+    PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Thread->Priority];
+    if (Thread->Preempted)
+        InsertHeadList(Queue, &Thread->WaitListEntry);
+    else
+        InsertTailList(Queue, &Thread->WaitListEntry);
+    Prcb->ReadySummary |= 1UL << Thread->Priority;
+}
+
+} // namespace
+
+// Makes a thread ready: it passes through DeferredReady and is placed at once. At
+// SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KiReadyThread(PKTHREAD Thread)
+{
+    Thread->State = DeferredReady;
+    Thread->DeferredProcessor = (UCHAR)KeGetCurrentProcessorNumber();
+    KiDeferredReadyThread(Thread);
+}
+
+// Places a DeferredReady thread: as the Standby thread of an idle processor, as the
+// Standby thread preempting a lower-priority one, or in a ready queue. The actual
+// switch happens when the target processor exits the dispatcher or takes its
+// DISPATCH_LEVEL interrupt. At SYNCH_LEVEL.
+extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
+{
+    Thread->AdjustReason = AdjustNone;
+    BOOLEAN Preempted = Thread->Preempted;
+    Thread->Preempted = FALSE;
+
+    if (PKPRCB Prcb = KiSelectIdleProcessor(Thread)) {
+        KiAcquirePrcbLock(Prcb);
+        KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
+        if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !Prcb->NextThread) {
+            __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
+            Thread->State = Standby;
+            Thread->NextProcessor = (UCHAR)Prcb->Number;
+            Prcb->NextThread = Thread;
+            KiReleasePrcbLock(Prcb);
+            KiRequestDispatch(Prcb);
+            return;
+        }
+        KiReleasePrcbLock(Prcb);
+    }
+
+    PKPRCB Prcb = KiSelectTargetProcessor(Thread);
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread;
+    if (Next && Thread->Priority > Next->Priority) {
+        // Replace the Standby thread; it goes back to the head of its queue.
+        Thread->State = Standby;
+        Thread->NextProcessor = (UCHAR)Prcb->Number;
+        Prcb->NextThread = Thread;
+        KiReleasePrcbLock(Prcb);
+        Next->Preempted = TRUE;
+        Next->State = DeferredReady;
+        KiDeferredReadyThread(Next);
+        KiRequestDispatch(Prcb);
+        return;
+    }
+    PKTHREAD Current = Prcb->CurrentThread;
+    if (!Next && Thread->Priority > Current->Priority) {
+        if (Current->State == Running)
+            Current->Preempted = TRUE;
+        Thread->State = Standby;
+        Thread->NextProcessor = (UCHAR)Prcb->Number;
+        Prcb->NextThread = Thread;
+        KiReleasePrcbLock(Prcb);
+        KiRequestDispatch(Prcb);
+        return;
+    }
+    Thread->Preempted = Preempted;
+    KiInsertReadyQueue(Thread, Prcb);
+    Thread->Preempted = FALSE;
+    KiReleasePrcbLock(Prcb);
+}
+
+// Removes and returns the first thread of the highest non-empty ready queue at or
+// above LowPriority, or NULL. At SYNCH_LEVEL with the PRCB lock held.
+extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb)
+{
+    ULONG Summary = Prcb->ReadySummary >> LowPriority;
+    if (!Summary)
+        return NULL;
+    ULONG Priority = KiHighestSetBit(Summary) + (ULONG)LowPriority;
+    PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Priority];
+    PKTHREAD Thread = CONTAINING_RECORD(Queue->Flink, KTHREAD, WaitListEntry);
+    if (RemoveEntryList(&Thread->WaitListEntry))
+        Prcb->ReadySummary &= ~(1UL << Priority);
+    return Thread;
+}
+
+// Looks through the other processors' ready queues for a thread this processor may
+// run, highest priority first per processor; takes it out. At SYNCH_LEVEL, no PRCB
+// lock held.
+extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
+{
+    ULONG Count = (ULONG)KeNumberProcessors;
+    for (ULONG Step = 1; Step < Count; Step++) {
+        PKPRCB Other = PrcbOf((Prcb->Number + Step) % Count);
+        if (!Other->ReadySummary)
+            continue;
+        KiAcquirePrcbLock(Other);
+        for (ULONG Summary = Other->ReadySummary; Summary;) {
+            ULONG Priority = KiHighestSetBit(Summary);
+            Summary &= ~(1UL << Priority);
+            PLIST_ENTRY Queue = &Other->DispatcherReadyListHead[Priority];
+            for (PLIST_ENTRY Entry = Queue->Flink; Entry != Queue; Entry = Entry->Flink) {
+                PKTHREAD Thread = CONTAINING_RECORD(Entry, KTHREAD, WaitListEntry);
+                if (!(Thread->Affinity & Prcb->SetMember))
+                    continue;
+                if (RemoveEntryList(&Thread->WaitListEntry))
+                    Other->ReadySummary &= ~(1UL << Priority);
+                KiReleasePrcbLock(Other);
+                Thread->NextProcessor = (UCHAR)Prcb->Number;
+                return Thread;
+            }
+        }
+        KiReleasePrcbLock(Other);
+    }
+    return NULL;
+}
+
+// Puts the outgoing thread of this processor (still marked Running) back in its
+// ready queue: at the head if it was preempted. At SYNCH_LEVEL with the PRCB lock
+// held; releases it.
+extern "C" VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb)
+{
+    if (Thread->Affinity & Prcb->SetMember) {
+        KiInsertReadyQueue(Thread, Prcb);
+        Thread->Preempted = FALSE;
+        KiReleasePrcbLock(Prcb);
+        return;
+    }
+    KiReleasePrcbLock(Prcb);
+    Thread->State = DeferredReady;
+    KiDeferredReadyThread(Thread);
+}
+
+// Switches this processor from its running thread to Next, its Standby thread: the
+// running thread goes back to a ready queue (SwapBusy until the switch completes).
+// Returns as KiSwapContext does. At SYNCH_LEVEL with the PRCB lock held; releases it.
+extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL WaitIrql)
+{
+    PKTHREAD Thread = Prcb->CurrentThread;
+    Thread->SwapBusy = TRUE;
+    Prcb->NextThread = NULL;
+    Prcb->CurrentThread = Next;
+    Next->State = Running;
+    Thread->WaitReason = WaitReason;
+    KxQueueReadyThread(Thread, Prcb);
+    Thread->WaitIrql = WaitIrql;
+    return KiSwapContext(WaitIrql, Thread);
+}
+
+// Gives up the processor for a thread that is waiting or terminating (its state is
+// already set): switches to the Standby thread, a ready thread, or the idle thread.
+// Returns the thread's wait status when it runs again, at its WaitIrql. At
+// SYNCH_LEVEL, dispatcher lock released, Thread->SwapBusy set.
+extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
+{
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread;
+    if (Next) {
+        Prcb->NextThread = NULL;
+    } else {
+        Next = KiSelectReadyThread(0, Prcb);
+        if (!Next) {
+            Next = Prcb->IdleThread;
+            __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
+        }
+    }
+    Prcb->CurrentThread = Next;
+    Next->State = Running;
+    KiReleasePrcbLock(Prcb);
+
+    BOOLEAN ApcPending = KiSwapContext(CurrentThread->WaitIrql, CurrentThread);
+    LONG_PTR WaitStatus = CurrentThread->WaitStatus;
+    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
+    KeLowerIrql(CurrentThread->WaitIrql);
+    return WaitStatus;
+}

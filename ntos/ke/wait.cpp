@@ -1,0 +1,152 @@
+// wait.cpp - leaving the dispatcher (KiExitDispatcher), waiting on one object, and
+// waking waiters (KiWaitTest, KiUnwaitThread and the Kx unwait helpers).
+#include "ke.h"
+
+namespace {
+
+// Removes every wait block of a thread that is being woken from its objects' lists
+// and records the wait status. At SYNCH_LEVEL with the dispatcher lock held.
+void KiUnlinkThread(PKTHREAD Thread, LONG_PTR WaitStatus)
+{
+    Thread->WaitStatus |= WaitStatus;
+    PKWAIT_BLOCK First = Thread->WaitBlockList;
+    PKWAIT_BLOCK WaitBlock = First;
+    do {
+        RemoveEntryList(&WaitBlock->WaitListEntry);
+        WaitBlock = WaitBlock->NextWaitBlock;
+    } while (WaitBlock != First);
+}
+
+// Consumes the signal of a non-mutant object that satisfied a wait.
+void KiSatisfyNonMutantWait(PDISPATCHER_HEADER Object)
+{
+    if ((Object->Type & 7) == EventSynchronizationObject)
+        Object->SignalState = 0;
+    else if (Object->Type == SemaphoreObject)
+        Object->SignalState--;
+}
+
+} // namespace
+
+// The exit path of every dispatcher-lock release: if a Standby thread was chosen for
+// this processor and the caller was below DISPATCH_LEVEL, switch to it now (the
+// current thread is preempted); else request a DISPATCH_LEVEL interrupt. Returns at
+// OldIrql. Entered at SYNCH_LEVEL, dispatcher lock released.
+extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
+{
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    if (OldIrql >= DISPATCH_LEVEL) {
+        if (Prcb->NextThread && !Prcb->DpcRoutineActive)
+            HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+        KeLowerIrql(OldIrql);
+        return;
+    }
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread;
+    if (!Next || Prcb->CurrentThread == Prcb->IdleThread) {
+        KiReleasePrcbLock(Prcb);
+        KeLowerIrql(OldIrql);
+        return;
+    }
+    BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WrPreempted, OldIrql);
+    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
+    KeLowerIrql(OldIrql);
+}
+
+// Wakes one waiting thread: unlinks its wait blocks with WaitStatus and readies it
+// with an unwait boost of Increment. At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment)
+{
+    KiUnlinkThread(Thread, WaitStatus);
+    Thread->AdjustIncrement = (SCHAR)Increment;
+    Thread->AdjustReason = AdjustUnwait;
+    KiReadyThread(Thread);
+}
+
+// Satisfies waiters of a signalled object in wait-list order while it stays
+// signalled. At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
+{
+    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
+    PLIST_ENTRY Entry = Object->WaitListHead.Flink;
+    while (Object->SignalState > 0 && Entry != &Object->WaitListHead) {
+        PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+        Entry = Entry->Flink;
+        KiSatisfyNonMutantWait(Object);
+        KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
+    }
+}
+
+// Wakes every waiter of an object that stays signalled (notification events,
+// terminated threads). At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KxUnwaitThread(PDISPATCHER_HEADER Object, KPRIORITY Increment)
+{
+    PLIST_ENTRY Entry = Object->WaitListHead.Flink;
+    while (Entry != &Object->WaitListHead) {
+        PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+        Entry = Entry->Flink;
+        KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
+    }
+}
+
+// Hands a synchronization event to its first waiter, which consumes the signal.
+// At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment)
+{
+    PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
+    if (Entry == &Event->Header.WaitListHead)
+        return;
+    PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+    Event->Header.SignalState = 0;
+    KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
+}
+
+// Waits until Object is signalled. A zero Timeout polls (STATUS_TIMEOUT if not
+// signalled); timed waits, alertable waits and mutants arrive with the rest of ke and
+// give STATUS_NOT_IMPLEMENTED here. Below DISPATCH_LEVEL, or at DISPATCH_LEVEL with
+// a zero timeout; after a KeSetEvent(..., Wait = TRUE) at SYNCH_LEVEL.
+extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASON WaitReason,
+                                                KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
+    PKTHREAD Thread = KeGetCurrentThread();
+    BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
+    KIRQL Irql = KeGetCurrentIrql();
+    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
+                     reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
+    if ((Timeout && !Poll) || Alertable || Object->Type == MutantObject)
+        return STATUS_NOT_IMPLEMENTED;
+
+    if (Thread->WaitNext)
+        Thread->WaitNext = FALSE; // KeSetEvent(Wait = TRUE) left the lock held at SYNCH_LEVEL
+    else
+        Thread->WaitIrql = KiAcquireDispatcherLock();
+
+    if (Object->SignalState > 0) {
+        KiSatisfyNonMutantWait(Object);
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_WAIT_0;
+    }
+    if (Poll) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_TIMEOUT;
+    }
+
+    PKWAIT_BLOCK WaitBlock = &Thread->WaitBlock[0];
+    WaitBlock->Object = Object;
+    WaitBlock->WaitKey = (USHORT)STATUS_WAIT_0;
+    WaitBlock->WaitType = WaitAny;
+    WaitBlock->NextWaitBlock = WaitBlock;
+    Thread->WaitBlockList = WaitBlock;
+    Thread->WaitStatus = 0;
+    Thread->Alertable = Alertable;
+    Thread->WaitMode = WaitMode;
+    Thread->WaitReason = (UCHAR)WaitReason;
+    Thread->WaitTime = (ULONG)KeTickCount;
+    InsertTailList(&Object->WaitListHead, &WaitBlock->WaitListEntry);
+    Thread->State = Waiting;
+    Thread->SwapBusy = TRUE;
+    KiReleaseDispatcherLockFromSynchLevel();
+    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
+}

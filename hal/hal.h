@@ -8,7 +8,6 @@
 
 NT_EXTERN_C_BEGIN
 
-VOID HalpDispatchPendingInterrupts(VOID);
 VOID HalpClockInterrupt(KIRQL PreviousIrql);
 
 NT_EXTERN_C_END

@@ -6,18 +6,21 @@
 
 namespace {
 
-constexpr UCHAR kPoolAllocated = 0xA5;
-constexpr UCHAR kPoolFreed = 0x5A;
+constexpr USHORT kPoolAllocated = 0xA110;
+constexpr USHORT kPoolFreed = 0xF4EE;
 constexpr ULONG kTrackerSize = 1024;
 constexpr ULONG kProtectedPool = 0x80000000UL;
 
 typedef struct _POOL_HEADER {
     UCHAR PreviousSize;
-    UCHAR PoolIndex; // hosted: kPoolAllocated / kPoolFreed
+    UCHAR PoolIndex;
     UCHAR BlockSize;
     UCHAR PoolType;
     ULONG PoolTag;
-    SIZE_T NumberOfBytes; // hosted: the requested size (ProcessBilled's slot on x64)
+    // hosted, in ProcessBilled's slot on x64: the requested size, and the block's state
+    // (kept clear of the first bytes, where a host allocator links freed blocks)
+    ULONG64 NumberOfBytes : 48;
+    ULONG64 State : 16;
 } POOL_HEADER, *PPOOL_HEADER;
 static_assert(sizeof(POOL_HEADER) == 16, "x64 POOL_HEADER is 16 bytes");
 
@@ -76,8 +79,9 @@ extern "C" PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOf
     if (!Header)
         return NULL;
     Header->PreviousSize = 0;
-    Header->PoolIndex = kPoolAllocated;
+    Header->PoolIndex = 0;
     Header->BlockSize = 0;
+    Header->State = kPoolAllocated;
     Header->PoolType = (UCHAR)(PoolType + 1);
     Header->PoolTag = ExpPlainTag(Tag);
     Header->NumberOfBytes = NumberOfBytes;
@@ -102,9 +106,9 @@ extern "C" VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
     if (!P)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, 0, 0, 0);
     PPOOL_HEADER Header = static_cast<PPOOL_HEADER>(P) - 1;
-    if (Header->PoolIndex == kPoolFreed)
+    if (Header->State == kPoolFreed)
         KeBugCheckEx(BAD_POOL_CALLER, 0x07, 0, (ULONG_PTR)Header->PoolTag, reinterpret_cast<ULONG_PTR>(P));
-    if (Header->PoolIndex != kPoolAllocated || Header->PoolType == 0)
+    if (Header->State != kPoolAllocated || Header->PoolType == 0)
         KeBugCheckEx(BAD_POOL_CALLER, 0x46, reinterpret_cast<ULONG_PTR>(P), 0, 0);
     KIRQL Irql = ExpCallerIrql();
     BOOLEAN Paged = ((Header->PoolType - 1) & 1) != 0;
@@ -116,7 +120,7 @@ extern "C" VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag)
         InterlockedIncrement64(&Tracker->Frees);
         InterlockedExchangeAdd64(&Tracker->Bytes, -(LONG64)Header->NumberOfBytes);
     }
-    Header->PoolIndex = kPoolFreed;
+    Header->State = kPoolFreed;
     HalHostFree(Header);
 }
 

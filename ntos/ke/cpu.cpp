@@ -24,9 +24,13 @@ extern "C" ULONG NTAPI KeGetCurrentProcessorNumber(VOID)
     return HalHostCurrentPcr()->Number;
 }
 
-// One iteration of a spin loop: a pause, and an interrupt point where the
-// deterministic machine lets the processor holding what we wait for run. Any IRQL.
+// One iteration of a spin loop: a pause, an interrupt point where the deterministic
+// machine lets the processor holding what we wait for run, and an interrupt window:
+// interrupts pending above the current IRQL are taken (so a spinning thread at
+// PASSIVE_LEVEL can be preempted at quantum end). Any IRQL.
 extern "C" VOID NTAPI KeYieldProcessor(VOID)
 {
     HalHostSpinWait();
+    if (__atomic_load_n(&HalHostCurrentPcr()->Irr, __ATOMIC_ACQUIRE))
+        HalpDispatchPendingInterrupts();
 }

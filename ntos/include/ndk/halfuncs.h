@@ -8,6 +8,9 @@ NT_EXTERN_C_BEGIN
 
 NTHALAPI VOID FASTCALL HalRequestSoftwareInterrupt(KIRQL Request);
 NTHALAPI VOID FASTCALL HalClearSoftwareInterrupt(KIRQL Request);
+/* Hosted: takes the interrupts pending above the current IRQL (an interrupt window
+ * such as a spin loop's). */
+NTHALAPI VOID NTAPI HalpDispatchPendingInterrupts(VOID);
 
 NT_EXTERN_C_END
 

@@ -1,0 +1,102 @@
+// ntos_test.h - shared test scaffolding: boot options per mode, a fixture that
+// boots in SetUp and requires a leak-free NtosShutdown in TearDown, and RunInKernel,
+// which runs a lambda on a fresh system thread and returns its result.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "nthost.h"
+#include "ndk/ntndk.h"
+
+namespace ntos_test {
+
+struct MachineMode {
+    bool Deterministic;
+    ULONG Processors;
+    uint64_t Seed;
+};
+
+inline std::string ModeName(const MachineMode &Mode)
+{
+    if (Mode.Deterministic)
+        return "Det" + std::to_string(Mode.Processors) + "P_Seed" + std::to_string(Mode.Seed);
+    return "Realtime" + std::to_string(Mode.Processors) + "P";
+}
+
+inline NTOS_BOOT_OPTIONS BootOptions(const MachineMode &Mode)
+{
+    NTOS_BOOT_OPTIONS Options{};
+    Options.Size = sizeof(Options);
+    Options.Processors = Mode.Processors;
+    Options.Deterministic = Mode.Deterministic;
+    Options.Seed = Mode.Seed;
+    return Options;
+}
+
+// Deterministic mode over many seeds, and realtime mode on 2 processors.
+inline std::vector<MachineMode> AllModes(uint64_t Seeds = 16)
+{
+    std::vector<MachineMode> Modes;
+    for (uint64_t Seed = 1; Seed <= Seeds; Seed++)
+        Modes.push_back({true, Seed % 3 == 0 ? 1u : 2u, Seed});
+    Modes.push_back({true, 4, 99});
+    Modes.push_back({false, 2, 0});
+    return Modes;
+}
+
+// Runs Body on a new system thread of the System process; returns NtosRunSystemThread's status.
+inline NTSTATUS RunInKernel(const std::function<void()> &Body, NTSTATUS *ExitStatus = nullptr)
+{
+    NTSTATUS Exit = STATUS_PENDING;
+    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
+    NTSTATUS Status = NtosRunSystemThread(Trampoline, const_cast<std::function<void()> *>(&Body), &Exit);
+    if (ExitStatus)
+        *ExitStatus = Exit;
+    return Status;
+}
+
+class KernelTest : public ::testing::TestWithParam<MachineMode> {
+protected:
+    void SetUp() override
+    {
+        NTOS_BOOT_OPTIONS Options = BootOptions(GetParam());
+        ASSERT_EQ(NtosBoot(&Options), STATUS_SUCCESS) << ModeName(GetParam());
+    }
+    void TearDown() override { EXPECT_EQ(NtosShutdown(), STATUS_SUCCESS) << "leaks after " << ModeName(GetParam()); }
+};
+
+inline std::string ParamName(const ::testing::TestParamInfo<MachineMode> &Info) { return ModeName(Info.param); }
+
+} // namespace ntos_test
+
+#define NTOS_INSTANTIATE_ALL_MODES(Suite) \
+    INSTANTIATE_TEST_SUITE_P(Modes, Suite, ::testing::ValuesIn(ntos_test::AllModes()), ntos_test::ParamName)
+
+#include "ke.h"
+#include "ps.h"
+
+namespace ntos_test {
+
+// Inside the kernel: starts a system thread running Body (which must outlive it).
+inline PETHREAD StartKernelThread(const std::function<void()> *Body)
+{
+    PETHREAD Thread = nullptr;
+    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
+    NTSTATUS Status = PspCreateSystemThreadObject(Trampoline, const_cast<std::function<void()> *>(Body), &Thread);
+    return NT_SUCCESS(Status) ? Thread : nullptr;
+}
+
+// Inside the kernel: waits for a thread from StartKernelThread to end, reaps and frees it.
+inline NTSTATUS JoinKernelThread(PETHREAD Thread)
+{
+    NTSTATUS Status = KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
+    PspReapRoutine(nullptr);
+    PspDeleteSystemThreadObject(Thread);
+    return Status;
+}
+
+} // namespace ntos_test

@@ -1,0 +1,98 @@
+// The HAL's context layer on its own: a fiber switch round trip with the outgoing
+// continuation published to the slot the switch names, and stacks with guard pages.
+#include <gtest/gtest.h>
+
+#include "halhost.h"
+#include "ntstatus.h"
+
+namespace {
+
+struct PingPong {
+    PVOID MainContext = nullptr;
+    PVOID FiberContext = nullptr;
+    PVOID StackBase = nullptr;
+    PVOID StackLimit = nullptr;
+    int Bounces = 0;
+    PVOID LastArgument = nullptr;
+};
+
+PingPong *g_Game;
+
+HAL_CONTEXT_SWITCH SwitchToMain(PingPong &Game, PVOID Argument)
+{
+    HAL_CONTEXT_SWITCH Switch{};
+    Switch.OldContext = &Game.FiberContext;
+    Switch.NewContext = Game.MainContext;
+    Switch.Argument = Argument;
+    return Switch;
+}
+
+void FiberRoutine(PVOID Argument)
+{
+    PingPong &Game = *g_Game;
+    Game.LastArgument = Argument;
+    for (;;) {
+        Game.Bounces++;
+        HAL_CONTEXT_SWITCH Switch = SwitchToMain(Game, reinterpret_cast<PVOID>(static_cast<uintptr_t>(Game.Bounces)));
+        Game.LastArgument = HalHostSwitchContext(&Switch);
+    }
+}
+
+TEST(HalContext, SwitchRoundTripCarriesArgumentsAndPublishesContinuations)
+{
+    PingPong Game;
+    g_Game = &Game;
+    ASSERT_EQ(HalHostAllocateStack(64 * 1024, &Game.StackBase, &Game.StackLimit), STATUS_SUCCESS);
+    ASSERT_EQ(static_cast<char *>(Game.StackBase) - static_cast<char *>(Game.StackLimit), 64 * 1024);
+    Game.FiberContext = HalHostInitializeContext(Game.StackBase, nullptr, Game.StackLimit, FiberRoutine);
+    ASSERT_NE(Game.FiberContext, nullptr);
+    for (uintptr_t Round = 1; Round <= 1000; Round++) {
+        HAL_CONTEXT_SWITCH Switch{};
+        Switch.OldContext = &Game.MainContext;
+        Switch.NewContext = Game.FiberContext;
+        Switch.NewStackBase = Game.StackBase;
+        Switch.NewStackLimit = Game.StackLimit;
+        Switch.Argument = reinterpret_cast<PVOID>(Round * 10);
+        PVOID Back = HalHostSwitchContext(&Switch);
+        ASSERT_EQ(reinterpret_cast<uintptr_t>(Back), Round) << "the fiber's argument comes back";
+        ASSERT_EQ(reinterpret_cast<uintptr_t>(Game.LastArgument), Round * 10) << "our argument reached the fiber";
+        ASSERT_NE(Game.MainContext, nullptr);
+    }
+    EXPECT_EQ(Game.Bounces, 1000);
+    HalHostFreeStack(Game.StackBase, Game.StackLimit);
+}
+
+TEST(HalStacks, StacksAreDistinctAndPageAligned)
+{
+    PVOID Base[4], Limit[4];
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(HalHostAllocateStack(16 * 1024 + 1, &Base[i], &Limit[i]), STATUS_SUCCESS);
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(Limit[i]) % 4096, 0u);
+        EXPECT_EQ(static_cast<char *>(Base[i]) - static_cast<char *>(Limit[i]), 20 * 1024) << "rounded up to pages";
+        static_cast<volatile char *>(Limit[i])[0] = 1; // usable down to the limit
+        static_cast<volatile char *>(Base[i])[-1] = 1;
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            EXPECT_TRUE(Base[i] <= Limit[j] || Base[j] <= Limit[i]);
+    for (int i = 0; i < 4; i++)
+        HalHostFreeStack(Base[i], Limit[i]);
+}
+
+TEST(HalStacks, CacheReusesFreedStacksOfTheCachedSize)
+{
+    HalHostSetStackCache(32 * 1024, 4);
+    ULONG Outstanding = HalHostOutstandingStacks();
+    PVOID Base, Limit;
+    ASSERT_EQ(HalHostAllocateStack(32 * 1024, &Base, &Limit), STATUS_SUCCESS);
+    EXPECT_EQ(HalHostOutstandingStacks(), Outstanding + 1);
+    HalHostFreeStack(Base, Limit);
+    EXPECT_EQ(HalHostOutstandingStacks(), Outstanding);
+    PVOID Base2, Limit2;
+    ASSERT_EQ(HalHostAllocateStack(32 * 1024, &Base2, &Limit2), STATUS_SUCCESS);
+    EXPECT_EQ(Base2, Base) << "the dead stack is reused";
+    HalHostFreeStack(Base2, Limit2);
+    HalHostSetStackCache(0, 0);
+}
+
+} // namespace

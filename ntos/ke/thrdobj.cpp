@@ -146,12 +146,13 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), Link,
                                                Head) != Head);
 
+    // Terminated before the object is signalled: a woken waiter may look at once.
+    Thread->State = Terminated;
     Thread->Header.SignalState = TRUE;
     if (!IsListEmpty(&Thread->Header.WaitListHead))
         KxUnwaitThread(&Thread->Header, Increment);
     RemoveEntryList(&Thread->ThreadListEntry);
     Process->StackCount--;
-    Thread->State = Terminated;
     Thread->SwapBusy = TRUE;
     KiReleaseDispatcherLockFromSynchLevel();
     KiSwapThread(Thread, KeGetCurrentPrcb());

@@ -136,6 +136,9 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     PKPROCESS Process = Thread->ApcState.Process;
     KIRQL OldIrql = KiAcquireDispatcherLock();
     Thread->WaitIrql = OldIrql;
+    // Busy from the moment the reaper or a waiter can see the thread until its final
+    // switch has left this stack.
+    Thread->SwapBusy = TRUE;
 
     PETHREAD EThread = CONTAINING_RECORD(Thread, ETHREAD, Tcb);
     PSINGLE_LIST_ENTRY Link = reinterpret_cast<PSINGLE_LIST_ENTRY>(&EThread->ReaperLink);
@@ -153,7 +156,6 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
         KxUnwaitThread(&Thread->Header, Increment);
     RemoveEntryList(&Thread->ThreadListEntry);
     Process->StackCount--;
-    Thread->SwapBusy = TRUE;
     KiReleaseDispatcherLockFromSynchLevel();
     KiSwapThread(Thread, KeGetCurrentPrcb());
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);

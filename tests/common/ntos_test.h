@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include "nthost.h"
@@ -26,6 +27,8 @@ inline std::string ModeName(const MachineMode &Mode)
         return "Det" + std::to_string(Mode.Processors) + "P_Seed" + std::to_string(Mode.Seed);
     return "Realtime" + std::to_string(Mode.Processors) + "P";
 }
+
+inline void PrintTo(const MachineMode &Mode, std::ostream *Out) { *Out << ModeName(Mode); }
 
 inline NTOS_BOOT_OPTIONS BootOptions(const MachineMode &Mode)
 {

@@ -1,0 +1,42 @@
+/* The public headers compile as C11 with C linkage: a driver-style C file. */
+#include "ntddk.h"
+#include "ntifs.h"
+#include "ndk/ntndk.h"
+#include "nthost.h"
+
+_Static_assert(sizeof(KIRQL) == 1, "KIRQL is a byte");
+_Static_assert(sizeof(NTSTATUS) == 4, "NTSTATUS is 32 bits");
+_Static_assert(sizeof(WCHAR) == sizeof(wchar_t), "WCHAR is the host wchar_t");
+_Static_assert(FIELD_OFFSET(ETHREAD, Tcb) == 0, "ETHREAD starts with its KTHREAD");
+_Static_assert(FIELD_OFFSET(EPROCESS, Pcb) == 0, "EPROCESS starts with its KPROCESS");
+
+static VOID NTAPI DriverStyleRoutine(PVOID Context)
+{
+    KEVENT Event;
+    KIRQL OldIrql;
+    UNICODE_STRING Name;
+    KeInitializeEvent(&Event, NotificationEvent, FALSE);
+    KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+    KeLowerIrql(OldIrql);
+    RtlInitUnicodeString(&Name, L"\\Device\\Hosted");
+    *(ULONG *)Context = (ULONG)Name.Length + (ULONG)KeReadStateEvent(&Event);
+}
+
+/* Called from the C++ test: runs C code inside the kernel. */
+NTSTATUS HeadersRunCRoutine(PULONG Result)
+{
+    NTOS_BOOT_OPTIONS Options;
+    NTSTATUS Status, ExitStatus;
+    RtlZeroMemory(&Options, sizeof(Options));
+    Options.Size = sizeof(Options);
+    Options.Processors = 2;
+    Options.Deterministic = TRUE;
+    Options.Seed = 11;
+    Status = NtosBoot(&Options);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Status = NtosRunSystemThread(DriverStyleRoutine, Result, &ExitStatus);
+    if (NT_SUCCESS(Status))
+        Status = ExitStatus;
+    return NT_SUCCESS(Status) ? NtosShutdown() : Status;
+}

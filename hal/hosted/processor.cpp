@@ -14,6 +14,7 @@ namespace {
 
 Machine *g_Machine;
 thread_local Processor *t_Processor;
+constexpr uint64_t kIdleSpin100ns = 500; // 50 us
 
 bool Runnable(Processor &P)
 {
@@ -278,9 +279,17 @@ extern "C" VOID HalHostIdle(VOID)
             Processor *Other = HostConditionMet() ? nullptr : PickRunnable(P);
             YieldProcessorTo(P, Other);
         }
-    } else if (!Pending()) {
-        std::unique_lock<std::mutex> Lock(P->Lock);
-        P->Wake.wait(Lock, Pending);
+    } else {
+        // Poll a little before halting, as NT's idle loop does: an interrupt that
+        // comes soon is taken without a host wake-up.
+        for (uint64_t Deadline = SteadyNow100ns() + kIdleSpin100ns; !Pending() && SteadyNow100ns() < Deadline;) {
+            for (int i = 0; i < 64 && !Pending(); i++)
+                __builtin_ia32_pause();
+        }
+        if (!Pending()) {
+            std::unique_lock<std::mutex> Lock(P->Lock);
+            P->Wake.wait(Lock, Pending);
+        }
     }
     P->IdleWaiting.store(false);
 }

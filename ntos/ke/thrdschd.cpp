@@ -223,6 +223,12 @@ extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
     Next->State = Running;
     KiReleasePrcbLock(Prcb);
 
+    if (Next == CurrentThread) {
+        // Woken and queued here before it could switch out: it simply goes on.
+        __atomic_store_n(&CurrentThread->SwapBusy, FALSE, __ATOMIC_RELEASE);
+        KeLowerIrql(CurrentThread->WaitIrql);
+        return CurrentThread->WaitStatus;
+    }
     BOOLEAN ApcPending = KiSwapContext(CurrentThread->WaitIrql, CurrentThread);
     LONG_PTR WaitStatus = CurrentThread->WaitStatus;
     ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet

@@ -307,6 +307,43 @@ TEST_P(DispatcherTest, ManyThreadsCreateRunAndAreReaped)
     EXPECT_EQ(Ran, kThreads);
 }
 
+// Two threads bounce a token through two synchronization events. On two realtime
+// processors a waiter is often woken, and queued on its own processor, before it has
+// switched out; it must simply go on.
+TEST_P(DispatcherTest, EventPingPongKeepsTurns)
+{
+    constexpr LONG kRounds = 20000;
+    LONG PingSeen = 0, PongSeen = 0, OutOfTurn = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  KEVENT Ping, Pong;
+                  volatile LONG Turn = 0;
+                  KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
+                  KeInitializeEvent(&Pong, SynchronizationEvent, FALSE);
+                  std::function<void()> Partner = [&] {
+                      for (LONG i = 0; i < kRounds; i++) {
+                          KeWaitForSingleObject(&Ping, Executive, KernelMode, FALSE, nullptr);
+                          OutOfTurn += Turn != 1;
+                          PongSeen++;
+                          Turn = 0;
+                          KeSetEvent(&Pong, 0, FALSE);
+                      }
+                  };
+                  PETHREAD Thread = StartKernelThread(&Partner);
+                  for (LONG i = 0; i < kRounds; i++) {
+                      PingSeen++;
+                      Turn = 1;
+                      KeSetEvent(&Ping, 0, FALSE);
+                      KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, nullptr);
+                      OutOfTurn += Turn != 0;
+                  }
+                  JoinKernelThread(Thread);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(PingSeen, kRounds);
+    EXPECT_EQ(PongSeen, kRounds);
+    EXPECT_EQ(OutOfTurn, 0);
+}
+
 TEST_P(DispatcherTest, TimeMovesForward)
 {
     ULONGLONG First = 0, Second = 0;

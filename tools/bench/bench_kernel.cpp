@@ -1,0 +1,104 @@
+// Kernel figures, each measured beside its host baseline in the same run: a
+// synchronization-event ping-pong between two system threads (per switch), and a
+// system thread's whole life (create, run, terminate, reap, free).
+#include <benchmark/benchmark.h>
+
+#include <functional>
+
+#include "nthost.h"
+#include "ndk/ntndk.h"
+#include "ke.h"
+#include "ps.h"
+
+namespace {
+
+struct Machine {
+    bool Deterministic;
+    ULONG Processors;
+};
+
+// Boots, runs Body on a system thread (the benchmark loop runs inside the kernel),
+// shuts down.
+void RunBenchmarkInKernel(benchmark::State &State, Machine Mode, const std::function<void()> &Body)
+{
+    NTOS_BOOT_OPTIONS Options{};
+    Options.Size = sizeof(Options);
+    Options.Processors = Mode.Processors;
+    Options.Deterministic = Mode.Deterministic;
+    Options.Seed = 1;
+    if (!NT_SUCCESS(NtosBoot(&Options))) {
+        State.SkipWithError("NtosBoot failed");
+        return;
+    }
+    NTSTATUS Exit;
+    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
+    if (!NT_SUCCESS(NtosRunSystemThread(Trampoline, const_cast<std::function<void()> *>(&Body), &Exit)))
+        State.SkipWithError("NtosRunSystemThread failed");
+    if (!NT_SUCCESS(NtosShutdown()))
+        State.SkipWithError("NtosShutdown reported leaks");
+}
+
+PETHREAD StartThread(const std::function<void()> *Body)
+{
+    PETHREAD Thread = nullptr;
+    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
+    PspCreateSystemThreadObject(Trampoline, const_cast<std::function<void()> *>(Body), &Thread);
+    return Thread;
+}
+
+void JoinThread(PETHREAD Thread)
+{
+    KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
+    PspReapRoutine(nullptr);
+    PspDeleteSystemThreadObject(Thread);
+}
+
+// KeSetEvent -> waiter runs: the benchmark thread and a partner bounce a token
+// through two synchronization events; one iteration is two switches.
+void BM_Kernel_EventPingPong(benchmark::State &State, Machine Mode)
+{
+    int64_t Switches = 0;
+    RunBenchmarkInKernel(State, Mode, [&] {
+        KEVENT Ping, Pong;
+        volatile LONG Stop = 0;
+        KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
+        KeInitializeEvent(&Pong, SynchronizationEvent, FALSE);
+        std::function<void()> Partner = [&] {
+            for (;;) {
+                KeWaitForSingleObject(&Ping, Executive, KernelMode, FALSE, nullptr);
+                if (Stop)
+                    return;
+                KeSetEvent(&Pong, 0, FALSE);
+            }
+        };
+        PETHREAD Thread = StartThread(&Partner);
+        for (auto _ : State) {
+            KeSetEvent(&Ping, 0, FALSE);
+            KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, nullptr);
+        }
+        Switches = State.iterations() * 2;
+        Stop = 1;
+        KeSetEvent(&Ping, 0, FALSE);
+        JoinThread(Thread);
+    });
+    State.SetItemsProcessed(Switches);
+    State.counters["ns_per_switch"] =
+        benchmark::Counter(static_cast<double>(Switches), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Realtime1P, Machine{false, 1})->UseRealTime();
+BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Realtime2P, Machine{false, 2})->UseRealTime();
+BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Deterministic1P, Machine{true, 1})->UseRealTime();
+
+// A system thread's life: create, run an empty routine, terminate, reap, free.
+void BM_Kernel_SystemThreadLifecycle(benchmark::State &State, Machine Mode)
+{
+    RunBenchmarkInKernel(State, Mode, [&] {
+        std::function<void()> Empty = [] {};
+        for (auto _ : State)
+            JoinThread(StartThread(&Empty));
+    });
+}
+BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime1P, Machine{false, 1})->UseRealTime();
+BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime2P, Machine{false, 2})->UseRealTime();
+
+} // namespace

@@ -17,7 +17,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
         KeBugCheckEx(ATTEMPTED_SWITCH_FROM_DPC, reinterpret_cast<ULONG_PTR>(OldThread),
                      reinterpret_cast<ULONG_PTR>(NewThread), 0, 0);
     KiTraceSwitch(Prcb, OldThread, NewThread);
-    if (OldThread->State == Terminated) {
+    if (OldThread->HostExiting) {
         HalHostDeleteFiber(OldThread->HostFiber); // never resumed again
         OldThread->HostFiber = NULL;
     }
@@ -46,7 +46,7 @@ extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
     Switch.NewStackBase = NewThread->StackBase;
     Switch.NewStackLimit = NewThread->StackLimit;
     Switch.NewFiber = NewThread->HostFiber;
-    Switch.OldExiting = OldThread->State == Terminated;
+    Switch.OldExiting = OldThread->HostExiting;
     Switch.Argument = OldThread;
     auto *Previous = static_cast<PKTHREAD>(HalHostSwitchContext(&Switch));
     return KiSwapContextResume(WaitIrql, Previous);

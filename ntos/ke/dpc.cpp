@@ -108,7 +108,7 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
         Thread->Quantum = (SCHAR)Thread->QuantumReset;
         if (!Prcb->NextThread) {
             if (PKTHREAD Next = KiSelectReadyThread(Thread->Priority, Prcb)) {
-                Next->State = Standby;
+                KiSetThreadState(Next, Standby);
                 Prcb->NextThread = Next;
             }
         } else {

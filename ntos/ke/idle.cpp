@@ -26,7 +26,7 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
             Prcb->NextThread = NULL;
             if (Stolen) {
                 KiReleasePrcbLock(Prcb);
-                Stolen->State = DeferredReady;
+                KiSetThreadState(Stolen, DeferredReady);
                 KiDeferredReadyThread(Stolen);
                 KiAcquirePrcbLock(Prcb);
             }
@@ -37,7 +37,7 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
     if (Next) {
         __atomic_fetch_and(&KiIdleSummary, ~Prcb->SetMember, __ATOMIC_ACQ_REL);
         Prcb->CurrentThread = Next;
-        Next->State = Running;
+        KiSetThreadState(Next, Running);
     } else {
         __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
     }

@@ -47,7 +47,7 @@ NTSTATUS KiInitializeIdleThread(ULONG Number)
     if (!Stack)
         return STATUS_INSUFFICIENT_RESOURCES;
     KeInitThread(Thread, Stack, NULL, NULL, NULL, NULL, NULL, &KiIdleProcess.Pcb);
-    Thread->State = Running;
+    KiSetThreadState(Thread, Running);
     Thread->Priority = 0;
     Thread->BasePriority = 0;
     Thread->Affinity = Thread->UserAffinity = AFFINITY_MASK(Number);

@@ -67,7 +67,7 @@ extern "C" NTSTATUS NTAPI KeInitThread(PKTHREAD Thread, PVOID KernelStack, PKSYS
     if (SystemRoutine)
         KiInitializeContextThread(Thread, SystemRoutine, StartRoutine, StartContext, Context);
     UNREFERENCED_PARAMETER(AllocatedStack);
-    Thread->State = Initialized;
+    KiSetThreadState(Thread, Initialized);
     return STATUS_SUCCESS;
 }
 
@@ -144,13 +144,14 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     PSINGLE_LIST_ENTRY Link = reinterpret_cast<PSINGLE_LIST_ENTRY>(&EThread->ReaperLink);
     PVOID Head;
     do {
-        Head = PspReaperListHead.Next;
+        Head = __atomic_load_n(&PspReaperListHead.Next, __ATOMIC_ACQUIRE);
         Link->Next = static_cast<PSINGLE_LIST_ENTRY>(Head);
     } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), Link,
                                                Head) != Head);
 
     // Terminated before the object is signalled: a woken waiter may look at once.
-    Thread->State = Terminated;
+    KiSetThreadState(Thread, Terminated);
+    Thread->HostExiting = TRUE;
     Thread->Header.SignalState = TRUE;
     if (!IsListEmpty(&Thread->Header.WaitListHead))
         KxUnwaitThread(&Thread->Header, Increment);

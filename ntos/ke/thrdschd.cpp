@@ -45,15 +45,15 @@ void KiRequestDispatch(PKPRCB Prcb)
 
 void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 {
-    Thread->State = Ready;
-    Thread->WaitTime = (ULONG)KeTickCount;
+    KiSetThreadState(Thread, Ready);
+    Thread->WaitTime = KiTickCountLow();
     Thread->NextProcessor = (UCHAR)Prcb->Number;
     PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Thread->Priority];
     if (Thread->Preempted)
         InsertHeadList(Queue, &Thread->WaitListEntry);
     else
         InsertTailList(Queue, &Thread->WaitListEntry);
-    Prcb->ReadySummary |= 1UL << Thread->Priority;
+    KiSetReadySummary(Prcb, KiReadySummary(Prcb) | (1UL << Thread->Priority));
 }
 
 } // namespace
@@ -62,7 +62,7 @@ void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 // SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiReadyThread(PKTHREAD Thread)
 {
-    Thread->State = DeferredReady;
+    KiSetThreadState(Thread, DeferredReady);
     Thread->DeferredProcessor = (UCHAR)KeGetCurrentProcessorNumber();
     KiDeferredReadyThread(Thread);
 }
@@ -82,7 +82,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
         KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
         if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !Prcb->NextThread) {
             __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
-            Thread->State = Standby;
+            KiSetThreadState(Thread, Standby);
             Thread->NextProcessor = (UCHAR)Prcb->Number;
             Prcb->NextThread = Thread;
             KiReleasePrcbLock(Prcb);
@@ -97,21 +97,21 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
     PKTHREAD Next = Prcb->NextThread;
     if (Next && Thread->Priority > Next->Priority) {
         // Replace the Standby thread; it goes back to the head of its queue.
-        Thread->State = Standby;
+        KiSetThreadState(Thread, Standby);
         Thread->NextProcessor = (UCHAR)Prcb->Number;
         Prcb->NextThread = Thread;
         KiReleasePrcbLock(Prcb);
         Next->Preempted = TRUE;
-        Next->State = DeferredReady;
+        KiSetThreadState(Next, DeferredReady);
         KiDeferredReadyThread(Next);
         KiRequestDispatch(Prcb);
         return;
     }
     PKTHREAD Current = Prcb->CurrentThread;
     if (!Next && Thread->Priority > Current->Priority) {
-        if (Current->State == Running)
+        if (KiGetThreadState(Current) == Running)
             Current->Preempted = TRUE;
-        Thread->State = Standby;
+        KiSetThreadState(Thread, Standby);
         Thread->NextProcessor = (UCHAR)Prcb->Number;
         Prcb->NextThread = Thread;
         KiReleasePrcbLock(Prcb);
@@ -128,14 +128,14 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
 // above LowPriority, or NULL. At SYNCH_LEVEL with the PRCB lock held.
 extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb)
 {
-    ULONG Summary = Prcb->ReadySummary >> LowPriority;
+    ULONG Summary = KiReadySummary(Prcb) >> LowPriority;
     if (!Summary)
         return NULL;
     ULONG Priority = KiHighestSetBit(Summary) + (ULONG)LowPriority;
     PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Priority];
     PKTHREAD Thread = CONTAINING_RECORD(Queue->Flink, KTHREAD, WaitListEntry);
     if (RemoveEntryList(&Thread->WaitListEntry))
-        Prcb->ReadySummary &= ~(1UL << Priority);
+        KiSetReadySummary(Prcb, KiReadySummary(Prcb) & ~(1UL << Priority));
     return Thread;
 }
 
@@ -147,10 +147,10 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
     ULONG Count = (ULONG)KeNumberProcessors;
     for (ULONG Step = 1; Step < Count; Step++) {
         PKPRCB Other = PrcbOf((Prcb->Number + Step) % Count);
-        if (!Other->ReadySummary)
+        if (!KiReadySummary(Other))
             continue;
         KiAcquirePrcbLock(Other);
-        for (ULONG Summary = Other->ReadySummary; Summary;) {
+        for (ULONG Summary = KiReadySummary(Other); Summary;) {
             ULONG Priority = KiHighestSetBit(Summary);
             Summary &= ~(1UL << Priority);
             PLIST_ENTRY Queue = &Other->DispatcherReadyListHead[Priority];
@@ -159,7 +159,7 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
                 if (!(Thread->Affinity & Prcb->SetMember))
                     continue;
                 if (RemoveEntryList(&Thread->WaitListEntry))
-                    Other->ReadySummary &= ~(1UL << Priority);
+                    KiSetReadySummary(Other, KiReadySummary(Other) & ~(1UL << Priority));
                 KiReleasePrcbLock(Other);
                 Thread->NextProcessor = (UCHAR)Prcb->Number;
                 return Thread;
@@ -182,7 +182,7 @@ extern "C" VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb)
         return;
     }
     KiReleasePrcbLock(Prcb);
-    Thread->State = DeferredReady;
+    KiSetThreadState(Thread, DeferredReady);
     KiDeferredReadyThread(Thread);
 }
 
@@ -195,7 +195,7 @@ extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR Wa
     Thread->SwapBusy = TRUE;
     Prcb->NextThread = NULL;
     Prcb->CurrentThread = Next;
-    Next->State = Running;
+    KiSetThreadState(Next, Running);
     Thread->WaitReason = WaitReason;
     KxQueueReadyThread(Thread, Prcb);
     Thread->WaitIrql = WaitIrql;
@@ -220,7 +220,7 @@ extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
         }
     }
     Prcb->CurrentThread = Next;
-    Next->State = Running;
+    KiSetThreadState(Next, Running);
     KiReleasePrcbLock(Prcb);
 
     if (Next == CurrentThread) {

@@ -143,9 +143,9 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASO
     Thread->Alertable = Alertable;
     Thread->WaitMode = WaitMode;
     Thread->WaitReason = (UCHAR)WaitReason;
-    Thread->WaitTime = (ULONG)KeTickCount;
+    Thread->WaitTime = KiTickCountLow();
     InsertTailList(&Object->WaitListHead, &WaitBlock->WaitListEntry);
-    Thread->State = Waiting;
+    KiSetThreadState(Thread, Waiting);
     Thread->SwapBusy = TRUE;
     KiReleaseDispatcherLockFromSynchLevel();
     return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());

@@ -93,9 +93,9 @@ TEST_P(DispatcherTest, WaiterIsWaitingOnTheEventUntilSet)
                   };
                   PETHREAD Waiter = StartKernelThread(&Body);
                   SpinUntil(Started);
-                  while (__atomic_load_n(&Waiter->Tcb.State, __ATOMIC_ACQUIRE) != Waiting)
+                  while (KiGetThreadState(&Waiter->Tcb) != Waiting)
                       KeYieldProcessor();
-                  State = Waiter->Tcb.State;
+                  State = KiGetThreadState(&Waiter->Tcb);
                   Reason = Waiter->Tcb.WaitReason;
                   WaitObject = Waiter->Tcb.WaitBlockList->Object;
                   KeSetEvent(&Event, 0, FALSE);
@@ -127,27 +127,27 @@ TEST_P(DispatcherTest, NotificationWakesAllSynchronizationWakesOne)
                   std::vector<PETHREAD> Threads;
                   for (int i = 0; i < kWaiters; i++)
                       Threads.push_back(StartKernelThread(&Body));
-                  while (Parked != kWaiters)
+                  while (__atomic_load_n(&Parked, __ATOMIC_ACQUIRE) != kWaiters)
                       KeYieldProcessor();
                   KeSetEvent(&Gate, 0, FALSE);
-                  while (Woken != kWaiters)
+                  while (__atomic_load_n(&Woken, __ATOMIC_ACQUIRE) != kWaiters)
                       KeYieldProcessor();
-                  WokenByNotify = Woken;
+                  WokenByNotify = __atomic_load_n(&Woken, __ATOMIC_ACQUIRE);
                   // Let every thread block on Sync, then release one.
                   for (PETHREAD Thread : Threads)
-                      while (__atomic_load_n(&Thread->Tcb.State, __ATOMIC_ACQUIRE) != Waiting)
+                      while (KiGetThreadState(&Thread->Tcb) != Waiting)
                           KeYieldProcessor();
                   KeSetEvent(&Sync, 0, FALSE);
-                  while (Woken != kWaiters + 1)
+                  while (__atomic_load_n(&Woken, __ATOMIC_ACQUIRE) != kWaiters + 1)
                       KeYieldProcessor();
                   for (int Spin = 0; Spin < 200; Spin++)
                       KeYieldProcessor();
-                  WokenBySyncFirst = Woken - kWaiters;
+                  WokenBySyncFirst = __atomic_load_n(&Woken, __ATOMIC_ACQUIRE) - kWaiters;
                   for (int i = 1; i < kWaiters; i++)
                       KeSetEvent(&Sync, 0, FALSE), KeYieldProcessor();
                   for (PETHREAD Thread : Threads)
                       JoinKernelThread(Thread);
-                  WokenBySyncTotal = Woken - kWaiters;
+                  WokenBySyncTotal = __atomic_load_n(&Woken, __ATOMIC_ACQUIRE) - kWaiters;
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(WokenByNotify, kWaiters);
@@ -170,7 +170,7 @@ TEST_P(DispatcherTest, ThreadObjectIsSignalledWhenTheThreadEnds)
                   KeSetEvent(&Release, 0, FALSE);
                   KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
                   SignalAfter = Thread->Tcb.Header.SignalState;
-                  StateAfter = Thread->Tcb.State;
+                  StateAfter = KiGetThreadState(&Thread->Tcb);
                   JoinKernelThread(Thread);
               }),
               STATUS_SUCCESS);

@@ -77,6 +77,21 @@ VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb);
 VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb);
 BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock);
 
+/* A thread's State and a PRCB's ReadySummary are read by other processors without
+ * their locks (they are volatile in NT); the hosted kernel gives those accesses
+ * atomic form, so that they are defined behaviour and TSan can check the rest. */
+FORCEINLINE VOID KiSetThreadState(PKTHREAD Thread, KTHREAD_STATE State)
+{
+    __atomic_store_n(&Thread->State, (UCHAR)State, __ATOMIC_RELEASE);
+}
+FORCEINLINE UCHAR KiGetThreadState(PKTHREAD Thread) { return __atomic_load_n(&Thread->State, __ATOMIC_ACQUIRE); }
+FORCEINLINE ULONG KiReadySummary(PKPRCB Prcb) { return __atomic_load_n(&Prcb->ReadySummary, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiSetReadySummary(PKPRCB Prcb, ULONG Summary)
+{
+    __atomic_store_n(&Prcb->ReadySummary, Summary, __ATOMIC_RELAXED);
+}
+FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
+
 /* Bit helpers for KAFFINITY and ReadySummary. */
 FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(Mask); }
 FORCEINLINE ULONG KiHighestSetBit(ULONG Mask) { return 31 - (ULONG)__builtin_clz(Mask); }

@@ -338,6 +338,8 @@ typedef struct _KTHREAD {
     LONG64 OtherTransferCount;
     PVOID HostFiber;       /* hosted: the sanitizers' handle for this thread's fiber */
     ULONG HostSequence;    /* hosted: creation order, for traces that must not depend on addresses */
+    BOOLEAN HostExiting;   /* hosted: set by the thread itself in KeTerminateThread; its
+                              State may be written by a waker while it switches out */
 } KTHREAD, *PKTHREAD, *PRKTHREAD;
 
 typedef union _KEXECUTE_OPTIONS {

@@ -86,6 +86,25 @@ void WakeIfIdle(Processor &P)
     P.Wake.notify_one();
 }
 
+// Realtime: a pause. Deterministic: virtual time passes, the host loop gets control
+// back once its condition is met, and one time in SwitchOneIn another runnable
+// processor runs.
+void DeterministicInterruptPoint(uint64_t SwitchOneIn)
+{
+    Machine &M = *g_Machine;
+    if (!M.Deterministic) {
+        __builtin_ia32_pause();
+        return;
+    }
+    Processor *P = CurrentProcessor();
+    AdvanceVirtualTime();
+    if (HostConditionMet())
+        YieldProcessorTo(P, nullptr);
+    else if (M.Random.Below(SwitchOneIn) == 0)
+        if (Processor *Other = PickRunnable(P))
+            YieldProcessorTo(P, Other);
+}
+
 // A processor's first instructions; whoever first switches to it (host thread, host
 // loop or another processor) has already made it the current processor.
 [[noreturn]] void ProcessorEntry(PVOID)
@@ -321,35 +340,13 @@ extern "C" VOID HalHostRequestInterrupt(ULONG Number, KIRQL Level)
 
 extern "C" VOID HalHostInterruptPoint(VOID)
 {
-    Machine &M = *g_Machine;
-    if (!M.Deterministic) {
-        __builtin_ia32_pause();
-        return;
-    }
-    Processor *P = CurrentProcessor();
-    AdvanceVirtualTime();
-    if (HostConditionMet()) {
-        YieldProcessorTo(P, nullptr);
-        return;
-    }
-    if (M.Random.Below(4) == 0) {
-        if (Processor *Other = PickRunnable(P))
-            YieldProcessorTo(P, Other);
-    }
+    DeterministicInterruptPoint(4);
 }
 
 extern "C" VOID HalHostSpinWait(VOID)
 {
-    Machine &M = *g_Machine;
-    if (!M.Deterministic) {
-        __builtin_ia32_pause();
-        return;
-    }
-    // Spinning cannot progress on one host thread: let another processor run.
-    Processor *P = CurrentProcessor();
-    AdvanceVirtualTime();
-    if (Processor *Other = PickRunnable(P))
-        YieldProcessorTo(P, Other);
+    // Spinning cannot progress on one host thread: always let another processor run.
+    DeterministicInterruptPoint(1);
 }
 
 extern "C" ULONG64 HalHostRandom(VOID)

@@ -10,12 +10,7 @@ namespace {
 PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
 {
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread;
-    if (Next) {
-        Prcb->NextThread = NULL;
-    } else {
-        Next = KiSelectReadyThread(0, Prcb);
-    }
+    PKTHREAD Next = KiSelectNextThread(Prcb);
     if (!Next) {
         KiReleasePrcbLock(Prcb);
         PKTHREAD Stolen = KiFindReadyThread(Prcb);

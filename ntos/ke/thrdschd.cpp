@@ -43,6 +43,14 @@ void KiRequestDispatch(PKPRCB Prcb)
     HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
 }
 
+// Makes Thread the Standby thread of Prcb. With the PRCB lock held.
+void KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
+{
+    KiSetThreadState(Thread, Standby);
+    Thread->NextProcessor = (UCHAR)Prcb->Number;
+    Prcb->NextThread = Thread;
+}
+
 void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 {
     KiSetThreadState(Thread, Ready);
@@ -82,9 +90,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
         KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
         if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !Prcb->NextThread) {
             __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
-            KiSetThreadState(Thread, Standby);
-            Thread->NextProcessor = (UCHAR)Prcb->Number;
-            Prcb->NextThread = Thread;
+            KiSetStandbyThread(Prcb, Thread);
             KiReleasePrcbLock(Prcb);
             KiRequestDispatch(Prcb);
             return;
@@ -97,9 +103,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
     PKTHREAD Next = Prcb->NextThread;
     if (Next && Thread->Priority > Next->Priority) {
         // Replace the Standby thread; it goes back to the head of its queue.
-        KiSetThreadState(Thread, Standby);
-        Thread->NextProcessor = (UCHAR)Prcb->Number;
-        Prcb->NextThread = Thread;
+        KiSetStandbyThread(Prcb, Thread);
         KiReleasePrcbLock(Prcb);
         Next->Preempted = TRUE;
         KiSetThreadState(Next, DeferredReady);
@@ -111,9 +115,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
     if (!Next && Thread->Priority > Current->Priority) {
         if (KiGetThreadState(Current) == Running)
             Current->Preempted = TRUE;
-        KiSetThreadState(Thread, Standby);
-        Thread->NextProcessor = (UCHAR)Prcb->Number;
-        Prcb->NextThread = Thread;
+        KiSetStandbyThread(Prcb, Thread);
         KiReleasePrcbLock(Prcb);
         KiRequestDispatch(Prcb);
         return;
@@ -137,6 +139,17 @@ extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb
     if (RemoveEntryList(&Thread->WaitListEntry))
         KiSetReadySummary(Prcb, KiReadySummary(Prcb) & ~(1UL << Priority));
     return Thread;
+}
+
+// Takes this processor's Standby thread, else the best thread of its ready queues;
+// NULL if there is neither. At SYNCH_LEVEL with the PRCB lock held.
+extern "C" PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb)
+{
+    PKTHREAD Next = Prcb->NextThread;
+    if (!Next)
+        return KiSelectReadyThread(0, Prcb);
+    Prcb->NextThread = NULL;
+    return Next;
 }
 
 // Looks through the other processors' ready queues for a thread this processor may
@@ -209,15 +222,10 @@ extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR Wa
 extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
 {
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread;
-    if (Next) {
-        Prcb->NextThread = NULL;
-    } else {
-        Next = KiSelectReadyThread(0, Prcb);
-        if (!Next) {
-            Next = Prcb->IdleThread;
-            __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
-        }
+    PKTHREAD Next = KiSelectNextThread(Prcb);
+    if (!Next) {
+        Next = Prcb->IdleThread;
+        __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
     }
     Prcb->CurrentThread = Next;
     KiSetThreadState(Next, Running);

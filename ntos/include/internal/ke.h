@@ -43,6 +43,7 @@ BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread);
 VOID NTAPI KiReadyThread(PKTHREAD Thread);
 VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread);
 PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb);
+PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb);
 PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb);
 LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb);
 VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb);

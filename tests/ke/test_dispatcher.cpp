@@ -309,19 +309,27 @@ TEST_P(DispatcherTest, ManyThreadsCreateRunAndAreReaped)
 
 // Two threads bounce a token through two synchronization events. On two realtime
 // processors a waiter is often woken, and queued on its own processor, before it has
-// switched out; it must simply go on.
+// switched out; it must simply go on. A thread resumed on another processor (another
+// host thread) must see that processor: KeGetCurrentThread() is still itself.
 TEST_P(DispatcherTest, EventPingPongKeepsTurns)
 {
     constexpr LONG kRounds = 20000;
     LONG PingSeen = 0, PongSeen = 0, OutOfTurn = 0;
+    volatile LONG WrongProcessor = 0;
+    auto CheckSelf = [&](PKTHREAD Self) {
+        if (KeGetCurrentThread() != Self || KeGetCurrentPrcb()->Number != KeGetCurrentProcessorNumber())
+            InterlockedIncrement(&WrongProcessor);
+    };
     ASSERT_EQ(RunInKernel([&] {
                   KEVENT Ping, Pong;
                   volatile LONG Turn = 0;
                   KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
                   KeInitializeEvent(&Pong, SynchronizationEvent, FALSE);
                   std::function<void()> Partner = [&] {
+                      PKTHREAD Self = KeGetCurrentThread();
                       for (LONG i = 0; i < kRounds; i++) {
                           KeWaitForSingleObject(&Ping, Executive, KernelMode, FALSE, nullptr);
+                          CheckSelf(Self);
                           OutOfTurn += Turn != 1;
                           PongSeen++;
                           Turn = 0;
@@ -329,11 +337,13 @@ TEST_P(DispatcherTest, EventPingPongKeepsTurns)
                       }
                   };
                   PETHREAD Thread = StartKernelThread(&Partner);
+                  PKTHREAD Self = KeGetCurrentThread();
                   for (LONG i = 0; i < kRounds; i++) {
                       PingSeen++;
                       Turn = 1;
                       KeSetEvent(&Ping, 0, FALSE);
                       KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, nullptr);
+                      CheckSelf(Self);
                       OutOfTurn += Turn != 0;
                   }
                   JoinKernelThread(Thread);
@@ -342,6 +352,7 @@ TEST_P(DispatcherTest, EventPingPongKeepsTurns)
     EXPECT_EQ(PingSeen, kRounds);
     EXPECT_EQ(PongSeen, kRounds);
     EXPECT_EQ(OutOfTurn, 0);
+    EXPECT_EQ(WrongProcessor, 0);
 }
 
 TEST_P(DispatcherTest, TimeMovesForward)

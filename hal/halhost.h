@@ -71,13 +71,18 @@ typedef struct _HAL_MACHINE_CONFIG {
     BOOLEAN Deterministic;
     ULONG64 Seed;
     PHAL_PROCESSOR_ROUTINE StartRoutine; /* KiSystemStartup; leaves through HalHostProcessorExit */
+    /* The earliest timer due (interrupt time) or MAXULONG64; asked by the deterministic
+     * machine when every processor is idle, to move its clock straight there. */
+    ULONG64 (*NextTimerDue)(VOID);
     HAL_PROCESSOR_BOOT Boot[MAXIMUM_PROCESSORS];
 } HAL_MACHINE_CONFIG;
 
 NTSTATUS HalHostStartMachine(const HAL_MACHINE_CONFIG *Config);
 /* Blocks the host caller (running the machine, in deterministic mode) until *Condition
  * is non-zero and returns STATUS_SUCCESS, or until every processor has stopped. In
- * deterministic mode a machine that can make no progress gives STATUS_POSSIBLE_DEADLOCK. */
+ * deterministic mode, when every processor is idle the clock jumps to the next timer
+ * due; a machine with no timer left that can make no progress gives
+ * STATUS_POSSIBLE_DEADLOCK. */
 NTSTATUS HalHostRunMachine(volatile LONG *Condition);
 /* Called by the kernel after setting a condition the host may wait on. */
 VOID HalHostWakeHost(VOID);

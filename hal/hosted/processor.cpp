@@ -107,6 +107,24 @@ void DeterministicInterruptPoint(uint64_t SwitchOneIn)
 
 // A processor's first instructions; whoever first switches to it (host thread, host
 // loop or another processor) has already made it the current processor.
+// Deterministic, every processor idle: move virtual time to the clock tick at or
+// after the next timer due and raise the clock interrupt there. FALSE if no timer
+// is set (nothing can ever happen again).
+bool JumpToNextTimer()
+{
+    Machine &M = *g_Machine;
+    uint64_t Due = M.NextTimerDue ? M.NextTimerDue() : ~0ULL;
+    if (Due == ~0ULL)
+        return false;
+    uint64_t Tick = (Due + HAL_CLOCK_INCREMENT - 1) / HAL_CLOCK_INCREMENT * HAL_CLOCK_INCREMENT;
+    if (Tick > M.VirtualTime)
+        M.VirtualTime = Tick;
+    M.NextTick = M.VirtualTime - M.VirtualTime % HAL_CLOCK_INCREMENT + HAL_CLOCK_INCREMENT;
+    for (ULONG i = 0; i < M.Count; i++)
+        __atomic_fetch_or(&M.Processors[i].Pcr->Irr, 1UL << CLOCK_LEVEL, __ATOMIC_RELEASE);
+    return true;
+}
+
 [[noreturn]] void ProcessorEntry(PVOID)
 {
     g_Machine->StartRoutine(CurrentProcessor()->Number);
@@ -199,6 +217,7 @@ extern "C" NTSTATUS HalHostStartMachine(const HAL_MACHINE_CONFIG *Config)
     M->Count = Config->Processors;
     M->Deterministic = Config->Deterministic;
     M->StartRoutine = Config->StartRoutine;
+    M->NextTimerDue = Config->NextTimerDue;
     M->Random.Seed(Config->Seed);
     M->BootSteady = SteadyNow100ns();
     for (ULONG i = 0; i < M->Count; i++) {
@@ -237,6 +256,8 @@ extern "C" NTSTATUS HalHostRunMachine(volatile LONG *Condition)
     M.HostCondition = Condition;
     while (!Done()) {
         Processor *Next = PickRunnable(nullptr);
+        if (!Next && JumpToNextTimer())
+            Next = PickRunnable(nullptr);
         if (!Next) {
             M.HostCondition = nullptr;
             return STATUS_POSSIBLE_DEADLOCK;

@@ -45,6 +45,7 @@ struct Machine {
     ULONG Count = 0;
     bool Deterministic = false;
     PHAL_PROCESSOR_ROUTINE StartRoutine = nullptr;
+    ULONG64 (*NextTimerDue)(VOID) = nullptr;
     Processor Processors[MAXIMUM_PROCESSORS];
     std::atomic<bool> StopRequested{false};
     std::atomic<ULONG> ExitedCount{0};

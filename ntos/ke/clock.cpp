@@ -29,12 +29,15 @@ extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
     }
 }
 
-// Processor 0's clock tick: advances the tick count, then charges the running
-// thread. At CLOCK_LEVEL.
+// Processor 0's clock tick: advances the tick count, asks for the timer table to be
+// searched at DISPATCH_LEVEL, then charges the running thread. At CLOCK_LEVEL.
 extern "C" VOID NTAPI KeUpdateSystemTime(PKTRAP_FRAME TrapFrame, ULONG Increment, KIRQL OldIrql)
 {
     UNREFERENCED_PARAMETER(Increment);
     __atomic_add_fetch(&KeTickCount, 1, __ATOMIC_RELEASE);
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    Prcb->TimerRequest = TRUE;
+    HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     KeUpdateRunTime(TrapFrame, OldIrql);
 }
 

@@ -63,12 +63,40 @@ extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
     return Removed;
 }
 
-// Runs every queued DPC of this processor, each with the queue lock dropped. At
-// DISPATCH_LEVEL.
+// Expires every timer that has come due: searches the table lists of each tick since
+// the last search (the whole table at most), signals the timers and queues their
+// DPCs. At DISPATCH_LEVEL, from the clock's timer request.
+extern "C" VOID NTAPI KiTimerExpiration(VOID)
+{
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    ULONG64 Now = KeQueryInterruptTime();
+    ULONG64 Tick = Now / KeMaximumIncrement;
+    ULONG64 First = Tick - KiLastTimerTick >= TIMER_TABLE_SIZE ? Tick - (TIMER_TABLE_SIZE - 1) : KiLastTimerTick;
+    for (ULONG64 Scan = First; Scan <= Tick; Scan++) {
+        PLIST_ENTRY Head = &KiTimerTableListHead[Scan & (TIMER_TABLE_SIZE - 1)];
+        while (!IsListEmpty(Head)) {
+            PKTIMER Timer = CONTAINING_RECORD(Head->Flink, KTIMER, TimerListEntry);
+            if (Timer->DueTime.QuadPart > Now)
+                break;
+            KiRemoveEntryTimer(Timer);
+            if (PKDPC Dpc = KiSignalTimer(Timer))
+                KiQueueTimerDpc(Dpc);
+        }
+    }
+    KiLastTimerTick = Tick;
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+// Runs the timer expiration the clock requested, then every queued DPC of this
+// processor, each with the queue lock dropped. At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
 {
     PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
     Prcb->DpcRoutineActive = TRUE;
+    if (Prcb->TimerRequest) {
+        Prcb->TimerRequest = FALSE;
+        KiTimerExpiration();
+    }
     while (DpcData->DpcQueueDepth) {
         KfRaiseIrql(HIGH_LEVEL);
         KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
@@ -130,7 +158,7 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
 extern "C" VOID NTAPI KiDispatchInterrupt(VOID)
 {
     PKPRCB Prcb = KeGetCurrentPrcb();
-    if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth)
+    if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth || Prcb->TimerRequest)
         KiRetireDpcList(Prcb);
     if (Prcb->QuantumEnd) {
         Prcb->QuantumEnd = FALSE;

@@ -52,7 +52,7 @@ extern "C" VOID NTAPI KiIdleLoop(VOID)
     for (;;) {
         HalClearSoftwareInterrupt(DISPATCH_LEVEL);
         KeLowerIrql(DISPATCH_LEVEL);
-        if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth)
+        if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth || Prcb->TimerRequest)
             KiRetireDpcList(Prcb);
         KfRaiseIrql(SYNCH_LEVEL);
         if (KiIdleSelectThread(Prcb)) {

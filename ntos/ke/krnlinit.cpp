@@ -73,6 +73,7 @@ extern "C" NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *C
     KeTickCount = 0;
     KiIdleSummary = 0;
     KeInitializeSpinLock(&KiDispatcherLock);
+    KiInitializeTimerTable();
     KeNumberProcessors = (CCHAR)Count;
     KeActiveProcessors = Count == 64 ? ~(KAFFINITY)0 : (AFFINITY_MASK(Count) - 1);
     RtlZeroMemory(&KiIdleProcess, sizeof(KiIdleProcess));
@@ -92,6 +93,7 @@ extern "C" NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *C
         Config->Boot[i].StackLimit = Idle->StackLimit;
         Config->Boot[i].Fiber = Idle->HostFiber;
     }
+    Config->NextTimerDue = KiNextTimerDueTime;
     return STATUS_SUCCESS;
 }
 

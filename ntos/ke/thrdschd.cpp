@@ -66,13 +66,36 @@ void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 
 } // namespace
 
-// Makes a thread ready: it passes through DeferredReady and is placed at once. At
+// Makes a thread ready, deferred: it goes on this processor's deferred ready list and
+// is placed once the dispatcher lock is dropped (KiProcessDeferredReadyList), so a
+// woken thread cannot run while its waker is still inside the dispatcher. At
 // SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiReadyThread(PKTHREAD Thread)
 {
+    PKPRCB Prcb = KeGetCurrentPrcb();
     KiSetThreadState(Thread, DeferredReady);
-    Thread->DeferredProcessor = (UCHAR)KeGetCurrentProcessorNumber();
-    KiDeferredReadyThread(Thread);
+    Thread->DeferredProcessor = (UCHAR)Prcb->Number;
+    PushEntryList(&Prcb->DeferredReadyListHead, &Thread->SwapListEntry);
+}
+
+// Places every thread this processor readied while it held the dispatcher lock, in
+// the order they were readied. At SYNCH_LEVEL, dispatcher lock released.
+extern "C" VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb)
+{
+    PSINGLE_LIST_ENTRY List = Prcb->DeferredReadyListHead.Next;
+    Prcb->DeferredReadyListHead.Next = NULL;
+    PSINGLE_LIST_ENTRY Ordered = NULL;
+    while (List) {
+        PSINGLE_LIST_ENTRY Next = List->Next;
+        List->Next = Ordered;
+        Ordered = List;
+        List = Next;
+    }
+    while (Ordered) {
+        PKTHREAD Thread = CONTAINING_RECORD(Ordered, KTHREAD, SwapListEntry);
+        Ordered = Ordered->Next;
+        KiDeferredReadyThread(Thread);
+    }
 }
 
 // Places a DeferredReady thread: as the Standby thread of an idle processor, as the
@@ -221,6 +244,8 @@ extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR Wa
 // SYNCH_LEVEL, dispatcher lock released, Thread->SwapBusy set.
 extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
 {
+    if (Prcb->DeferredReadyListHead.Next)
+        KiProcessDeferredReadyList(Prcb);
     KiAcquirePrcbLock(Prcb);
     PKTHREAD Next = KiSelectNextThread(Prcb);
     if (!Next) {

@@ -15,6 +15,66 @@ void KiUnlinkThread(PKTHREAD Thread, LONG_PTR WaitStatus)
         RemoveEntryList(&WaitBlock->WaitListEntry);
         WaitBlock = WaitBlock->NextWaitBlock;
     } while (WaitBlock != First);
+    if (Thread->Timer.Header.Inserted)
+        KiRemoveEntryTimer(&Thread->Timer);
+}
+
+// Arms the thread's own timer for a wait that may last until DueTime (interrupt
+// time); its wait block joins WaitBlock's ring (or stands alone for a delay). FALSE
+// if DueTime has passed. At SYNCH_LEVEL with the dispatcher lock held.
+BOOLEAN KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime)
+{
+    PKTIMER Timer = &Thread->Timer;
+    PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
+    Timer->Header.SignalState = FALSE;
+    if (!KiInsertTimerTable(Timer, DueTime))
+        return FALSE;
+    InitializeListHead(&Timer->Header.WaitListHead);
+    InsertTailList(&Timer->Header.WaitListHead, &TimerBlock->WaitListEntry);
+    if (WaitBlock) {
+        TimerBlock->NextWaitBlock = WaitBlock->NextWaitBlock;
+        WaitBlock->NextWaitBlock = TimerBlock;
+    } else {
+        TimerBlock->NextWaitBlock = TimerBlock;
+    }
+    return TRUE;
+}
+
+// Records a thread's wait and gives up the processor; returns the wait status.
+// Entered at SYNCH_LEVEL with the dispatcher lock held and the wait blocks linked;
+// returns at the thread's WaitIrql.
+NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+{
+    Thread->WaitBlockList = WaitBlockList;
+    Thread->WaitStatus = 0;
+    Thread->Alertable = Alertable;
+    Thread->WaitMode = WaitMode;
+    Thread->WaitReason = (UCHAR)WaitReason;
+    Thread->WaitTime = KiTickCountLow();
+    KiSetThreadState(Thread, Waiting);
+    Thread->SwapBusy = TRUE;
+    KiReleaseDispatcherLockFromSynchLevel();
+    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
+}
+
+// Gives the processor to a ready thread of at least the current one's priority, if
+// there is one (a zero-length delay). At PASSIVE_LEVEL or APC_LEVEL.
+void KiYieldThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KfRaiseIrql(SYNCH_LEVEL);
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    KiAcquirePrcbLock(Prcb);
+    PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(Thread->Priority, Prcb);
+    Thread->Quantum = (SCHAR)Thread->QuantumReset;
+    if (!Next) {
+        KiReleasePrcbLock(Prcb);
+        KeLowerIrql(OldIrql);
+        return;
+    }
+    BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WrYieldExecution, OldIrql);
+    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
+    KeLowerIrql(OldIrql);
 }
 
 // Consumes the signal of a non-mutant object that satisfied a wait.
@@ -28,13 +88,16 @@ void KiSatisfyNonMutantWait(PDISPATCHER_HEADER Object)
 
 } // namespace
 
-// The exit path of every dispatcher-lock release: if a Standby thread was chosen for
+// The exit path of every dispatcher-lock release: places the threads readied under
+// the lock, then if a Standby thread was chosen for
 // this processor and the caller was below DISPATCH_LEVEL, switch to it now (the
 // current thread is preempted); else request a DISPATCH_LEVEL interrupt. Returns at
 // OldIrql. Entered at SYNCH_LEVEL, dispatcher lock released.
 extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
 {
     PKPRCB Prcb = KeGetCurrentPrcb();
+    if (Prcb->DeferredReadyListHead.Next)
+        KiProcessDeferredReadyList(Prcb);
     if (OldIrql >= DISPATCH_LEVEL) {
         if (Prcb->NextThread && !Prcb->DpcRoutineActive)
             HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
@@ -101,10 +164,11 @@ extern "C" VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment)
     KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
 }
 
-// Waits until Object is signalled. A zero Timeout polls (STATUS_TIMEOUT if not
-// signalled); timed waits, alertable waits and mutants arrive with the rest of ke and
-// give STATUS_NOT_IMPLEMENTED here. Below DISPATCH_LEVEL, or at DISPATCH_LEVEL with
-// a zero timeout; after a KeSetEvent(..., Wait = TRUE) at SYNCH_LEVEL.
+// Waits until Object is signalled or Timeout passes (negative: relative, positive:
+// absolute system time, zero: a poll). Alertable waits and mutants arrive with the
+// rest of ke and give STATUS_NOT_IMPLEMENTED here. Below DISPATCH_LEVEL, or at
+// DISPATCH_LEVEL with a zero timeout; after a KeSetEvent(..., Wait = TRUE) at
+// SYNCH_LEVEL.
 extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASON WaitReason,
                                                 KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
@@ -115,8 +179,10 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASO
     if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
                      reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
-    if ((Timeout && !Poll) || Alertable || Object->Type == MutantObject)
+    if (Alertable || Object->Type == MutantObject)
         return STATUS_NOT_IMPLEMENTED;
+    BOOLEAN Absolute;
+    ULONG64 DueTime = Timeout && !Poll ? KiDueInterruptTime(*Timeout, &Absolute) : 0;
 
     if (Thread->WaitNext)
         Thread->WaitNext = FALSE; // KeSetEvent(Wait = TRUE) left the lock held at SYNCH_LEVEL
@@ -128,25 +194,45 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASO
         KiReleaseDispatcherLock(Thread->WaitIrql);
         return STATUS_WAIT_0;
     }
-    if (Poll) {
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return STATUS_TIMEOUT;
-    }
-
     PKWAIT_BLOCK WaitBlock = &Thread->WaitBlock[0];
     WaitBlock->Object = Object;
     WaitBlock->WaitKey = (USHORT)STATUS_WAIT_0;
     WaitBlock->WaitType = WaitAny;
     WaitBlock->NextWaitBlock = WaitBlock;
-    Thread->WaitBlockList = WaitBlock;
-    Thread->WaitStatus = 0;
-    Thread->Alertable = Alertable;
-    Thread->WaitMode = WaitMode;
-    Thread->WaitReason = (UCHAR)WaitReason;
-    Thread->WaitTime = KiTickCountLow();
+    if (Poll || (Timeout && !KiArmWaitTimer(Thread, WaitBlock, DueTime))) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_TIMEOUT;
+    }
     InsertTailList(&Object->WaitListHead, &WaitBlock->WaitListEntry);
-    KiSetThreadState(Thread, Waiting);
-    Thread->SwapBusy = TRUE;
-    KiReleaseDispatcherLockFromSynchLevel();
-    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
+    return KiBlockThread(Thread, WaitBlock, WaitReason, WaitMode, Alertable);
+}
+
+// Puts the current thread to sleep for Interval (negative: relative, positive:
+// absolute system time); zero yields to a ready thread of equal or higher priority.
+// Returns STATUS_SUCCESS. Alertable delays arrive with alerts and APCs
+// (STATUS_NOT_IMPLEMENTED). At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                                 PLARGE_INTEGER Interval)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL Irql = KeGetCurrentIrql();
+    if (Irql >= DISPATCH_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Interval), Irql, 0,
+                     reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
+    if (Alertable)
+        return STATUS_NOT_IMPLEMENTED;
+    if (Interval->QuadPart == 0) {
+        KiYieldThread(Thread);
+        return STATUS_SUCCESS;
+    }
+    BOOLEAN Absolute;
+    ULONG64 DueTime = KiDueInterruptTime(*Interval, &Absolute);
+    Thread->WaitIrql = KiAcquireDispatcherLock();
+    if (!KiArmWaitTimer(Thread, NULL, DueTime)) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_SUCCESS;
+    }
+    PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
+    NTSTATUS Status = KiBlockThread(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
+    return Status == STATUS_TIMEOUT ? STATUS_SUCCESS : Status;
 }

@@ -42,6 +42,7 @@ BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread);
 /* thrdschd.cpp */
 VOID NTAPI KiReadyThread(PKTHREAD Thread);
 VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread);
+VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb);
 PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb);
 PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb);
 PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb);
@@ -59,6 +60,18 @@ VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment);
 
 /* dpc.cpp */
 VOID NTAPI KiRetireDpcList(PKPRCB Prcb);
+VOID NTAPI KiTimerExpiration(VOID);
+
+/* timerobj.cpp */
+extern LIST_ENTRY KiTimerTableListHead[TIMER_TABLE_SIZE];
+extern ULONG64 KiLastTimerTick;
+VOID NTAPI KiInitializeTimerTable(VOID);
+ULONG64 NTAPI KiDueInterruptTime(LARGE_INTEGER DueTime, PBOOLEAN Absolute);
+BOOLEAN NTAPI KiInsertTimerTable(PKTIMER Timer, ULONG64 DueTime);
+VOID NTAPI KiRemoveEntryTimer(PKTIMER Timer);
+PKDPC NTAPI KiSignalTimer(PKTIMER Timer);
+VOID NTAPI KiQueueTimerDpc(PKDPC Dpc);
+ULONG64 NTAPI KiNextTimerDueTime(VOID);
 
 /* hostint.cpp */
 extern KEVENT KiHostRequestEvent;

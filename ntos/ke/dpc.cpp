@@ -137,7 +137,7 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
         if (!Prcb->NextThread) {
             if (PKTHREAD Next = KiSelectReadyThread(Thread->Priority, Prcb)) {
                 KiSetThreadState(Next, Standby);
-                Prcb->NextThread = Next;
+                KiSetNextThread(Prcb, Next);
             }
         } else {
             Thread->Preempted = FALSE;
@@ -165,7 +165,7 @@ extern "C" VOID NTAPI KiDispatchInterrupt(VOID)
         KiQuantumEnd();
         return;
     }
-    if (!Prcb->NextThread || Prcb->CurrentThread == Prcb->IdleThread)
+    if (!KiPeekNextThread(Prcb) || Prcb->CurrentThread == Prcb->IdleThread)
         return;
     KfRaiseIrql(SYNCH_LEVEL);
     KiAcquirePrcbLock(Prcb);

@@ -18,7 +18,7 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
         Next = Prcb->NextThread;
         if (Next) {
             // Given a Standby thread while stealing: run it, re-place the stolen one.
-            Prcb->NextThread = NULL;
+            KiSetNextThread(Prcb, NULL);
             if (Stolen) {
                 KiReleasePrcbLock(Prcb);
                 KiSetThreadState(Stolen, DeferredReady);

@@ -48,7 +48,7 @@ void KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
 {
     KiSetThreadState(Thread, Standby);
     Thread->NextProcessor = (UCHAR)Prcb->Number;
-    Prcb->NextThread = Thread;
+    KiSetNextThread(Prcb, Thread);
 }
 
 void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
@@ -111,7 +111,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
     if (PKPRCB Prcb = KiSelectIdleProcessor(Thread)) {
         KiAcquirePrcbLock(Prcb);
         KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
-        if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !Prcb->NextThread) {
+        if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !KiPeekNextThread(Prcb)) {
             __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
             KiSetStandbyThread(Prcb, Thread);
             KiReleasePrcbLock(Prcb);
@@ -171,7 +171,7 @@ extern "C" PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb)
     PKTHREAD Next = Prcb->NextThread;
     if (!Next)
         return KiSelectReadyThread(0, Prcb);
-    Prcb->NextThread = NULL;
+    KiSetNextThread(Prcb, NULL);
     return Next;
 }
 
@@ -229,7 +229,7 @@ extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR Wa
 {
     PKTHREAD Thread = Prcb->CurrentThread;
     Thread->SwapBusy = TRUE;
-    Prcb->NextThread = NULL;
+    KiSetNextThread(Prcb, NULL);
     Prcb->CurrentThread = Next;
     KiSetThreadState(Next, Running);
     Thread->WaitReason = WaitReason;

@@ -99,7 +99,7 @@ extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
     if (Prcb->DeferredReadyListHead.Next)
         KiProcessDeferredReadyList(Prcb);
     if (OldIrql >= DISPATCH_LEVEL) {
-        if (Prcb->NextThread && !Prcb->DpcRoutineActive)
+        if (KiPeekNextThread(Prcb) && !Prcb->DpcRoutineActive)
             HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
         KeLowerIrql(OldIrql);
         return;

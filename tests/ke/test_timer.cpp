@@ -162,6 +162,8 @@ TEST_P(TimerTest, WaitTimesOutOrIsSatisfiedFirst)
     EXPECT_FALSE(TimerLeftInserted) << "a satisfied wait takes its timer out of the table";
 }
 
+// Three threads sleep until absolute due times fixed before any of them starts,
+// 100 ms apart, so late starts on a loaded host cannot reorder them.
 TEST_P(TimerTest, DelayedThreadsWakeInDueOrder)
 {
     std::vector<int> Order;
@@ -170,16 +172,19 @@ TEST_P(TimerTest, DelayedThreadsWakeInDueOrder)
     ASSERT_EQ(RunInKernel([&] {
                   KSPIN_LOCK Lock;
                   KeInitializeSpinLock(&Lock);
-                  const int Delays[] = {60, 20, 40};
+                  const int Offsets[] = {500, 300, 400};
+                  LARGE_INTEGER Base;
+                  KeQuerySystemTime(&Base);
                   std::function<void()> Bodies[3];
                   PETHREAD Threads[3];
                   for (int i = 0; i < 3; i++) {
                       Bodies[i] = [&, i] {
-                          LARGE_INTEGER Interval = Relative(Delays[i]);
-                          KeDelayExecutionThread(KernelMode, FALSE, &Interval);
+                          LARGE_INTEGER Due;
+                          Due.QuadPart = Base.QuadPart + Offsets[i] * 10000LL;
+                          KeDelayExecutionThread(KernelMode, FALSE, &Due);
                           KIRQL OldIrql;
                           KeAcquireSpinLock(&Lock, &OldIrql);
-                          Order.push_back(Delays[i]);
+                          Order.push_back(Offsets[i]);
                           KeReleaseSpinLock(&Lock, OldIrql);
                       };
                       Threads[i] = StartKernelThread(&Bodies[i]);
@@ -192,7 +197,7 @@ TEST_P(TimerTest, DelayedThreadsWakeInDueOrder)
                   ZeroDelayElapsed = KeQueryInterruptTime() - Start;
               }),
               STATUS_SUCCESS);
-    EXPECT_EQ(Order, (std::vector<int>{20, 40, 60}));
+    EXPECT_EQ(Order, (std::vector<int>{300, 400, 500}));
     EXPECT_EQ(ZeroStatus, STATUS_SUCCESS);
     EXPECT_LT(ZeroDelayElapsed, 5u * 10000 * 1000) << "a zero delay only yields";
 }

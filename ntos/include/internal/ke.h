@@ -104,6 +104,13 @@ FORCEINLINE VOID KiSetReadySummary(PKPRCB Prcb, ULONG Summary)
 {
     __atomic_store_n(&Prcb->ReadySummary, Summary, __ATOMIC_RELAXED);
 }
+/* A PRCB's NextThread is set by other processors under its PRCB lock and peeked
+ * without it on the dispatcher exit paths. */
+FORCEINLINE VOID KiSetNextThread(PKPRCB Prcb, PKTHREAD Thread)
+{
+    __atomic_store_n(&Prcb->NextThread, Thread, __ATOMIC_RELEASE);
+}
+FORCEINLINE PKTHREAD KiPeekNextThread(PKPRCB Prcb) { return __atomic_load_n(&Prcb->NextThread, __ATOMIC_ACQUIRE); }
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
 
 /* Bit helpers for KAFFINITY and ReadySummary. */

@@ -58,6 +58,19 @@ NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON
     return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
 }
 
+// Switches to Next, if any, putting the current thread back in a ready queue; then
+// returns at OldIrql. At SYNCH_LEVEL with the PRCB lock held; releases it.
+void KiPreemptAndLowerIrql(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL OldIrql)
+{
+    if (Next) {
+        BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WaitReason, OldIrql);
+        ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
+    } else {
+        KiReleasePrcbLock(Prcb);
+    }
+    KeLowerIrql(OldIrql);
+}
+
 // Gives the processor to a ready thread of at least the current one's priority, if
 // there is one (a zero-length delay). At PASSIVE_LEVEL or APC_LEVEL.
 void KiYieldThread(PKTHREAD Thread)
@@ -67,14 +80,7 @@ void KiYieldThread(PKTHREAD Thread)
     KiAcquirePrcbLock(Prcb);
     PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(Thread->Priority, Prcb);
     Thread->Quantum = (SCHAR)Thread->QuantumReset;
-    if (!Next) {
-        KiReleasePrcbLock(Prcb);
-        KeLowerIrql(OldIrql);
-        return;
-    }
-    BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WrYieldExecution, OldIrql);
-    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
-    KeLowerIrql(OldIrql);
+    KiPreemptAndLowerIrql(Prcb, Next, WrYieldExecution, OldIrql);
 }
 
 // Consumes the signal of a non-mutant object that satisfied a wait.
@@ -105,15 +111,8 @@ extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
         return;
     }
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread;
-    if (!Next || Prcb->CurrentThread == Prcb->IdleThread) {
-        KiReleasePrcbLock(Prcb);
-        KeLowerIrql(OldIrql);
-        return;
-    }
-    BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WrPreempted, OldIrql);
-    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
-    KeLowerIrql(OldIrql);
+    PKTHREAD Next = Prcb->CurrentThread == Prcb->IdleThread ? NULL : Prcb->NextThread;
+    KiPreemptAndLowerIrql(Prcb, Next, WrPreempted, OldIrql);
 }
 
 // Wakes one waiting thread: unlinks its wait blocks with WaitStatus and readies it

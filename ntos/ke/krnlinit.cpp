@@ -77,7 +77,9 @@ extern "C" NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *C
     KeNumberProcessors = (CCHAR)Count;
     KeActiveProcessors = Count == 64 ? ~(KAFFINITY)0 : (AFFINITY_MASK(Count) - 1);
     RtlZeroMemory(&KiIdleProcess, sizeof(KiIdleProcess));
-    KeInitializeProcess(&KiIdleProcess.Pcb, 0, KeActiveProcessors, NULL, FALSE);
+    InitializeListHead(&KiProcessListHead);
+    KiInitializeProcessObject(&KiIdleProcess.Pcb, 0, KeActiveProcessors, NULL, FALSE);
+    InsertTailList(&KiProcessListHead, &KiIdleProcess.Pcb.ProcessListEntry);
     InitializeListHead(&KiIdleProcess.ThreadListHead);
     RtlCopyMemory(KiIdleProcess.ImageFileName, "Idle", 5);
     for (ULONG i = 0; i < Count; i++) {
@@ -109,6 +111,7 @@ extern "C" VOID NTAPI KiReleaseProcessors(VOID)
     }
     KeNumberProcessors = 0;
     KeActiveProcessors = 0;
+    InitializeListHead(&KiProcessListHead);
 }
 
 // Each processor's first code, on its idle thread's stack: it drops from HIGH_LEVEL to

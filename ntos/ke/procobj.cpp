@@ -1,10 +1,12 @@
 // procobj.cpp - the kernel process object.
 #include "ke.h"
 
+LIST_ENTRY KiProcessListHead;
+
 // Initializes a KPROCESS: dispatcher header, thread list, base priority, affinity and
-// quantum. Any IRQL (the object is not yet visible to anyone else).
-extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
-                                          PULONG_PTR DirectoryTableBase, BOOLEAN Enable)
+// quantum, without making it visible. Any IRQL, or on the host before boot.
+extern "C" VOID NTAPI KiInitializeProcessObject(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
+                                                PULONG_PTR DirectoryTableBase, BOOLEAN Enable)
 {
     Process->Header.Type = ProcessObject;
     Process->Header.Size = sizeof(KPROCESS) / sizeof(ULONG);
@@ -26,4 +28,15 @@ extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority,
     Process->StackCount = 0;
     Process->AutoAlignment = Enable;
     Process->Flags.ExecuteDisable = TRUE;
+}
+
+// Initializes a KPROCESS and links it into the kernel's process list. At or below
+// DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
+                                          PULONG_PTR DirectoryTableBase, BOOLEAN Enable)
+{
+    KiInitializeProcessObject(Process, Priority, Affinity, DirectoryTableBase, Enable);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    InsertTailList(&KiProcessListHead, &Process->ProcessListEntry);
+    KiReleaseDispatcherLock(OldIrql);
 }

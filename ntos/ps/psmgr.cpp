@@ -44,6 +44,7 @@ extern "C" ULONG NTAPI PspShutdownPhase0(VOID)
             Alive++;
         PspDeleteSystemThreadObject(Thread);
     }
+    RemoveEntryList(&Process->Pcb.ProcessListEntry);
     ExFreePoolWithTag(Process, TAG_PROCESS);
     PsInitialSystemProcess = NULL;
     return Alive;

@@ -12,6 +12,8 @@
 
 #include "nthost.h"
 #include "ndk/ntndk.h"
+#include "ke.h"
+#include "ps.h"
 
 namespace ntos_test {
 
@@ -51,11 +53,25 @@ inline std::vector<MachineMode> AllModes(uint64_t Seeds = 16)
     return Modes;
 }
 
-// Runs Body on a new system thread of the System process; returns NtosRunSystemThread's status.
+// Dispatcher invariant violations seen by RunInKernel; KernelTest requires none.
+inline volatile LONG InvariantViolations;
+
+// Inside the kernel: checks the dispatcher's invariants now, while other threads run.
+inline void CheckInvariants()
+{
+    InterlockedExchangeAdd(&InvariantViolations, (LONG)KiCheckDispatcherInvariants());
+}
+
+// Runs Body on a new system thread of the System process, checking the dispatcher's
+// invariants before and after it; returns NtosRunSystemThread's status.
 inline NTSTATUS RunInKernel(const std::function<void()> &Body, NTSTATUS *ExitStatus = nullptr)
 {
     NTSTATUS Exit = STATUS_PENDING;
-    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
+    auto Trampoline = [](PVOID Context) {
+        InterlockedExchangeAdd(&InvariantViolations, (LONG)KiCheckDispatcherInvariants());
+        (*static_cast<const std::function<void()> *>(Context))();
+        InterlockedExchangeAdd(&InvariantViolations, (LONG)KiCheckDispatcherInvariants());
+    };
     NTSTATUS Status = NtosRunSystemThread(Trampoline, const_cast<std::function<void()> *>(&Body), &Exit);
     if (ExitStatus)
         *ExitStatus = Exit;
@@ -67,9 +83,14 @@ protected:
     void SetUp() override
     {
         NTOS_BOOT_OPTIONS Options = BootOptions(GetParam());
+        InvariantViolations = 0;
         ASSERT_EQ(NtosBoot(&Options), STATUS_SUCCESS) << ModeName(GetParam());
     }
-    void TearDown() override { EXPECT_EQ(NtosShutdown(), STATUS_SUCCESS) << "leaks after " << ModeName(GetParam()); }
+    void TearDown() override
+    {
+        EXPECT_EQ(InvariantViolations, 0) << "dispatcher invariants broken in " << ModeName(GetParam());
+        EXPECT_EQ(NtosShutdown(), STATUS_SUCCESS) << "leaks after " << ModeName(GetParam());
+    }
 };
 
 inline std::string ParamName(const ::testing::TestParamInfo<MachineMode> &Info) { return ModeName(Info.param); }
@@ -78,9 +99,6 @@ inline std::string ParamName(const ::testing::TestParamInfo<MachineMode> &Info) 
 
 #define NTOS_INSTANTIATE_ALL_MODES(Suite) \
     INSTANTIATE_TEST_SUITE_P(Modes, Suite, ::testing::ValuesIn(ntos_test::AllModes()), ntos_test::ParamName)
-
-#include "ke.h"
-#include "ps.h"
 
 namespace ntos_test {
 

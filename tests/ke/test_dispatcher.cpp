@@ -129,7 +129,9 @@ TEST_P(DispatcherTest, NotificationWakesAllSynchronizationWakesOne)
                       Threads.push_back(StartKernelThread(&Body));
                   while (__atomic_load_n(&Parked, __ATOMIC_ACQUIRE) != kWaiters)
                       KeYieldProcessor();
+                  CheckInvariants();
                   KeSetEvent(&Gate, 0, FALSE);
+                  CheckInvariants();
                   while (__atomic_load_n(&Woken, __ATOMIC_ACQUIRE) != kWaiters)
                       KeYieldProcessor();
                   WokenByNotify = __atomic_load_n(&Woken, __ATOMIC_ACQUIRE);
@@ -298,8 +300,11 @@ TEST_P(DispatcherTest, ManyThreadsCreateRunAndAreReaped)
     ASSERT_EQ(RunInKernel([&] {
                   std::function<void()> Body = [&] { InterlockedIncrement(&Ran); };
                   std::vector<PETHREAD> Threads;
-                  for (int i = 0; i < kThreads; i++)
+                  for (int i = 0; i < kThreads; i++) {
                       Threads.push_back(StartKernelThread(&Body));
+                      if (i % 50 == 0)
+                          CheckInvariants();
+                  }
                   for (PETHREAD Thread : Threads)
                       JoinKernelThread(Thread);
               }),
@@ -345,6 +350,8 @@ TEST_P(DispatcherTest, EventPingPongKeepsTurns)
                       KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, nullptr);
                       CheckSelf(Self);
                       OutOfTurn += Turn != 0;
+                      if (i % 1000 == 0)
+                          CheckInvariants();
                   }
                   JoinKernelThread(Thread);
               }),

@@ -25,6 +25,14 @@ extern ULONG KeMaximumIncrement;
 extern volatile LONG KiThreadSequence;
 extern volatile LONG KiPhase0Complete;
 
+/* procobj.cpp */
+extern LIST_ENTRY KiProcessListHead;
+VOID NTAPI KiInitializeProcessObject(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
+                                     PULONG_PTR DirectoryTableBase, BOOLEAN Enable);
+
+/* invariant.cpp */
+ULONG NTAPI KiCheckDispatcherInvariants(VOID);
+
 /* krnlinit.cpp */
 VOID NTAPI KiSystemStartup(ULONG Number);
 NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *Config);

@@ -6,6 +6,7 @@
 #include "ex.h"
 #include "mm.h"
 #include "ps.h"
+#include "rtl.h"
 #include "nthost.h"
 
 namespace {
@@ -13,7 +14,7 @@ namespace {
 enum ExpSystemState : LONG { SystemDown, SystemBooting, SystemUp, SystemShuttingDown };
 
 volatile LONG ExpSystemState = SystemDown;
-PEXP_HOST_REQUEST volatile ExpHostRequestList;
+SINGLE_LIST_ENTRY ExpHostRequestList;
 volatile LONG ExpHostCallers;
 
 constexpr ULONG kMaximumKernelStackSize = 16 * 1024 * 1024;
@@ -39,12 +40,12 @@ NTSTATUS ExpCallKernel(PEXP_HOST_REQUEST Request)
         InterlockedDecrement(&ExpHostCallers); // one host thread drives a deterministic machine
         return STATUS_DEVICE_BUSY;
     }
-    PEXP_HOST_REQUEST Head;
+    PVOID Head;
     do {
-        Head = ExpHostRequestList;
-        Request->Next = Head;
-    } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList), Request,
-                                               Head) != Head);
+        Head = __atomic_load_n(&ExpHostRequestList.Next, __ATOMIC_ACQUIRE);
+        Request->Link.Next = static_cast<PSINGLE_LIST_ENTRY>(Head);
+    } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList.Next),
+                                               &Request->Link, Head) != Head);
     HalHostRequestInterrupt(0, DEVICE_LEVEL);
     NTSTATUS Status = HalHostRunMachine(&Request->Done);
     if (HalHostIsDeterministic())
@@ -55,18 +56,11 @@ NTSTATUS ExpCallKernel(PEXP_HOST_REQUEST Request)
 }
 
 // Takes every posted request, oldest first. At PASSIVE_LEVEL.
-PEXP_HOST_REQUEST ExpTakeHostRequests()
+PSINGLE_LIST_ENTRY ExpTakeHostRequests()
 {
-    auto *List = static_cast<PEXP_HOST_REQUEST>(
-        InterlockedExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList), NULL));
-    PEXP_HOST_REQUEST Ordered = NULL;
-    while (List) {
-        PEXP_HOST_REQUEST Next = List->Next;
-        List->Next = Ordered;
-        Ordered = List;
-        List = Next;
-    }
-    return Ordered;
+    auto *List = static_cast<PSINGLE_LIST_ENTRY>(
+        InterlockedExchangePointer(reinterpret_cast<PVOID volatile *>(&ExpHostRequestList.Next), NULL));
+    return RtlpReverseSingleList(List);
 }
 
 // Runs one host-requested system thread to completion and frees it. At PASSIVE_LEVEL.
@@ -112,8 +106,9 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
 {
     for (;;) {
         KeWaitForSingleObject(&KiHostRequestEvent, Executive, KernelMode, FALSE, NULL);
-        for (PEXP_HOST_REQUEST Request = ExpTakeHostRequests(); Request;) {
-            PEXP_HOST_REQUEST Next = Request->Next;
+        for (PSINGLE_LIST_ENTRY Link = ExpTakeHostRequests(); Link;) {
+            PEXP_HOST_REQUEST Request = CONTAINING_RECORD(Link, EXP_HOST_REQUEST, Link);
+            Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);
@@ -121,7 +116,6 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             }
             ExpRunHostThread(Request);
             ExpCompleteHostRequest(Request);
-            Request = Next;
         }
     }
 }
@@ -138,7 +132,7 @@ extern "C" NTSTATUS NtosBoot(const NTOS_BOOT_OPTIONS *Options)
     ULONG StackSize = Options->KernelStackSize ? Options->KernelStackSize : HalHostDefaultStackSize(KERNEL_STACK_SIZE);
     StackSize = (ULONG)ALIGN_UP_BY(StackSize, 4096);
     ExpInitializePoolTracker();
-    ExpHostRequestList = NULL;
+    ExpHostRequestList.Next = NULL;
     ExpBootComplete = 0;
     MmInitializeKernelStacks(StackSize);
 

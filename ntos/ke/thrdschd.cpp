@@ -2,6 +2,7 @@
 // preempting, or queued), picking the next thread from the 32 ready queues, and the
 // switch of a thread that gives up its processor (KiSwapThread).
 #include "ke.h"
+#include "rtl.h"
 
 volatile KAFFINITY KiIdleSummary;
 
@@ -82,15 +83,8 @@ extern "C" VOID NTAPI KiReadyThread(PKTHREAD Thread)
 // the order they were readied. At SYNCH_LEVEL, dispatcher lock released.
 extern "C" VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb)
 {
-    PSINGLE_LIST_ENTRY List = Prcb->DeferredReadyListHead.Next;
+    PSINGLE_LIST_ENTRY Ordered = RtlpReverseSingleList(Prcb->DeferredReadyListHead.Next);
     Prcb->DeferredReadyListHead.Next = NULL;
-    PSINGLE_LIST_ENTRY Ordered = NULL;
-    while (List) {
-        PSINGLE_LIST_ENTRY Next = List->Next;
-        List->Next = Ordered;
-        Ordered = List;
-        List = Next;
-    }
     while (Ordered) {
         PKTHREAD Thread = CONTAINING_RECORD(Ordered, KTHREAD, SwapListEntry);
         Ordered = Ordered->Next;

@@ -22,7 +22,7 @@ VOID NTAPI Phase1Initialization(PVOID Context);
 typedef enum _EXP_HOST_REQUEST_TYPE { ExpHostRunSystemThread, ExpHostShutdown } EXP_HOST_REQUEST_TYPE;
 
 typedef struct _EXP_HOST_REQUEST {
-    struct _EXP_HOST_REQUEST *Next;
+    SINGLE_LIST_ENTRY Link;
     EXP_HOST_REQUEST_TYPE Type;
     PKSTART_ROUTINE StartRoutine;
     PVOID StartContext;

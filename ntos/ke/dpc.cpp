@@ -24,8 +24,8 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
     PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
     KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
     BOOLEAN Inserted = FALSE;
-    if (!Dpc->DpcData) {
-        Dpc->DpcData = DpcData;
+    if (!KiGetDpcData(Dpc)) {
+        KiSetDpcData(Dpc, DpcData);
         Dpc->SystemArgument1 = SystemArgument1;
         Dpc->SystemArgument2 = SystemArgument2;
         if (Dpc->Importance == HighImportance)
@@ -47,14 +47,14 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
 extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
 {
     KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
-    auto *DpcData = static_cast<PKDPC_DATA>(Dpc->DpcData);
+    auto *DpcData = static_cast<PKDPC_DATA>(KiGetDpcData(Dpc));
     BOOLEAN Removed = FALSE;
     if (DpcData) {
         KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
-        if (Dpc->DpcData == DpcData) {
+        if (KiGetDpcData(Dpc) == DpcData) {
             RemoveEntryList(&Dpc->DpcListEntry);
             DpcData->DpcQueueDepth--;
-            Dpc->DpcData = NULL;
+            KiSetDpcData(Dpc, NULL);
             Removed = TRUE;
         }
         KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
@@ -103,7 +103,7 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
         PKDPC Dpc = NULL;
         if (!IsListEmpty(&DpcData->DpcListHead)) {
             Dpc = CONTAINING_RECORD(RemoveHeadList(&DpcData->DpcListHead), KDPC, DpcListEntry);
-            Dpc->DpcData = NULL;
+            KiSetDpcData(Dpc, NULL);
             DpcData->DpcQueueDepth--;
         }
         PKDEFERRED_ROUTINE Routine = Dpc ? Dpc->DeferredRoutine : NULL;

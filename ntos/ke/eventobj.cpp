@@ -17,7 +17,7 @@ extern "C" VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN
 {
     Event->Header.Type = (UCHAR)((ULONG)EventNotificationObject + (ULONG)Type);
     Event->Header.Size = sizeof(KEVENT) / sizeof(ULONG);
-    Event->Header.SignalState = State;
+    KiSetSignalState(&Event->Header, State);
     InitializeListHead(&Event->Header.WaitListHead);
 }
 
@@ -27,11 +27,11 @@ extern "C" VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN
 extern "C" LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
     KiCheckEvent(Event);
-    if (Event->Header.Type == EventNotificationObject && Event->Header.SignalState == 1 && !Wait)
+    if (Event->Header.Type == EventNotificationObject && KiSignalState(&Event->Header) == 1 && !Wait)
         return 1;
     KIRQL OldIrql = KiAcquireDispatcherLock();
-    LONG PreviousState = Event->Header.SignalState;
-    Event->Header.SignalState = 1;
+    LONG PreviousState = KiSignalState(&Event->Header);
+    KiSetSignalState(&Event->Header, 1);
     if (!PreviousState && !IsListEmpty(&Event->Header.WaitListHead)) {
         if (Event->Header.Type == EventNotificationObject)
             KxUnwaitThread(&Event->Header, Increment);
@@ -54,8 +54,8 @@ extern "C" LONG NTAPI KeResetEvent(PRKEVENT Event)
 {
     KiCheckEvent(Event);
     KIRQL OldIrql = KiAcquireDispatcherLock();
-    LONG PreviousState = Event->Header.SignalState;
-    Event->Header.SignalState = 0;
+    LONG PreviousState = KiSignalState(&Event->Header);
+    KiSetSignalState(&Event->Header, 0);
     KiReleaseDispatcherLock(OldIrql);
     return PreviousState;
 }
@@ -64,12 +64,12 @@ extern "C" LONG NTAPI KeResetEvent(PRKEVENT Event)
 extern "C" VOID NTAPI KeClearEvent(PRKEVENT Event)
 {
     KiCheckEvent(Event);
-    Event->Header.SignalState = 0;
+    KiSetSignalState(&Event->Header, 0);
 }
 
 // Returns the event's current state. Any IRQL.
 extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 {
     KiCheckEvent(Event);
-    return Event->Header.SignalState;
+    return KiSignalState(&Event->Header);
 }

@@ -10,7 +10,7 @@ extern "C" VOID NTAPI KiInitializeProcessObject(PKPROCESS Process, KPRIORITY Pri
 {
     Process->Header.Type = ProcessObject;
     Process->Header.Size = sizeof(KPROCESS) / sizeof(ULONG);
-    Process->Header.SignalState = 0;
+    KiSetSignalState(&Process->Header, 0);
     InitializeListHead(&Process->Header.WaitListHead);
     InitializeListHead(&Process->ProfileListHead);
     InitializeListHead(&Process->ReadyListHead);

@@ -17,7 +17,7 @@ extern "C" NTSTATUS NTAPI KeInitThread(PKTHREAD Thread, PVOID KernelStack, PKSYS
 {
     Thread->Header.Type = ThreadObject;
     Thread->Header.Size = sizeof(KTHREAD) / sizeof(ULONG);
-    Thread->Header.SignalState = 0;
+    KiSetSignalState(&Thread->Header, 0);
     InitializeListHead(&Thread->Header.WaitListHead);
     InitializeListHead(&Thread->MutantListHead);
     for (ULONG i = 0; i <= THREAD_WAIT_OBJECTS; i++)
@@ -152,7 +152,7 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     // Terminated before the object is signalled: a woken waiter may look at once.
     KiSetThreadState(Thread, Terminated);
     Thread->HostExiting = TRUE;
-    Thread->Header.SignalState = TRUE;
+    KiSetSignalState(&Thread->Header, TRUE);
     if (!IsListEmpty(&Thread->Header.WaitListHead))
         KxUnwaitThread(&Thread->Header, Increment);
     RemoveEntryList(&Thread->ThreadListEntry);

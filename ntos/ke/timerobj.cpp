@@ -73,7 +73,7 @@ extern "C" VOID NTAPI KiRemoveEntryTimer(PKTIMER Timer)
 extern "C" PKDPC NTAPI KiSignalTimer(PKTIMER Timer)
 {
     PKDPC Dpc = Timer->Dpc;
-    Timer->Header.SignalState = TRUE;
+    KiSetSignalState(&Timer->Header, TRUE);
     if (Timer->Period) {
         ULONG64 Period = (ULONG64)Timer->Period * 10000;
         if (!KiInsertTimerTable(Timer, Timer->DueTime.QuadPart + Period))
@@ -127,7 +127,7 @@ extern "C" VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
     Timer->Header.Size = sizeof(KTIMER) / sizeof(ULONG);
     Timer->Header.Inserted = FALSE;
     Timer->Header.Absolute = FALSE;
-    Timer->Header.SignalState = FALSE;
+    KiSetSignalState(&Timer->Header, FALSE);
     InitializeListHead(&Timer->Header.WaitListHead);
     Timer->DueTime.QuadPart = 0;
     Timer->Period = 0;
@@ -155,7 +155,7 @@ extern "C" BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG
     BOOLEAN Absolute;
     ULONG64 Due = KiDueInterruptTime(DueTime, &Absolute);
     Timer->Header.Absolute = Absolute;
-    Timer->Header.SignalState = FALSE;
+    KiSetSignalState(&Timer->Header, FALSE);
     Timer->Dpc = Dpc;
     Timer->Period = Period;
     PKDPC DueDpc = NULL;
@@ -184,5 +184,5 @@ extern "C" BOOLEAN NTAPI KeCancelTimer(PKTIMER Timer)
 extern "C" BOOLEAN NTAPI KeReadStateTimer(PKTIMER Timer)
 {
     KiCheckTimer(Timer);
-    return (BOOLEAN)Timer->Header.SignalState;
+    return (BOOLEAN)KiSignalState(&Timer->Header);
 }

@@ -26,7 +26,7 @@ BOOLEAN KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime)
 {
     PKTIMER Timer = &Thread->Timer;
     PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
-    Timer->Header.SignalState = FALSE;
+    KiSetSignalState(&Timer->Header, FALSE);
     if (!KiInsertTimerTable(Timer, DueTime))
         return FALSE;
     InitializeListHead(&Timer->Header.WaitListHead);
@@ -87,9 +87,9 @@ void KiYieldThread(PKTHREAD Thread)
 void KiSatisfyNonMutantWait(PDISPATCHER_HEADER Object)
 {
     if ((Object->Type & 7) == EventSynchronizationObject)
-        Object->SignalState = 0;
+        KiSetSignalState(Object, 0);
     else if (Object->Type == SemaphoreObject)
-        Object->SignalState--;
+        KiSetSignalState(Object, KiSignalState(Object) - 1);
 }
 
 } // namespace
@@ -131,7 +131,7 @@ extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
 {
     auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
     PLIST_ENTRY Entry = Object->WaitListHead.Flink;
-    while (Object->SignalState > 0 && Entry != &Object->WaitListHead) {
+    while (KiSignalState(Object) > 0 && Entry != &Object->WaitListHead) {
         PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
         Entry = Entry->Flink;
         KiSatisfyNonMutantWait(Object);
@@ -159,7 +159,7 @@ extern "C" VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment)
     if (Entry == &Event->Header.WaitListHead)
         return;
     PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
-    Event->Header.SignalState = 0;
+    KiSetSignalState(&Event->Header, 0);
     KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
 }
 
@@ -188,7 +188,7 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASO
     else
         Thread->WaitIrql = KiAcquireDispatcherLock();
 
-    if (Object->SignalState > 0) {
+    if (KiSignalState(Object) > 0) {
         KiSatisfyNonMutantWait(Object);
         KiReleaseDispatcherLock(Thread->WaitIrql);
         return STATUS_WAIT_0;

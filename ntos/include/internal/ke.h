@@ -119,6 +119,17 @@ FORCEINLINE VOID KiSetNextThread(PKPRCB Prcb, PKTHREAD Thread)
     __atomic_store_n(&Prcb->NextThread, Thread, __ATOMIC_RELEASE);
 }
 FORCEINLINE PKTHREAD KiPeekNextThread(PKPRCB Prcb) { return __atomic_load_n(&Prcb->NextThread, __ATOMIC_ACQUIRE); }
+/* A dispatcher object's SignalState changes under the dispatcher lock but is read
+ * (and cleared, by KeClearEvent) without it. */
+FORCEINLINE LONG KiSignalState(PDISPATCHER_HEADER Header) { return __atomic_load_n(&Header->SignalState, __ATOMIC_ACQUIRE); }
+FORCEINLINE VOID KiSetSignalState(PDISPATCHER_HEADER Header, LONG State)
+{
+    __atomic_store_n(&Header->SignalState, State, __ATOMIC_RELEASE);
+}
+/* A DPC's DpcData says where it is queued; it changes under that queue's lock and is
+ * read first without it by KeRemoveQueueDpc on any processor. */
+FORCEINLINE VOID KiSetDpcData(PRKDPC Dpc, PVOID DpcData) { __atomic_store_n(&Dpc->DpcData, DpcData, __ATOMIC_RELEASE); }
+FORCEINLINE PVOID KiGetDpcData(PRKDPC Dpc) { return __atomic_load_n(&Dpc->DpcData, __ATOMIC_ACQUIRE); }
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
 
 /* Bit helpers for KAFFINITY and ReadySummary. */

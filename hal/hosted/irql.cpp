@@ -30,6 +30,9 @@ void DispatchVector(KIRQL Level, KIRQL PreviousIrql)
     case DISPATCH_LEVEL:
         KiDispatchInterrupt();
         break;
+    case APC_LEVEL:
+        KiDeliverApc(KernelMode, NULL, NULL);
+        break;
     default:
         KeBugCheckEx(TRAP_CAUSE_UNKNOWN, Level, PreviousIrql, 0, 0);
     }

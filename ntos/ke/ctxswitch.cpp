@@ -3,6 +3,19 @@
 // switch on the incoming side (the twin of ke/amd64/ctxswitch.S).
 #include "ke.h"
 
+// Whether Thread, resuming at WaitIrql, should deliver its pending kernel APCs at
+// once (TRUE: it resumes at PASSIVE_LEVEL); at APC_LEVEL an APC interrupt is
+// requested for when IRQL drops instead. At SYNCH_LEVEL or DISPATCH_LEVEL.
+extern "C" BOOLEAN NTAPI KiCheckApcOnResume(PKTHREAD Thread, KIRQL WaitIrql)
+{
+    if (!KiKernelApcPending(Thread))
+        return FALSE;
+    if (!Thread->SpecialApcDisable && WaitIrql == PASSIVE_LEVEL)
+        return TRUE;
+    HalRequestSoftwareInterrupt(APC_LEVEL);
+    return FALSE;
+}
+
 // Completes a switch on the incoming thread: counts it, releases the outgoing thread
 // (SwapBusy), and says whether kernel APCs should be delivered now. ApcBypass is the
 // IRQL the incoming thread switched out at (APC_LEVEL for a new thread). At SYNCH_LEVEL
@@ -22,12 +35,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
         OldThread->HostFiber = NULL;
     }
     __atomic_store_n(&OldThread->SwapBusy, FALSE, __ATOMIC_RELEASE);
-    if (!NewThread->ApcState.KernelApcPending)
-        return FALSE;
-    if (!NewThread->SpecialApcDisable && ApcBypass == PASSIVE_LEVEL)
-        return TRUE;
-    HalRequestSoftwareInterrupt(APC_LEVEL);
-    return FALSE;
+    return KiCheckApcOnResume(NewThread, ApcBypass);
 }
 
 // Switches from OldThread to the thread the caller already made Prcb->CurrentThread

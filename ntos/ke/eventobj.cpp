@@ -34,17 +34,27 @@ extern "C" LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wa
     KiSetSignalState(&Event->Header, 1);
     if (!PreviousState && !IsListEmpty(&Event->Header.WaitListHead)) {
         if (Event->Header.Type == EventNotificationObject)
-            KxUnwaitThread(&Event->Header, Increment);
+            KiWaitTest(&Event->Header, Increment);
         else
             KxUnwaitThreadForEvent(Event, Increment);
     }
-    if (Wait) {
-        PKTHREAD Thread = KeGetCurrentThread();
-        Thread->WaitNext = TRUE;
-        Thread->WaitIrql = OldIrql;
-    } else {
-        KiReleaseDispatcherLock(OldIrql);
+    KiReleaseDispatcherLockUnlessWaitNext(OldIrql, Wait);
+    return PreviousState;
+}
+
+// Signals an event just long enough to wake its current waiters, then resets it;
+// returns the previous state. Wait = TRUE as KeSetEvent. At or below DISPATCH_LEVEL.
+extern "C" LONG NTAPI KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
+{
+    KiCheckEvent(Event);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    LONG PreviousState = KiSignalState(&Event->Header);
+    if (!PreviousState && !IsListEmpty(&Event->Header.WaitListHead)) {
+        KiSetSignalState(&Event->Header, 1);
+        KiWaitTest(&Event->Header, Increment);
     }
+    KiSetSignalState(&Event->Header, 0);
+    KiReleaseDispatcherLockUnlessWaitNext(OldIrql, Wait);
     return PreviousState;
 }
 

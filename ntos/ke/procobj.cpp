@@ -40,3 +40,143 @@ extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority,
     InsertTailList(&KiProcessListHead, &Process->ProcessListEntry);
     KiReleaseDispatcherLock(OldIrql);
 }
+
+namespace {
+
+// Bugchecks an attach the current state forbids: from a DPC, or a second KeAttachProcess.
+void KiCheckAttach(PKTHREAD Thread, PKPROCESS Process, BOOLEAN Nested)
+{
+    BOOLEAN InDpc = KeIsExecutingDpc();
+    if (InDpc || (!Nested && Thread->ApcStateIndex != OriginalApcEnvironment))
+        KeBugCheckEx(INVALID_PROCESS_ATTACH_ATTEMPT, reinterpret_cast<ULONG_PTR>(Process),
+                     reinterpret_cast<ULONG_PTR>(Thread->ApcState.Process), Thread->ApcStateIndex, InDpc);
+}
+
+// Moves the thread into Process' context: its APC state is saved in SavedApcState
+// (the thread's own on a first attach, the caller's when nested) and a fresh one
+// begins. Entered at SYNCH_LEVEL with the APC lock held; releases it and returns at
+// OldIrql.
+void KiAttachProcess(PKTHREAD Thread, PKPROCESS Process, KIRQL OldIrql, PKAPC_STATE SavedApcState)
+{
+    KiAcquireDispatcherLockAtSynchLevel();
+    Process->StackCount++;
+    KiMoveApcState(&Thread->ApcState, SavedApcState);
+    InitializeListHead(&Thread->ApcState.ApcListHead[KernelMode]);
+    InitializeListHead(&Thread->ApcState.ApcListHead[UserMode]);
+    KiSetKernelApcInProgress(Thread, FALSE);
+    KiSetKernelApcPending(Thread, FALSE);
+    Thread->ApcState.UserApcPending = FALSE;
+    Thread->ApcState.Process = Process;
+    if (SavedApcState == &Thread->SavedApcState) {
+        Thread->ApcStatePointer[OriginalApcEnvironment] = &Thread->SavedApcState;
+        Thread->ApcStatePointer[AttachedApcEnvironment] = &Thread->ApcState;
+        Thread->ApcStateIndex = AttachedApcEnvironment;
+    }
+    KiReleaseDispatcherLockFromSynchLevel();
+    KiReleaseApcLock(Thread, OldIrql);
+}
+
+// Returns the thread to the context SavedApcState holds, after checking the attached
+// context has nothing left to run. Entered at SYNCH_LEVEL with the APC lock held;
+// releases it, returns at OldIrql, and delivers APCs that were waiting for the return.
+void KiDetachProcess(PKTHREAD Thread, KIRQL OldIrql, PKAPC_STATE SavedApcState)
+{
+    KiAcquireDispatcherLockAtSynchLevel();
+    if (KiKernelApcInProgress(Thread) || !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]) ||
+        !IsListEmpty(&Thread->ApcState.ApcListHead[UserMode]))
+        KeBugCheckEx(INVALID_PROCESS_DETACH_ATTEMPT, reinterpret_cast<ULONG_PTR>(Thread->ApcState.Process),
+                     !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]),
+                     !IsListEmpty(&Thread->ApcState.ApcListHead[UserMode]), KiKernelApcInProgress(Thread));
+    Thread->ApcState.Process->StackCount--;
+    KiMoveApcState(SavedApcState, &Thread->ApcState);
+    if (SavedApcState == &Thread->SavedApcState) {
+        Thread->SavedApcState.Process = NULL;
+        Thread->ApcStatePointer[OriginalApcEnvironment] = &Thread->ApcState;
+        Thread->ApcStatePointer[AttachedApcEnvironment] = &Thread->SavedApcState;
+        Thread->ApcStateIndex = OriginalApcEnvironment;
+    }
+    BOOLEAN KernelApcQueued = !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]);
+    if (KernelApcQueued)
+        KiSetKernelApcPending(Thread, TRUE);
+    KiReleaseDispatcherLockFromSynchLevel();
+    KiReleaseApcLock(Thread, OldIrql);
+    if (KernelApcQueued)
+        HalRequestSoftwareInterrupt(APC_LEVEL);
+}
+
+// Delivers the kernel APCs queued in the attached context before it ends, when the
+// thread can take them now (PASSIVE_LEVEL, no guarded region).
+void KiDeliverBeforeDetach(PKTHREAD Thread)
+{
+    if (KeGetCurrentIrql() == PASSIVE_LEVEL && !KiSpecialApcDisable(Thread) && KiKernelApcQueued(Thread))
+        KiCheckForKernelApcDelivery();
+}
+
+} // namespace
+
+// Whether the current processor is running DPCs. Any IRQL.
+extern "C" BOOLEAN NTAPI KeIsExecutingDpc(VOID)
+{
+    return KeGetCurrentPrcb()->DpcRoutineActive != 0;
+}
+
+// Whether the current thread is attached to another process. Any IRQL.
+extern "C" BOOLEAN NTAPI KeIsAttachedProcess(VOID)
+{
+    return KeGetCurrentThread()->ApcStateIndex != OriginalApcEnvironment;
+}
+
+// Attaches the current thread to Process until KeDetachProcess; attaching to its own
+// process does nothing, attaching twice bugchecks. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeAttachProcess(PKPROCESS Process)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    if (Thread->ApcState.Process == Process)
+        return;
+    KiCheckAttach(Thread, Process, FALSE);
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    KiAttachProcess(Thread, Process, OldIrql, &Thread->SavedApcState);
+}
+
+// Ends a KeAttachProcess; a no-op when not attached. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeDetachProcess(VOID)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    if (Thread->ApcStateIndex == OriginalApcEnvironment)
+        return;
+    KiDeliverBeforeDetach(Thread);
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    KiDetachProcess(Thread, OldIrql, &Thread->SavedApcState);
+}
+
+// Attaches the current thread to Process, nesting: the state it leaves is kept in the
+// caller's ApcState for KeUnstackDetachProcess. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KiCheckAttach(Thread, Process, TRUE);
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    if (Thread->ApcState.Process == Process) {
+        ApcState->Process = reinterpret_cast<PKPROCESS>(1); // nothing to undo
+        KiReleaseApcLock(Thread, OldIrql);
+    } else if (Thread->ApcStateIndex != OriginalApcEnvironment) {
+        KiAttachProcess(Thread, Process, OldIrql, ApcState);
+    } else {
+        KiAttachProcess(Thread, Process, OldIrql, &Thread->SavedApcState);
+        ApcState->Process = NULL;
+    }
+}
+
+// Undoes the KeStackAttachProcess that filled ApcState. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState)
+{
+    if (ApcState->Process == reinterpret_cast<PKPROCESS>(1))
+        return;
+    PKTHREAD Thread = KeGetCurrentThread();
+    KiDeliverBeforeDetach(Thread);
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    if (Thread->ApcStateIndex == OriginalApcEnvironment)
+        KeBugCheckEx(INVALID_PROCESS_DETACH_ATTEMPT, reinterpret_cast<ULONG_PTR>(ApcState),
+                     reinterpret_cast<ULONG_PTR>(Thread->ApcState.Process), Thread->ApcStateIndex, 0);
+    KiDetachProcess(Thread, OldIrql, ApcState->Process ? ApcState : &Thread->SavedApcState);
+}

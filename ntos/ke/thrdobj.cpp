@@ -35,6 +35,9 @@ extern "C" NTSTATUS NTAPI KeInitThread(PKTHREAD Thread, PVOID KernelStack, PKSYS
     Thread->ApcStatePointer[AttachedApcEnvironment] = &Thread->SavedApcState;
     Thread->ApcStateIndex = OriginalApcEnvironment;
     Thread->ApcQueueable = TRUE;
+    KeInitializeApc(&Thread->SuspendApc, Thread, OriginalApcEnvironment, KiSuspendNop, KiSuspendRundown,
+                    KiSuspendThread, KernelMode, NULL);
+    KeInitializeSemaphore(&Thread->SuspendSemaphore, 0, 2);
     Thread->Teb = Teb;
     Thread->Process = Process;
     Thread->HostSequence = (ULONG)InterlockedIncrement(&KiThreadSequence);
@@ -154,10 +157,216 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     Thread->HostExiting = TRUE;
     KiSetSignalState(&Thread->Header, TRUE);
     if (!IsListEmpty(&Thread->Header.WaitListHead))
-        KxUnwaitThread(&Thread->Header, Increment);
+        KiWaitTest(&Thread->Header, Increment);
     RemoveEntryList(&Thread->ThreadListEntry);
     Process->StackCount--;
     KiReleaseDispatcherLockFromSynchLevel();
     KiSwapThread(Thread, KeGetCurrentPrcb());
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
+}
+
+// Returns whether a thread has terminated (its object is signalled). Any IRQL.
+extern "C" BOOLEAN NTAPI KeReadStateThread(PKTHREAD Thread)
+{
+    return (BOOLEAN)KiSignalState(&Thread->Header);
+}
+
+// Abandons every mutant the exiting current thread still owns, waking their waiters
+// with STATUS_ABANDONED; a kernel mutex still held bugchecks
+// THREAD_TERMINATE_HELD_MUTEX. At PASSIVE_LEVEL, from the thread exit path.
+extern "C" VOID NTAPI KeRundownThread(VOID)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    if (IsListEmpty(&Thread->MutantListHead))
+        return;
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    while (!IsListEmpty(&Thread->MutantListHead)) {
+        PKMUTANT Mutant = CONTAINING_RECORD(Thread->MutantListHead.Flink, KMUTANT, MutantListEntry);
+        if (Mutant->ApcDisable)
+            KeBugCheckEx(THREAD_TERMINATE_HELD_MUTEX, reinterpret_cast<ULONG_PTR>(Thread),
+                         reinterpret_cast<ULONG_PTR>(Mutant), 0, 0);
+        RemoveEntryList(&Mutant->MutantListEntry);
+        KiSetSignalState(&Mutant->Header, 1);
+        Mutant->Abandoned = TRUE;
+        Mutant->OwnerThread = NULL;
+        if (!IsListEmpty(&Mutant->Header.WaitListHead))
+            KiWaitTest(&Mutant->Header, MUTANT_INCREMENT);
+    }
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+namespace {
+// Alerts a thread for AlertMode unless it already is: ends an alertable wait of that
+// mode or a lower one with STATUS_ALERTED, else marks it alerted. Returns whether it
+// already was. At SYNCH_LEVEL with the thread's APC lock held.
+BOOLEAN KiAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode)
+{
+    KiAcquireDispatcherLockAtSynchLevel();
+    BOOLEAN PreviousState = Thread->Alerted[(UCHAR)AlertMode];
+    if (!PreviousState) {
+        if (KiGetThreadState(Thread) == Waiting && Thread->Alertable && AlertMode <= Thread->WaitMode)
+            KiUnwaitThread(Thread, STATUS_ALERTED, THREAD_ALERT_INCREMENT);
+        else
+            Thread->Alerted[(UCHAR)AlertMode] = TRUE;
+    }
+    KiReleaseDispatcherLockFromSynchLevel();
+    return PreviousState;
+}
+} // namespace
+
+// Alerts a thread for AlertMode: ends an alertable wait of that mode (or a user-mode
+// wait for a kernel alert) with STATUS_ALERTED, else leaves it alerted. Returns
+// whether it already was. At or below DISPATCH_LEVEL.
+extern "C" BOOLEAN NTAPI KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode)
+{
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    BOOLEAN PreviousState = KiAlertThread(Thread, AlertMode);
+    KiReleaseApcLockFromSynchLevel(Thread);
+    KiExitDispatcher(OldIrql);
+    return PreviousState;
+}
+
+// Tests and clears the current thread's alert for AlertMode; a user-mode test with
+// user APCs queued makes them pending instead. Returns whether it was alerted. At or
+// below APC_LEVEL.
+extern "C" BOOLEAN NTAPI KeTestAlertThread(KPROCESSOR_MODE AlertMode)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    KiAcquireDispatcherLockAtSynchLevel();
+    BOOLEAN OldState = Thread->Alerted[(UCHAR)AlertMode];
+    if (OldState)
+        Thread->Alerted[(UCHAR)AlertMode] = FALSE;
+    else if (AlertMode != KernelMode && !IsListEmpty(&Thread->ApcState.ApcListHead[UserMode]))
+        Thread->ApcState.UserApcPending = TRUE;
+    KiReleaseDispatcherLockFromSynchLevel();
+    KiReleaseApcLock(Thread, OldIrql);
+    return OldState;
+}
+
+namespace {
+
+// Releases the suspend semaphore once, letting a suspended thread go on. At
+// SYNCH_LEVEL with the thread's APC lock held.
+void KiReleaseSuspendSemaphore(PKTHREAD Thread)
+{
+    KiAcquireDispatcherLockAtSynchLevel();
+    KiSetSignalState(&Thread->SuspendSemaphore.Header, KiSignalState(&Thread->SuspendSemaphore.Header) + 1);
+    KiWaitTest(&Thread->SuspendSemaphore.Header, RESUME_INCREMENT);
+    KiReleaseDispatcherLockFromSynchLevel();
+}
+
+// One resume of a thread: the suspend count drops by one and, at zero, the thread is
+// let go. Returns the previous count. At SYNCH_LEVEL with the thread's APC lock held.
+ULONG KiResumeOnce(PKTHREAD Thread)
+{
+    ULONG PreviousCount = (ULONG)Thread->SuspendCount;
+    if (PreviousCount) {
+        Thread->SuspendCount--;
+        if (!Thread->SuspendCount && !Thread->FreezeCount)
+            KiReleaseSuspendSemaphore(Thread);
+    }
+    return PreviousCount;
+}
+
+} // namespace
+
+// The suspend APC's kernel routine: nothing to do at APC_LEVEL; the normal routine
+// does the suspending. At APC_LEVEL.
+extern "C" VOID NTAPI KiSuspendNop(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext,
+                                   PVOID *SystemArgument1, PVOID *SystemArgument2)
+{
+    UNREFERENCED_PARAMETER(Apc);
+    UNREFERENCED_PARAMETER(NormalRoutine);
+    UNREFERENCED_PARAMETER(NormalContext);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+}
+
+// The suspend APC's rundown routine: the APC is the thread's own, nothing to free.
+extern "C" VOID NTAPI KiSuspendRundown(PKAPC Apc)
+{
+    UNREFERENCED_PARAMETER(Apc);
+}
+
+// The suspend APC's normal routine: the thread waits on its suspend semaphore until
+// resumed. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI KiSuspendThread(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    UNREFERENCED_PARAMETER(NormalContext);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    PKTHREAD Thread = KeGetCurrentThread();
+    KeWaitForSingleObject(&Thread->SuspendSemaphore, Suspended, KernelMode, FALSE, NULL);
+}
+
+// Suspends a thread: the first suspension queues its suspend APC, which makes it wait
+// at its next chance to run kernel APCs. Returns the previous suspend count; past
+// MAXIMUM_SUSPEND_COUNT raises STATUS_SUSPEND_COUNT_EXCEEDED. At or below
+// DISPATCH_LEVEL.
+extern "C" ULONG NTAPI KeSuspendThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    ULONG PreviousCount = (ULONG)Thread->SuspendCount;
+    if (PreviousCount == MAXIMUM_SUSPEND_COUNT) {
+        KiReleaseApcLock(Thread, OldIrql);
+        ExRaiseStatus(STATUS_SUSPEND_COUNT_EXCEEDED);
+    }
+    if (Thread->ApcQueueable) {
+        Thread->SuspendCount++;
+        if (!PreviousCount && !Thread->FreezeCount) {
+            if (!Thread->SuspendApc.Inserted) {
+                Thread->SuspendApc.Inserted = TRUE;
+                KiInsertQueueApc(&Thread->SuspendApc, RESUME_INCREMENT);
+            } else {
+                // Still queued from before a resume that released the semaphore: take that back.
+                KiAcquireDispatcherLockAtSynchLevel();
+                KiSetSignalState(&Thread->SuspendSemaphore.Header,
+                                 KiSignalState(&Thread->SuspendSemaphore.Header) - 1);
+                KiReleaseDispatcherLockFromSynchLevel();
+            }
+        }
+    }
+    KiReleaseApcLockFromSynchLevel(Thread);
+    KiExitDispatcher(OldIrql);
+    return PreviousCount;
+}
+
+// Undoes one suspension; the last lets the thread run. Returns the previous suspend
+// count. At or below DISPATCH_LEVEL.
+extern "C" ULONG NTAPI KeResumeThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    ULONG PreviousCount = KiResumeOnce(Thread);
+    KiReleaseApcLockFromSynchLevel(Thread);
+    KiExitDispatcher(OldIrql);
+    return PreviousCount;
+}
+
+// Clears every suspension and freeze at once and lets the thread run. Returns the
+// previous suspend plus freeze count. At or below DISPATCH_LEVEL.
+extern "C" ULONG NTAPI KeForceResumeThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    ULONG PreviousCount = (ULONG)(Thread->SuspendCount + Thread->FreezeCount);
+    if (PreviousCount) {
+        Thread->SuspendCount = 0;
+        Thread->FreezeCount = 0;
+        KiReleaseSuspendSemaphore(Thread);
+    }
+    KiReleaseApcLockFromSynchLevel(Thread);
+    KiExitDispatcher(OldIrql);
+    return PreviousCount;
+}
+
+// Alerts a thread for user mode and undoes one suspension; returns the previous
+// suspend count. At or below DISPATCH_LEVEL.
+extern "C" ULONG NTAPI KeAlertResumeThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
+    KiAlertThread(Thread, UserMode);
+    ULONG PreviousCount = KiResumeOnce(Thread);
+    KiReleaseApcLockFromSynchLevel(Thread);
+    KiExitDispatcher(OldIrql);
+    return PreviousCount;
 }

@@ -48,7 +48,7 @@ void KiRequestDispatch(PKPRCB Prcb)
 void KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
 {
     KiSetThreadState(Thread, Standby);
-    Thread->NextProcessor = (UCHAR)Prcb->Number;
+    KiSetNextProcessor(Thread, Prcb->Number);
     KiSetNextThread(Prcb, Thread);
 }
 
@@ -56,7 +56,7 @@ void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 {
     KiSetThreadState(Thread, Ready);
     Thread->WaitTime = KiTickCountLow();
-    Thread->NextProcessor = (UCHAR)Prcb->Number;
+    KiSetNextProcessor(Thread, Prcb->Number);
     PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Thread->Priority];
     if (Thread->Preempted)
         InsertHeadList(Queue, &Thread->WaitListEntry);
@@ -191,7 +191,7 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
                 if (RemoveEntryList(&Thread->WaitListEntry))
                     KiSetReadySummary(Other, KiReadySummary(Other) & ~(1UL << Priority));
                 KiReleasePrcbLock(Other);
-                Thread->NextProcessor = (UCHAR)Prcb->Number;
+                KiSetNextProcessor(Thread, Prcb->Number);
                 return Thread;
             }
         }
@@ -250,15 +250,21 @@ extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
     KiSetThreadState(Next, Running);
     KiReleasePrcbLock(Prcb);
 
+    BOOLEAN ApcPending;
     if (Next == CurrentThread) {
         // Woken and queued here before it could switch out: it simply goes on.
         __atomic_store_n(&CurrentThread->SwapBusy, FALSE, __ATOMIC_RELEASE);
-        KeLowerIrql(CurrentThread->WaitIrql);
-        return CurrentThread->WaitStatus;
+        ApcPending = KiCheckApcOnResume(CurrentThread, CurrentThread->WaitIrql);
+    } else {
+        ApcPending = KiSwapContext(CurrentThread->WaitIrql, CurrentThread);
     }
-    BOOLEAN ApcPending = KiSwapContext(CurrentThread->WaitIrql, CurrentThread);
+    // An APC's normal routine may wait in turn: keep this wait's results first.
     LONG_PTR WaitStatus = CurrentThread->WaitStatus;
-    ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
-    KeLowerIrql(CurrentThread->WaitIrql);
+    KIRQL WaitIrql = CurrentThread->WaitIrql;
+    if (ApcPending) {
+        KeLowerIrql(APC_LEVEL);
+        KiDeliverApc(KernelMode, NULL, NULL);
+    }
+    KeLowerIrql(WaitIrql);
     return WaitStatus;
 }

@@ -79,12 +79,8 @@ extern "C" PKDPC NTAPI KiSignalTimer(PKTIMER Timer)
         if (!KiInsertTimerTable(Timer, Timer->DueTime.QuadPart + Period))
             KiInsertTimerTable(Timer, KeQueryInterruptTime() + Period); // fell behind: skip missed periods
     }
-    if (!IsListEmpty(&Timer->Header.WaitListHead)) {
-        if (Timer->Header.Type == TimerNotificationObject)
-            KxUnwaitThread(&Timer->Header, 0);
-        else
-            KiWaitTest(Timer, 0);
-    }
+    if (!IsListEmpty(&Timer->Header.WaitListHead))
+        KiWaitTest(Timer, 0);
     return Dpc;
 }
 

@@ -47,7 +47,6 @@ NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON
                        KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
 {
     Thread->WaitBlockList = WaitBlockList;
-    Thread->WaitStatus = 0;
     Thread->Alertable = Alertable;
     Thread->WaitMode = WaitMode;
     Thread->WaitReason = (UCHAR)WaitReason;
@@ -59,14 +58,15 @@ NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON
 }
 
 // Switches to Next, if any, putting the current thread back in a ready queue; then
-// returns at OldIrql. At SYNCH_LEVEL with the PRCB lock held; releases it.
+// delivers kernel APCs that became due and returns at OldIrql. At SYNCH_LEVEL with
+// the PRCB lock held; releases it.
 void KiPreemptAndLowerIrql(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL OldIrql)
 {
-    if (Next) {
-        BOOLEAN ApcPending = KiSwapToNextThread(Prcb, Next, WaitReason, OldIrql);
-        ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
-    } else {
+    if (!Next) {
         KiReleasePrcbLock(Prcb);
+    } else if (KiSwapToNextThread(Prcb, Next, WaitReason, OldIrql)) {
+        KeLowerIrql(APC_LEVEL);
+        KiDeliverApc(KernelMode, NULL, NULL);
     }
     KeLowerIrql(OldIrql);
 }
@@ -83,13 +83,137 @@ void KiYieldThread(PKTHREAD Thread)
     KiPreemptAndLowerIrql(Prcb, Next, WrYieldExecution, OldIrql);
 }
 
-// Consumes the signal of a non-mutant object that satisfied a wait.
-void KiSatisfyNonMutantWait(PDISPATCHER_HEADER Object)
+// Whether Object can satisfy a wait by Thread now: signalled, or a mutant Thread owns.
+BOOLEAN KiIsObjectSignalled(PDISPATCHER_HEADER Object, PKTHREAD Thread)
 {
-    if ((Object->Type & 7) == EventSynchronizationObject)
+    if (Object->Type == MutantObject && reinterpret_cast<PKMUTANT>(Object)->OwnerThread == Thread)
+        return TRUE;
+    return KiSignalState(Object) > 0;
+}
+
+// Consumes the signal of an object that satisfied Thread's wait: a synchronization
+// object resets, a semaphore counts down, a mutant passes to Thread. At SYNCH_LEVEL
+// with the dispatcher lock held.
+void KiSatisfyObjectWait(PDISPATCHER_HEADER Object, PKTHREAD Thread)
+{
+    if (Object->Type == MutantObject)
+        KiSatisfyMutantWait(reinterpret_cast<PKMUTANT>(Object), Thread);
+    else if ((Object->Type & 7) == EventSynchronizationObject)
         KiSetSignalState(Object, 0);
     else if (Object->Type == SemaphoreObject)
         KiSetSignalState(Object, KiSignalState(Object) - 1);
+}
+
+// Whether every object of a WaitAll ring other than the thread's timer can satisfy
+// the wait now.
+BOOLEAN KiIsWaitAllSatisfied(PKWAIT_BLOCK First)
+{
+    PKWAIT_BLOCK WaitBlock = First;
+    do {
+        if (WaitBlock->WaitKey != (USHORT)STATUS_TIMEOUT &&
+            !KiIsObjectSignalled(static_cast<PDISPATCHER_HEADER>(WaitBlock->Object), WaitBlock->Thread))
+            return FALSE;
+        WaitBlock = WaitBlock->NextWaitBlock;
+    } while (WaitBlock != First);
+    return TRUE;
+}
+
+// Consumes the signal of every object of a satisfied WaitAll ring.
+void KiWaitSatisfyAll(PKWAIT_BLOCK First)
+{
+    PKWAIT_BLOCK WaitBlock = First;
+    do {
+        if (WaitBlock->WaitKey != (USHORT)STATUS_TIMEOUT)
+            KiSatisfyObjectWait(static_cast<PDISPATCHER_HEADER>(WaitBlock->Object), WaitBlock->Thread);
+        WaitBlock = WaitBlock->NextWaitBlock;
+    } while (WaitBlock != First);
+}
+
+// A mutant Thread already owns as often as a LONG can count cannot be acquired again:
+// raises STATUS_MUTANT_LIMIT_EXCEEDED after dropping the dispatcher lock.
+void KiCheckMutantLimit(PDISPATCHER_HEADER Object, PKTHREAD Thread)
+{
+    if (Object->Type == MutantObject && KiSignalState(Object) == MINLONG &&
+        reinterpret_cast<PKMUTANT>(Object)->OwnerThread == Thread) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        ExRaiseStatus(STATUS_MUTANT_LIMIT_EXCEEDED);
+    }
+}
+
+// Whether an alert or a user APC ends the wait before it starts: STATUS_ALERTED,
+// STATUS_USER_APC, or STATUS_WAIT_0 to go on. At SYNCH_LEVEL with the dispatcher lock.
+NTSTATUS KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE WaitMode)
+{
+    if (!Alertable)
+        return WaitMode != KernelMode && Thread->ApcState.UserApcPending ? STATUS_USER_APC : STATUS_WAIT_0;
+    if (Thread->Alerted[(UCHAR)WaitMode]) {
+        Thread->Alerted[(UCHAR)WaitMode] = FALSE;
+        return STATUS_ALERTED;
+    }
+    if (WaitMode != KernelMode && !IsListEmpty(&Thread->ApcState.ApcListHead[UserMode])) {
+        Thread->ApcState.UserApcPending = TRUE;
+        return STATUS_USER_APC;
+    }
+    if (Thread->Alerted[KernelMode]) {
+        Thread->Alerted[KernelMode] = FALSE;
+        return STATUS_ALERTED;
+    }
+    return STATUS_WAIT_0;
+}
+
+// Takes the dispatcher lock for one pass of a wait, unless KeSetEvent/KeReleaseX with
+// Wait = TRUE left it held; FALSE (lock dropped, IRQL back at WaitIrql so the APC
+// interrupt runs) if a kernel APC must be delivered before the wait can be tried.
+BOOLEAN KiBeginWaitPass(PKTHREAD Thread)
+{
+    if (Thread->WaitNext)
+        Thread->WaitNext = FALSE;
+    else
+        Thread->WaitIrql = KiAcquireDispatcherLock();
+    if (KiKernelApcPending(Thread) && !Thread->SpecialApcDisable && Thread->WaitIrql < APC_LEVEL) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return FALSE;
+    }
+    Thread->WaitStatus = 0;
+    return TRUE;
+}
+
+// Bugchecks a wait that may block at DISPATCH_LEVEL or above (a zero timeout may poll
+// at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
+void KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
+                     reinterpret_cast<ULONG_PTR>(Caller));
+}
+
+// Links a thread's wait blocks into their objects' wait lists and waits; returns
+// STATUS_TIMEOUT without waiting for a poll or a timeout already past. At SYNCH_LEVEL
+// with the dispatcher lock held; returns at WaitIrql.
+NTSTATUS KiWaitOnBlocks(PKTHREAD Thread, PKWAIT_BLOCK First, BOOLEAN Poll, PLARGE_INTEGER Timeout,
+                        ULONG64 DueTime, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+{
+    if (Poll || (Timeout && !KiArmWaitTimer(Thread, First, DueTime))) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_TIMEOUT;
+    }
+    PKWAIT_BLOCK WaitBlock = First;
+    do {
+        if (WaitBlock->WaitKey != (USHORT)STATUS_TIMEOUT)
+            InsertTailList(&static_cast<PDISPATCHER_HEADER>(WaitBlock->Object)->WaitListHead,
+                           &WaitBlock->WaitListEntry);
+        WaitBlock = WaitBlock->NextWaitBlock;
+    } while (WaitBlock != First);
+    return KiBlockThread(Thread, First, WaitReason, WaitMode, Alertable);
+}
+
+// Checks an object given to a wait is a dispatcher object.
+void KiCheckWaitObject(PVOID ObjectPointer)
+{
+    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
+    if (!Object || Object->Type > TimerSynchronizationObject || Object->Type == GateObject)
+        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), Object ? Object->Type : 0, 0, 0);
 }
 
 } // namespace
@@ -115,6 +239,19 @@ extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
     KiPreemptAndLowerIrql(Prcb, Next, WrPreempted, OldIrql);
 }
 
+// Ends a signalling call (KeSetEvent, KeReleaseMutant, ...): with Wait, keeps the
+// dispatcher lock and SYNCH_LEVEL for the wait the caller makes next; else releases.
+extern "C" VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLEAN Wait)
+{
+    if (!Wait) {
+        KiReleaseDispatcherLock(OldIrql);
+        return;
+    }
+    PKTHREAD Thread = KeGetCurrentThread();
+    Thread->WaitNext = TRUE;
+    Thread->WaitIrql = OldIrql;
+}
+
 // Wakes one waiting thread: unlinks its wait blocks with WaitStatus and readies it
 // with an unwait boost of Increment. At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment)
@@ -126,90 +263,120 @@ extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIO
 }
 
 // Satisfies waiters of a signalled object in wait-list order while it stays
-// signalled. At SYNCH_LEVEL with the dispatcher lock held.
+// signalled: a WaitAny waiter takes it, a WaitAll waiter only once all its objects
+// can be taken. At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
 {
     auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
     PLIST_ENTRY Entry = Object->WaitListHead.Flink;
     while (KiSignalState(Object) > 0 && Entry != &Object->WaitListHead) {
         PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+        PKTHREAD Thread = WaitBlock->Thread;
         Entry = Entry->Flink;
-        KiSatisfyNonMutantWait(Object);
-        KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
+        LONG_PTR WaitStatus = WaitBlock->WaitKey;
+        if (WaitBlock->WaitType == WaitAny) {
+            KiSatisfyObjectWait(Object, Thread);
+        } else if (KiIsWaitAllSatisfied(WaitBlock)) {
+            KiWaitSatisfyAll(WaitBlock);
+            WaitStatus = STATUS_WAIT_0;
+        } else {
+            continue;
+        }
+        KiUnwaitThread(Thread, WaitStatus, Increment);
     }
 }
 
-// Wakes every waiter of an object that stays signalled (notification events,
-// terminated threads). At SYNCH_LEVEL with the dispatcher lock held.
-extern "C" VOID NTAPI KxUnwaitThread(PDISPATCHER_HEADER Object, KPRIORITY Increment)
-{
-    PLIST_ENTRY Entry = Object->WaitListHead.Flink;
-    while (Entry != &Object->WaitListHead) {
-        PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
-        Entry = Entry->Flink;
-        KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
-    }
-}
-
-// Hands a synchronization event to its first waiter, which consumes the signal.
-// At SYNCH_LEVEL with the dispatcher lock held.
+// Hands a signalled synchronization event to its first waiter, which consumes the
+// signal; a WaitAll first waiter takes the general path. At SYNCH_LEVEL with the
+// dispatcher lock held.
 extern "C" VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment)
 {
     PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
     if (Entry == &Event->Header.WaitListHead)
         return;
     PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+    if (WaitBlock->WaitType != WaitAny) {
+        KiWaitTest(&Event->Header, Increment);
+        return;
+    }
     KiSetSignalState(&Event->Header, 0);
     KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
 }
 
 // Waits until Object is signalled or Timeout passes (negative: relative, positive:
-// absolute system time, zero: a poll). Alertable waits and mutants arrive with the
-// rest of ke and give STATUS_NOT_IMPLEMENTED here. Below DISPATCH_LEVEL, or at
-// DISPATCH_LEVEL with a zero timeout; after a KeSetEvent(..., Wait = TRUE) at
-// SYNCH_LEVEL.
+// absolute system time, zero: a poll); an alertable wait also ends on an alert or a
+// user APC. Kernel APCs are delivered while waiting and the wait goes on. Below
+// DISPATCH_LEVEL, or at DISPATCH_LEVEL with a zero timeout; after a Wait = TRUE
+// release at SYNCH_LEVEL.
 extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASON WaitReason,
                                                 KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
-    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
+    return KeWaitForMultipleObjects(1, &ObjectPointer, WaitAny, WaitReason, WaitMode, Alertable, Timeout, NULL);
+}
+
+// Waits for any (WaitAny: returns STATUS_WAIT_0 + index) or all (WaitAll) of Count
+// objects, with KeWaitForSingleObject's timeout, alert and APC rules. A satisfied
+// abandoned mutant gives STATUS_ABANDONED_WAIT_0 (+ index). Up to THREAD_WAIT_OBJECTS
+// objects without WaitBlockArray, MAXIMUM_WAIT_OBJECTS with one.
+extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
+                                                   KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                                   PKWAIT_BLOCK WaitBlockArray)
+{
     PKTHREAD Thread = KeGetCurrentThread();
     BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
-    KIRQL Irql = KeGetCurrentIrql();
-    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
-    if (Alertable || Object->Type == MutantObject)
-        return STATUS_NOT_IMPLEMENTED;
+    KiCheckWaitIrql(Thread, Object, Poll, __builtin_return_address(0));
+    if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS || (!WaitBlockArray && Count > THREAD_WAIT_OBJECTS))
+        KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0);
+    if (WaitType != WaitAny && WaitType != WaitAll)
+        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), WaitType, 0, 0);
+    for (ULONG i = 0; i < Count; i++)
+        KiCheckWaitObject(Object[i]);
+    if (!WaitBlockArray)
+        WaitBlockArray = Thread->WaitBlock;
     BOOLEAN Absolute;
     ULONG64 DueTime = Timeout && !Poll ? KiDueInterruptTime(*Timeout, &Absolute) : 0;
 
-    if (Thread->WaitNext)
-        Thread->WaitNext = FALSE; // KeSetEvent(Wait = TRUE) left the lock held at SYNCH_LEVEL
-    else
-        Thread->WaitIrql = KiAcquireDispatcherLock();
-
-    if (KiSignalState(Object) > 0) {
-        KiSatisfyNonMutantWait(Object);
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return STATUS_WAIT_0;
+    for (;;) {
+        if (!KiBeginWaitPass(Thread))
+            continue;
+        NTSTATUS Status = KiCheckAlertability(Thread, Alertable, WaitMode);
+        if (Status != STATUS_WAIT_0) {
+            KiReleaseDispatcherLock(Thread->WaitIrql);
+            return Status;
+        }
+        for (ULONG i = 0; i < Count; i++) {
+            auto *Header = static_cast<PDISPATCHER_HEADER>(Object[i]);
+            KiCheckMutantLimit(Header, Thread);
+            if (WaitType == WaitAny && KiIsObjectSignalled(Header, Thread)) {
+                KiSatisfyObjectWait(Header, Thread);
+                Status = (NTSTATUS)(Thread->WaitStatus | (LONG_PTR)i);
+                KiReleaseDispatcherLock(Thread->WaitIrql);
+                return Status;
+            }
+            PKWAIT_BLOCK WaitBlock = &WaitBlockArray[i];
+            WaitBlock->Object = Header;
+            WaitBlock->Thread = Thread;
+            WaitBlock->WaitKey = (USHORT)i;
+            WaitBlock->WaitType = (UCHAR)WaitType;
+            WaitBlock->NextWaitBlock = &WaitBlockArray[(i + 1) % Count];
+        }
+        if (WaitType == WaitAll && KiIsWaitAllSatisfied(WaitBlockArray)) {
+            KiWaitSatisfyAll(WaitBlockArray);
+            Status = (NTSTATUS)Thread->WaitStatus;
+            KiReleaseDispatcherLock(Thread->WaitIrql);
+            return Status;
+        }
+        Status = KiWaitOnBlocks(Thread, WaitBlockArray, Poll, Timeout, DueTime, WaitReason, WaitMode, Alertable);
+        if (Status != STATUS_KERNEL_APC)
+            return Status;
     }
-    PKWAIT_BLOCK WaitBlock = &Thread->WaitBlock[0];
-    WaitBlock->Object = Object;
-    WaitBlock->WaitKey = (USHORT)STATUS_WAIT_0;
-    WaitBlock->WaitType = WaitAny;
-    WaitBlock->NextWaitBlock = WaitBlock;
-    if (Poll || (Timeout && !KiArmWaitTimer(Thread, WaitBlock, DueTime))) {
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return STATUS_TIMEOUT;
-    }
-    InsertTailList(&Object->WaitListHead, &WaitBlock->WaitListEntry);
-    return KiBlockThread(Thread, WaitBlock, WaitReason, WaitMode, Alertable);
 }
 
 // Puts the current thread to sleep for Interval (negative: relative, positive:
 // absolute system time); zero yields to a ready thread of equal or higher priority.
-// Returns STATUS_SUCCESS. Alertable delays arrive with alerts and APCs
-// (STATUS_NOT_IMPLEMENTED). At or below APC_LEVEL.
+// Returns STATUS_SUCCESS, or STATUS_ALERTED / STATUS_USER_APC for an alertable delay
+// cut short. At or below APC_LEVEL.
 extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                                  PLARGE_INTEGER Interval)
 {
@@ -218,20 +385,27 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
     if (Irql >= DISPATCH_LEVEL)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Interval), Irql, 0,
                      reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
-    if (Alertable)
-        return STATUS_NOT_IMPLEMENTED;
-    if (Interval->QuadPart == 0) {
+    if (Interval->QuadPart == 0 && !Alertable) {
         KiYieldThread(Thread);
         return STATUS_SUCCESS;
     }
     BOOLEAN Absolute;
     ULONG64 DueTime = KiDueInterruptTime(*Interval, &Absolute);
-    Thread->WaitIrql = KiAcquireDispatcherLock();
-    if (!KiArmWaitTimer(Thread, NULL, DueTime)) {
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return STATUS_SUCCESS;
-    }
     PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
-    NTSTATUS Status = KiBlockThread(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
-    return Status == STATUS_TIMEOUT ? STATUS_SUCCESS : Status;
+    for (;;) {
+        if (!KiBeginWaitPass(Thread))
+            continue;
+        NTSTATUS Status = KiCheckAlertability(Thread, Alertable, WaitMode);
+        if (Status == STATUS_WAIT_0 && !KiArmWaitTimer(Thread, NULL, DueTime))
+            Status = STATUS_SUCCESS;
+        else if (Status == STATUS_WAIT_0)
+            Status = KiBlockThread(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
+        else
+            KiReleaseDispatcherLock(Thread->WaitIrql);
+        if (Status != STATUS_KERNEL_APC) {
+            if (Status == STATUS_SUCCESS && Interval->QuadPart == 0)
+                KiYieldThread(Thread);
+            return Status == STATUS_TIMEOUT ? STATUS_SUCCESS : Status;
+        }
+    }
 }

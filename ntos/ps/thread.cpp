@@ -17,6 +17,7 @@ extern "C" VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID
         StartRoutine(StartContext);
     // PspTerminateThreadByPointer(Thread, STATUS_SUCCESS, TRUE) once ps' exit path exists.
     Thread->ExitStatus = STATUS_SUCCESS;
+    KeRundownThread();
     KeTerminateThread(0);
 }
 

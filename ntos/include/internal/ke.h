@@ -46,6 +46,7 @@ VOID NTAPI KiInitializeContextThread(PKTHREAD Thread, PKSYSTEM_ROUTINE SystemRou
                                      PVOID StartContext, PVOID Context);
 BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread);
 BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread);
+BOOLEAN NTAPI KiCheckApcOnResume(PKTHREAD Thread, KIRQL WaitIrql);
 
 /* thrdschd.cpp */
 VOID NTAPI KiReadyThread(PKTHREAD Thread);
@@ -61,10 +62,26 @@ VOID NTAPI KiQuantumEnd(VOID);
 
 /* wait.cpp */
 VOID NTAPI KiExitDispatcher(KIRQL OldIrql);
+VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLEAN Wait);
 VOID NTAPI KiWaitTest(PVOID Object, KPRIORITY Increment);
 VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment);
-VOID NTAPI KxUnwaitThread(PDISPATCHER_HEADER Object, KPRIORITY Increment);
 VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment);
+
+/* apc.cpp */
+VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost);
+VOID NTAPI KiCheckForKernelApcDelivery(VOID);
+BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread);
+VOID NTAPI KiMoveApcState(PKAPC_STATE OldState, PKAPC_STATE NewState);
+
+
+/* mutex.cpp */
+VOID NTAPI KiSatisfyMutantWait(PKMUTANT Mutant, PKTHREAD Thread);
+
+/* thrdobj.cpp: the suspend APC's routines */
+VOID NTAPI KiSuspendNop(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext, PVOID *SystemArgument1,
+                        PVOID *SystemArgument2);
+VOID NTAPI KiSuspendRundown(PKAPC Apc);
+VOID NTAPI KiSuspendThread(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2);
 
 /* dpc.cpp */
 VOID NTAPI KiRetireDpcList(PKPRCB Prcb);
@@ -125,6 +142,55 @@ FORCEINLINE LONG KiSignalState(PDISPATCHER_HEADER Header) { return __atomic_load
 FORCEINLINE VOID KiSetSignalState(PDISPATCHER_HEADER Header, LONG State)
 {
     __atomic_store_n(&Header->SignalState, State, __ATOMIC_RELEASE);
+}
+/* APC state a thread changes on itself without a lock (pending flag, disable counts)
+ * but that KiInsertQueueApc reads for it from other processors. */
+FORCEINLINE BOOLEAN KiKernelApcPending(PKTHREAD Thread)
+{
+    return __atomic_load_n(&Thread->ApcState.KernelApcPending, __ATOMIC_ACQUIRE);
+}
+FORCEINLINE VOID KiSetKernelApcPending(PKTHREAD Thread, BOOLEAN Pending)
+{
+    __atomic_store_n(&Thread->ApcState.KernelApcPending, Pending, __ATOMIC_RELEASE);
+}
+FORCEINLINE SHORT KiKernelApcDisable(PKTHREAD Thread) { return __atomic_load_n(&Thread->KernelApcDisable, __ATOMIC_RELAXED); }
+FORCEINLINE SHORT KiSpecialApcDisable(PKTHREAD Thread) { return __atomic_load_n(&Thread->SpecialApcDisable, __ATOMIC_RELAXED); }
+FORCEINLINE SHORT KiAdjustKernelApcDisable(PKTHREAD Thread, SHORT Delta)
+{
+    return __atomic_add_fetch(&Thread->KernelApcDisable, Delta, __ATOMIC_RELAXED);
+}
+FORCEINLINE SHORT KiAdjustSpecialApcDisable(PKTHREAD Thread, SHORT Delta)
+{
+    return __atomic_add_fetch(&Thread->SpecialApcDisable, Delta, __ATOMIC_RELAXED);
+}
+FORCEINLINE BOOLEAN KiKernelApcInProgress(PKTHREAD Thread)
+{
+    return __atomic_load_n(&Thread->ApcState.KernelApcInProgress, __ATOMIC_RELAXED);
+}
+FORCEINLINE VOID KiSetKernelApcInProgress(PKTHREAD Thread, BOOLEAN InProgress)
+{
+    __atomic_store_n(&Thread->ApcState.KernelApcInProgress, InProgress, __ATOMIC_RELAXED);
+}
+/* A thread's NextProcessor is rewritten by whichever processor queues it; KiInsertQueueApc
+ * reads it to aim the APC interrupt at a running thread. */
+FORCEINLINE UCHAR KiGetNextProcessor(PKTHREAD Thread) { return __atomic_load_n(&Thread->NextProcessor, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiSetNextProcessor(PKTHREAD Thread, ULONG Number)
+{
+    __atomic_store_n(&Thread->NextProcessor, (UCHAR)Number, __ATOMIC_RELAXED);
+}
+/* The per-thread APC queue lock; KeInsertQueueApc and the attach paths hold it at
+ * SYNCH_LEVEL, KiDeliverApc at DISPATCH_LEVEL or above. */
+FORCEINLINE KIRQL KiAcquireApcLockRaiseToSynch(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KfRaiseIrql(SYNCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(&Thread->ApcQueueLock);
+    return OldIrql;
+}
+FORCEINLINE VOID KiReleaseApcLockFromSynchLevel(PKTHREAD Thread) { KeReleaseSpinLockFromDpcLevel(&Thread->ApcQueueLock); }
+FORCEINLINE VOID KiReleaseApcLock(PKTHREAD Thread, KIRQL OldIrql)
+{
+    KeReleaseSpinLockFromDpcLevel(&Thread->ApcQueueLock);
+    KeLowerIrql(OldIrql);
 }
 /* A DPC's DpcData says where it is queued; it changes under that queue's lock and is
  * read first without it by KeRemoveQueueDpc on any processor. */

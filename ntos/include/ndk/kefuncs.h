@@ -18,6 +18,34 @@ NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI KeTerminateThread(KPRIORITY Increment);
 NTKERNELAPI VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
                                            PULONG_PTR DirectoryTableBase, BOOLEAN Enable);
 
+/* APCs, alerts and suspension. */
+NTKERNELAPI VOID NTAPI KeInitializeApc(PKAPC Apc, PKTHREAD Thread, KAPC_ENVIRONMENT TargetEnvironment,
+                                       PKKERNEL_ROUTINE KernelRoutine, PKRUNDOWN_ROUTINE RundownRoutine,
+                                       PKNORMAL_ROUTINE NormalRoutine, KPROCESSOR_MODE Mode, PVOID Context);
+NTKERNELAPI BOOLEAN NTAPI KeInsertQueueApc(PKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument2,
+                                           KPRIORITY PriorityBoost);
+NTKERNELAPI BOOLEAN NTAPI KeRemoveQueueApc(PKAPC Apc);
+NTKERNELAPI PLIST_ENTRY NTAPI KeFlushQueueApc(PKTHREAD Thread, KPROCESSOR_MODE PreviousMode);
+NTKERNELAPI VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRAME ExceptionFrame,
+                                    PKTRAP_FRAME TrapFrame);
+NTKERNELAPI BOOLEAN NTAPI KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode);
+NTKERNELAPI ULONG NTAPI KeAlertResumeThread(PKTHREAD Thread);
+NTKERNELAPI BOOLEAN NTAPI KeTestAlertThread(KPROCESSOR_MODE AlertMode);
+NTKERNELAPI ULONG NTAPI KeSuspendThread(PKTHREAD Thread);
+NTKERNELAPI ULONG NTAPI KeResumeThread(PKTHREAD Thread);
+NTKERNELAPI ULONG NTAPI KeForceResumeThread(PKTHREAD Thread);
+NTKERNELAPI VOID NTAPI KeRundownThread(VOID);
+NTKERNELAPI BOOLEAN NTAPI KeReadStateThread(PKTHREAD Thread);
+
+/* Mutants (the executive's mutex objects) and process attachment. */
+NTKERNELAPI VOID NTAPI KeInitializeMutant(PKMUTANT Mutant, BOOLEAN InitialOwner);
+NTKERNELAPI LONG NTAPI KeReadStateMutant(PKMUTANT Mutant);
+NTKERNELAPI LONG NTAPI KeReleaseMutant(PKMUTANT Mutant, KPRIORITY Increment, BOOLEAN Abandon, BOOLEAN Wait);
+NTKERNELAPI VOID NTAPI KeAttachProcess(PKPROCESS Process);
+NTKERNELAPI VOID NTAPI KeDetachProcess(VOID);
+NTKERNELAPI BOOLEAN NTAPI KeIsAttachedProcess(VOID);
+NTKERNELAPI BOOLEAN NTAPI KeIsExecutingDpc(VOID);
+
 /* Interrupt entry points the HAL calls. */
 NTKERNELAPI VOID NTAPI KeUpdateSystemTime(PKTRAP_FRAME TrapFrame, ULONG Increment, KIRQL OldIrql);
 NTKERNELAPI VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql);

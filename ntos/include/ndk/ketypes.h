@@ -42,6 +42,8 @@ typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 #define MAXIMUM_WAIT_OBJECTS 64
 #define TIMER_TABLE_SIZE 256
 #define MAXIMUM_SUSPEND_COUNT MAXCHAR
+#define THREAD_ALERT_INCREMENT 2
+#define RESUME_INCREMENT 0
 #define CLOCK_QUANTUM_DECREMENT 3
 #define THREAD_QUANTUM 6
 #define READY_SKIP_QUANTUM 2
@@ -231,6 +233,7 @@ typedef struct _KAPC {
 } KAPC, *PKAPC, *PRKAPC;
 
 typedef struct _KTRAP_FRAME KTRAP_FRAME, *PKTRAP_FRAME;
+typedef struct _KEXCEPTION_FRAME KEXCEPTION_FRAME, *PKEXCEPTION_FRAME;
 
 /* The thread object (seed 003's KTHREAD, NT 5.2). */
 typedef struct _KTHREAD {

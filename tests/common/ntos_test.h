@@ -120,4 +120,53 @@ inline NTSTATUS JoinKernelThread(PETHREAD Thread)
     return Status;
 }
 
+// Boots a deterministic machine, runs Body in the kernel and shuts down: the frame of
+// every death test, whose body is expected to bugcheck.
+inline void BootAndRun(const std::function<void()> &Body, ULONG Processors = 2)
+{
+    NTOS_BOOT_OPTIONS Options = BootOptions({true, Processors, 5});
+    if (NT_SUCCESS(NtosBoot(&Options))) {
+        RunInKernel(Body);
+        NtosShutdown();
+    }
+}
+
+// Death tests run threadsafe: the machine has host threads of its own.
+class KernelDeathTest : public ::testing::Test {
+protected:
+    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+// Inside the kernel: gives other threads the processor (a zero delay, then an
+// interrupt window) until Done() holds. At PASSIVE_LEVEL.
+template <typename Predicate> inline void SpinUntil(Predicate Done)
+{
+    LARGE_INTEGER Zero{};
+    while (!Done()) {
+        KeDelayExecutionThread(KernelMode, FALSE, &Zero);
+        KIRQL OldIrql;
+        KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+        KeLowerIrql(OldIrql);
+    }
+}
+
+// Inside the kernel: spins until Thread waits for Reason.
+inline void SpinUntilWaiting(PKTHREAD Thread, KWAIT_REASON Reason)
+{
+    SpinUntil([&] {
+        KIRQL OldIrql = KiAcquireDispatcherLock();
+        bool Waiting = KiGetThreadState(Thread) == ::Waiting && Thread->WaitReason == Reason;
+        KiReleaseDispatcherLock(OldIrql);
+        return Waiting;
+    });
+}
+
+// A relative timeout of Ms milliseconds.
+inline LARGE_INTEGER RelativeMs(LONG64 Ms)
+{
+    LARGE_INTEGER Due;
+    Due.QuadPart = -Ms * 10000;
+    return Due;
+}
+
 } // namespace ntos_test

@@ -13,13 +13,6 @@ namespace {
 
 class TimerTest : public KernelTest {};
 
-LARGE_INTEGER Relative(LONGLONG Milliseconds)
-{
-    LARGE_INTEGER Due;
-    Due.QuadPart = -Milliseconds * 10000;
-    return Due;
-}
-
 TEST_P(TimerTest, NotificationTimerSignalsAtItsDueTime)
 {
     BOOLEAN Before = TRUE, After = FALSE, WasSet = TRUE;
@@ -29,7 +22,7 @@ TEST_P(TimerTest, NotificationTimerSignalsAtItsDueTime)
                   KTIMER Timer;
                   KeInitializeTimer(&Timer);
                   ULONGLONG Start = KeQueryInterruptTime();
-                  WasSet = KeSetTimer(&Timer, Relative(50), nullptr);
+                  WasSet = KeSetTimer(&Timer, RelativeMs(50), nullptr);
                   Before = KeReadStateTimer(&Timer);
                   Status = KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, nullptr);
                   Elapsed = KeQueryInterruptTime() - Start;
@@ -51,7 +44,7 @@ TEST_P(TimerTest, SynchronizationTimerIsConsumedByTheWait)
                   KTIMER Timer;
                   LARGE_INTEGER Zero{};
                   KeInitializeTimerEx(&Timer, SynchronizationTimer);
-                  KeSetTimer(&Timer, Relative(10), nullptr);
+                  KeSetTimer(&Timer, RelativeMs(10), nullptr);
                   KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, nullptr);
                   After = KeReadStateTimer(&Timer);
                   Second = KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, &Zero);
@@ -68,11 +61,11 @@ TEST_P(TimerTest, CancelledTimerNeverSignalsAndResetReportsItWasSet)
     ASSERT_EQ(RunInKernel([&] {
                   KTIMER Timer;
                   KeInitializeTimer(&Timer);
-                  KeSetTimer(&Timer, Relative(1000), nullptr);
-                  Reset = KeSetTimer(&Timer, Relative(20), nullptr);
+                  KeSetTimer(&Timer, RelativeMs(1000), nullptr);
+                  Reset = KeSetTimer(&Timer, RelativeMs(20), nullptr);
                   Cancel[0] = KeCancelTimer(&Timer);
                   Cancel[1] = KeCancelTimer(&Timer);
-                  LARGE_INTEGER Timeout = Relative(60);
+                  LARGE_INTEGER Timeout = RelativeMs(60);
                   Status = KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, &Timeout);
                   State = KeReadStateTimer(&Timer);
               }),
@@ -106,7 +99,7 @@ TEST_P(TimerTest, PeriodicTimerQueuesItsDpcEveryPeriod)
                           InterlockedIncrement(&R->Runs);
                       },
                       &Record);
-                  KeSetTimerEx(&Timer, Relative(20), 20, &Dpc);
+                  KeSetTimerEx(&Timer, RelativeMs(20), 20, &Dpc);
                   for (int i = 0; i < 4; i++)
                       KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, nullptr);
                   KeCancelTimer(&Timer);
@@ -144,13 +137,13 @@ TEST_P(TimerTest, WaitTimesOutOrIsSatisfiedFirst)
     ASSERT_EQ(RunInKernel([&] {
                   KEVENT Event;
                   KeInitializeEvent(&Event, NotificationEvent, FALSE);
-                  LARGE_INTEGER Timeout = Relative(40);
+                  LARGE_INTEGER Timeout = RelativeMs(40);
                   ULONGLONG Start = KeQueryInterruptTime();
                   TimedOut = KeWaitForSingleObject(&Event, Executive, KernelMode, FALSE, &Timeout);
                   Elapsed = KeQueryInterruptTime() - Start;
                   std::function<void()> Setter = [&] { KeSetEvent(&Event, 0, FALSE); };
                   PETHREAD Thread = StartKernelThread(&Setter);
-                  Timeout = Relative(60 * 1000);
+                  Timeout = RelativeMs(60 * 1000);
                   Satisfied = KeWaitForSingleObject(&Event, Executive, KernelMode, FALSE, &Timeout);
                   TimerLeftInserted = KeGetCurrentThread()->Timer.Header.Inserted;
                   JoinKernelThread(Thread);
@@ -211,7 +204,7 @@ TEST(DeterministicClock, IdleMachineJumpsToTheNextTimer)
     ULONGLONG Elapsed = 0;
     auto Start = std::chrono::steady_clock::now();
     ASSERT_EQ(RunInKernel([&] {
-                  LARGE_INTEGER Hour = Relative(3600 * 1000);
+                  LARGE_INTEGER Hour = RelativeMs(3600 * 1000);
                   ULONGLONG Begin = KeQueryInterruptTime();
                   KeDelayExecutionThread(KernelMode, FALSE, &Hour);
                   Elapsed = KeQueryInterruptTime() - Begin;
@@ -237,24 +230,14 @@ TEST(DeterministicClock, WaitingForeverOnNothingIsReportedAsDeadlock)
     EXPECT_EQ(NtosShutdown(), STATUS_UNSUCCESSFUL);
 }
 
-class TimerDeathTest : public ::testing::Test {
-protected:
-    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
-
-void BootAndRun(const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options = BootOptions({true, 1, 5});
-    if (NT_SUCCESS(NtosBoot(&Options)))
-        RunInKernel(Body), NtosShutdown();
-}
+class TimerDeathTest : public KernelDeathTest {};
 
 TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
 {
     EXPECT_DEATH(BootAndRun([] {
                      KEVENT Event;
                      KeInitializeEvent(&Event, NotificationEvent, FALSE);
-                     KeSetTimer(reinterpret_cast<PKTIMER>(&Event), Relative(1), nullptr);
+                     KeSetTimer(reinterpret_cast<PKTIMER>(&Event), RelativeMs(1), nullptr);
                  }),
                  "STOP: 0x00000004");
 }
@@ -263,7 +246,7 @@ TEST_F(TimerDeathTest, DelayAtDispatchLevelIsIrqlNotLessOrEqual)
 {
     EXPECT_DEATH(BootAndRun([] {
                      KIRQL Old;
-                     LARGE_INTEGER Interval = Relative(1);
+                     LARGE_INTEGER Interval = RelativeMs(1);
                      KeRaiseIrql(DISPATCH_LEVEL, &Old);
                      KeDelayExecutionThread(KernelMode, FALSE, &Interval);
                  }),

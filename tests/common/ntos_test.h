@@ -150,14 +150,18 @@ template <typename Predicate> inline void SpinUntil(Predicate Done)
     }
 }
 
-// Inside the kernel: spins until Thread waits for Reason.
+// Inside the kernel: spins until Thread waits for Reason; a thread that terminates
+// instead fails the test.
 inline void SpinUntilWaiting(PKTHREAD Thread, KWAIT_REASON Reason)
 {
     SpinUntil([&] {
         KIRQL OldIrql = KiAcquireDispatcherLock();
-        bool Waiting = KiGetThreadState(Thread) == ::Waiting && Thread->WaitReason == Reason;
+        UCHAR State = KiGetThreadState(Thread);
+        bool Waiting = State == ::Waiting && Thread->WaitReason == Reason;
         KiReleaseDispatcherLock(OldIrql);
-        return Waiting;
+        if (State == Terminated)
+            ADD_FAILURE() << "thread terminated instead of waiting for reason " << Reason;
+        return Waiting || State == Terminated;
     });
 }
 

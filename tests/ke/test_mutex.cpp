@@ -1,0 +1,270 @@
+// Mutants, mutexes and semaphores in every machine mode: recursion and ownership,
+// the mutex's critical region, hand-off to waiters, abandonment on exit and by
+// KeReleaseMutant, mutual exclusion under contention, semaphore counts and limits.
+// What ReactOS's kmtest KeMutex checks is covered here, plus the bugcheck paths.
+#include "ntos_test.h"
+
+using namespace ntos_test;
+
+namespace {
+
+class MutexTest : public KernelTest {};
+
+TEST_P(MutexTest, MutexRecursionCountsDownAndBackUp)
+{
+    LONG States[5] = {};
+    LONG Released[2] = {};
+    BOOLEAN ApcsDisabled[2] = {};
+    PKTHREAD Owner = nullptr, Self = nullptr;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTEX Mutex;
+                  Self = KeGetCurrentThread();
+                  KeInitializeMutex(&Mutex, 0);
+                  States[0] = KeReadStateMutex(&Mutex);
+                  KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                  States[1] = KeReadStateMutex(&Mutex);
+                  ApcsDisabled[0] = KeAreApcsDisabled();
+                  Owner = Mutex.OwnerThread;
+                  KeWaitForMutexObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                  States[2] = KeReadStateMutex(&Mutex);
+                  Released[0] = KeReleaseMutex(&Mutex, FALSE);
+                  States[3] = KeReadStateMutex(&Mutex);
+                  Released[1] = KeReleaseMutex(&Mutex, FALSE);
+                  States[4] = KeReadStateMutex(&Mutex);
+                  ApcsDisabled[1] = KeAreApcsDisabled();
+                  EXPECT_EQ(Mutex.OwnerThread, nullptr);
+                  EXPECT_TRUE(IsListEmpty(&Self->MutantListHead));
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(States[0], 1);
+    EXPECT_EQ(States[1], 0);
+    EXPECT_EQ(States[2], -1);
+    EXPECT_EQ(Released[0], -1);
+    EXPECT_EQ(States[3], 0);
+    EXPECT_EQ(Released[1], 0);
+    EXPECT_EQ(States[4], 1);
+    EXPECT_EQ(Owner, Self);
+    EXPECT_TRUE(ApcsDisabled[0]) << "owning a mutex holds the owner in a critical region";
+    EXPECT_FALSE(ApcsDisabled[1]);
+}
+
+TEST_P(MutexTest, InitiallyOwnedMutantBelongsToItsCreator)
+{
+    LONG State = 1;
+    bool Listed = false;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTANT Mutant;
+                  KeInitializeMutant(&Mutant, TRUE);
+                  State = KeReadStateMutant(&Mutant);
+                  PKTHREAD Self = KeGetCurrentThread();
+                  Listed = Mutant.OwnerThread == Self && Self->MutantListHead.Flink == &Mutant.MutantListEntry;
+                  KeReleaseMutant(&Mutant, 1, FALSE, FALSE);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(State, 0);
+    EXPECT_TRUE(Listed);
+}
+
+TEST_P(MutexTest, ReleasePassesOwnershipToTheWaiter)
+{
+    PKTHREAD OwnerSeenByWaiter = nullptr, Waiter = nullptr;
+    NTSTATUS Status = STATUS_PENDING;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTEX Mutex;
+                  KeInitializeMutex(&Mutex, 0);
+                  KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                  std::function<void()> Body = [&] {
+                      Status = KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                      OwnerSeenByWaiter = Mutex.OwnerThread;
+                      KeReleaseMutex(&Mutex, FALSE);
+                  };
+                  PETHREAD Thread = StartKernelThread(&Body);
+                  ASSERT_NE(Thread, nullptr);
+                  Waiter = &Thread->Tcb;
+                  SpinUntilWaiting(Waiter, Executive);
+                  KeReleaseMutex(&Mutex, FALSE);
+                  JoinKernelThread(Thread);
+                  EXPECT_EQ(KeReadStateMutex(&Mutex), 1);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Status, STATUS_WAIT_0);
+    EXPECT_EQ(OwnerSeenByWaiter, Waiter);
+}
+
+TEST_P(MutexTest, MutexGivesMutualExclusionUnderContention)
+{
+    constexpr int Threads = 4, Rounds = 200;
+    volatile LONG Counter = 0;
+    LONG Overlaps = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTEX Mutex;
+                  KeInitializeMutex(&Mutex, 0);
+                  volatile LONG Inside = 0;
+                  std::function<void()> Body = [&] {
+                      for (int i = 0; i < Rounds; i++) {
+                          KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                          if (InterlockedIncrement(&Inside) != 1)
+                              InterlockedIncrement(&Overlaps);
+                          LONG Value = Counter;
+                          KIRQL OldIrql;
+                          KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+                          KeLowerIrql(OldIrql);
+                          Counter = Value + 1;
+                          InterlockedDecrement(&Inside);
+                          KeReleaseMutex(&Mutex, FALSE);
+                      }
+                  };
+                  PETHREAD Started[Threads];
+                  for (auto &Thread : Started) {
+                      Thread = StartKernelThread(&Body);
+                      ASSERT_NE(Thread, nullptr);
+                  }
+                  for (auto *Thread : Started)
+                      JoinKernelThread(Thread);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Overlaps, 0);
+    EXPECT_EQ(Counter, Threads * Rounds);
+}
+
+TEST_P(MutexTest, MutantHeldAtExitIsAbandonedToTheNextOwner)
+{
+    NTSTATUS Status[3] = {STATUS_PENDING, STATUS_PENDING, STATUS_PENDING};
+    LONG StateAfter = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTANT Mutant;
+                  KEVENT Other;
+                  KeInitializeMutant(&Mutant, FALSE);
+                  KeInitializeEvent(&Other, NotificationEvent, FALSE);
+                  KEVENT Acquired, Exit;
+                  KeInitializeEvent(&Acquired, NotificationEvent, FALSE);
+                  KeInitializeEvent(&Exit, NotificationEvent, FALSE);
+                  std::function<void()> Holder = [&] {
+                      KeWaitForSingleObject(&Mutant, Executive, KernelMode, FALSE, nullptr);
+                      KeSetEvent(&Acquired, 0, FALSE);
+                      KeWaitForSingleObject(&Exit, Executive, KernelMode, FALSE, nullptr);
+                  };
+                  std::function<void()> Waiter = [&] {
+                      PVOID Objects[2] = {&Other, &Mutant};
+                      Status[0] = KeWaitForMultipleObjects(2, Objects, WaitAny, UserRequest, KernelMode, FALSE,
+                                                           nullptr, nullptr);
+                      KeReleaseMutant(&Mutant, 1, FALSE, FALSE);
+                  };
+                  PETHREAD HolderThread = StartKernelThread(&Holder);
+                  ASSERT_NE(HolderThread, nullptr);
+                  KeWaitForSingleObject(&Acquired, Executive, KernelMode, FALSE, nullptr);
+                  PETHREAD WaiterThread = StartKernelThread(&Waiter);
+                  ASSERT_NE(WaiterThread, nullptr);
+                  SpinUntilWaiting(&WaiterThread->Tcb, UserRequest);
+                  KeSetEvent(&Exit, 0, FALSE);
+                  JoinKernelThread(HolderThread); // exits owning the mutant
+                  JoinKernelThread(WaiterThread);
+                  Status[1] = KeWaitForSingleObject(&Mutant, Executive, KernelMode, FALSE, nullptr);
+                  KeReleaseMutant(&Mutant, 1, TRUE, FALSE); // abandon it on purpose
+                  StateAfter = KeReadStateMutant(&Mutant);
+                  Status[2] = KeWaitForSingleObject(&Mutant, Executive, KernelMode, FALSE, nullptr);
+                  KeReleaseMutant(&Mutant, 1, FALSE, FALSE);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Status[0], STATUS_ABANDONED_WAIT_0 + 1) << "abandoned, at index 1";
+    EXPECT_EQ(Status[1], STATUS_WAIT_0) << "abandonment is reported once";
+    EXPECT_EQ(StateAfter, 1);
+    EXPECT_EQ(Status[2], STATUS_ABANDONED_WAIT_0);
+}
+
+TEST_P(MutexTest, SemaphoreCountsAndWakesAsManyWaitersAsItIsReleased)
+{
+    LONG Previous[2] = {-1, -1};
+    NTSTATUS Polls[3] = {};
+    LONG Woken = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  KSEMAPHORE Semaphore;
+                  KeInitializeSemaphore(&Semaphore, 2, 3);
+                  LARGE_INTEGER Zero{};
+                  Polls[0] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
+                  Polls[1] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
+                  Polls[2] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
+                  volatile LONG Done = 0;
+                  std::function<void()> Body = [&] {
+                      KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, nullptr);
+                      InterlockedIncrement(&Done);
+                  };
+                  PETHREAD Threads[3];
+                  for (auto &Thread : Threads) {
+                      Thread = StartKernelThread(&Body);
+                      ASSERT_NE(Thread, nullptr);
+                      SpinUntilWaiting(&Thread->Tcb, Executive);
+                  }
+                  Previous[0] = KeReleaseSemaphore(&Semaphore, 0, 2, FALSE);
+                  SpinUntil([&] { return Done == 2; });
+                  Woken = Done;
+                  Previous[1] = KeReleaseSemaphore(&Semaphore, 0, 1, FALSE);
+                  for (auto *Thread : Threads)
+                      JoinKernelThread(Thread);
+                  EXPECT_EQ(KeReadStateSemaphore(&Semaphore), 0);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Polls[0], STATUS_WAIT_0);
+    EXPECT_EQ(Polls[1], STATUS_WAIT_0);
+    EXPECT_EQ(Polls[2], STATUS_TIMEOUT);
+    EXPECT_EQ(Previous[0], 0);
+    EXPECT_EQ(Woken, 2);
+    EXPECT_EQ(Previous[1], 0);
+}
+
+NTOS_INSTANTIATE_ALL_MODES(MutexTest);
+
+class MutexDeathTest : public KernelDeathTest {};
+
+TEST_F(MutexDeathTest, ReleasingAMutexOneDoesNotOwnIsThreadNotMutexOwner)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KMUTEX Mutex;
+                     KeInitializeMutex(&Mutex, 0);
+                     KeReleaseMutex(&Mutex, FALSE);
+                 }),
+                 "STOP: 0x00000011.*\n.*THREAD_NOT_MUTEX_OWNER");
+}
+
+TEST_F(MutexDeathTest, ReleasingAMutantOneDoesNotOwnRaisesMutantNotOwned)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KMUTANT Mutant;
+                     KeInitializeMutant(&Mutant, FALSE);
+                     KeReleaseMutant(&Mutant, 1, FALSE, FALSE);
+                 }),
+                 "STOP: 0x0000001E \\(0x00000000C0000046");
+}
+
+TEST_F(MutexDeathTest, ExitingWhileHoldingAMutexIsThreadTerminateHeldMutex)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     static KMUTEX Mutex;
+                     KeInitializeMutex(&Mutex, 0);
+                     KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                     KeLeaveCriticalRegion(); // balance the region so only the held mutex remains
+                 }),
+                 "STOP: 0x4000008A.*\n.*THREAD_TERMINATE_HELD_MUTEX");
+}
+
+TEST_F(MutexDeathTest, ReleasingASemaphorePastItsLimitRaisesSemaphoreLimitExceeded)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KSEMAPHORE Semaphore;
+                     KeInitializeSemaphore(&Semaphore, 1, 2);
+                     KeReleaseSemaphore(&Semaphore, 0, 2, FALSE);
+                 }),
+                 "STOP: 0x0000001E \\(0x00000000C0000047");
+}
+
+TEST_F(MutexDeathTest, ReleasingAnEventAsAMutantIsABugcheck)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KEVENT Event;
+                     KeInitializeEvent(&Event, NotificationEvent, TRUE);
+                     KeReleaseMutant(reinterpret_cast<PKMUTANT>(&Event), 1, FALSE, FALSE);
+                 }),
+                 "STOP: 0x00000004");
+}
+
+} // namespace

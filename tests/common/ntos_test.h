@@ -137,6 +137,9 @@ protected:
     void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
 };
 
+// Reads a flag or counter other kernel threads change with interlocked operations.
+inline LONG ReadShared(const volatile LONG &Value) { return __atomic_load_n(&Value, __ATOMIC_ACQUIRE); }
+
 // Inside the kernel: gives other threads the processor (a zero delay, then an
 // interrupt window) until Done() holds. At PASSIVE_LEVEL.
 template <typename Predicate> inline void SpinUntil(Predicate Done)

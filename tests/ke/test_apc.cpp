@@ -199,7 +199,7 @@ TEST_P(ApcTest, KernelApcRunsInAWaitingThreadAndTheWaitGoesOn)
                   LoggedApc Logged;
                   InitLogged(Logged, Log, 1, Waiter, false);
                   KeInsertQueueApc(&Logged.Apc, nullptr, nullptr, 0);
-                  SpinUntil([&] { return Log.Count == 1; });
+                  SpinUntil([&] { return ReadShared(Log.Count) == 1; });
                   SpinUntilWaiting(Waiter, UserRequest);
                   KeSetEvent(&Event, 0, FALSE);
                   JoinKernelThread(Thread);
@@ -243,13 +243,13 @@ TEST_P(ApcTest, KernelApcInterruptsARunningThread)
     volatile LONG Stop = 0;
     ApcLog Log{};
     ASSERT_EQ(RunInKernel([&] {
-                  std::function<void()> Body = [&] { SpinUntil([&] { return Stop != 0; }); };
+                  std::function<void()> Body = [&] { SpinUntil([&] { return ReadShared(Stop) != 0; }); };
                   PETHREAD Thread = StartKernelThread(&Body);
                   ASSERT_NE(Thread, nullptr);
                   LoggedApc Logged;
                   InitLogged(Logged, Log, 1, &Thread->Tcb, false);
                   KeInsertQueueApc(&Logged.Apc, nullptr, nullptr, 0);
-                  SpinUntil([&] { return Log.Count == 1; });
+                  SpinUntil([&] { return ReadShared(Log.Count) == 1; });
                   InterlockedExchange(&Stop, 1);
                   JoinKernelThread(Thread);
                   EXPECT_EQ(Log.NormalThread, &Thread->Tcb);

@@ -196,8 +196,8 @@ TEST_P(MutexTest, SemaphoreCountsAndWakesAsManyWaitersAsItIsReleased)
                       SpinUntilWaiting(&Thread->Tcb, Executive);
                   }
                   Previous[0] = KeReleaseSemaphore(&Semaphore, 0, 2, FALSE);
-                  SpinUntil([&] { return Done == 2; });
-                  Woken = Done;
+                  SpinUntil([&] { return ReadShared(Done) == 2; });
+                  Woken = ReadShared(Done);
                   Previous[1] = KeReleaseSemaphore(&Semaphore, 0, 1, FALSE);
                   for (auto *Thread : Threads)
                       JoinKernelThread(Thread);

@@ -16,7 +16,7 @@ TEST_P(SuspendTest, SuspendStopsARunningThreadUntilTheLastResume)
     ASSERT_EQ(RunInKernel([&] {
                   volatile LONG Progress = 0, Stop = 0;
                   std::function<void()> Body = [&] {
-                      while (!Stop) {
+                      while (!ReadShared(Stop)) {
                           InterlockedIncrement(&Progress);
                           LARGE_INTEGER Zero{};
                           KeDelayExecutionThread(KernelMode, FALSE, &Zero);
@@ -24,18 +24,18 @@ TEST_P(SuspendTest, SuspendStopsARunningThreadUntilTheLastResume)
                   };
                   PETHREAD Thread = StartKernelThread(&Body);
                   ASSERT_NE(Thread, nullptr);
-                  SpinUntil([&] { return Progress > 0; });
+                  SpinUntil([&] { return ReadShared(Progress) > 0; });
                   Counts[0] = KeSuspendThread(&Thread->Tcb);
                   Counts[1] = KeSuspendThread(&Thread->Tcb);
                   SpinUntilWaiting(&Thread->Tcb, Suspended);
-                  LONG Seen = Progress;
+                  LONG Seen = ReadShared(Progress);
                   LARGE_INTEGER Pause = RelativeMs(5);
                   KeDelayExecutionThread(KernelMode, FALSE, &Pause);
-                  FrozenWhileSuspended = Progress == Seen;
+                  FrozenWhileSuspended = ReadShared(Progress) == Seen;
                   Counts[2] = KeResumeThread(&Thread->Tcb);
                   FrozenWhileSuspended = FrozenWhileSuspended && KiGetThreadState(&Thread->Tcb) == Waiting;
                   Counts[3] = KeResumeThread(&Thread->Tcb);
-                  SpinUntil([&] { return Progress > Seen; });
+                  SpinUntil([&] { return ReadShared(Progress) > Seen; });
                   RanAfterResume = true;
                   Counts[4] = KeResumeThread(&Thread->Tcb);
                   InterlockedExchange(&Stop, 1);
@@ -93,7 +93,7 @@ TEST_P(SuspendTest, ForceResumeClearsEveryCountAndSelfSuspendWaitsForAnotherThre
                   SpinUntilWaiting(&Thread->Tcb, Suspended);
                   KeSuspendThread(&Thread->Tcb);
                   KeSuspendThread(&Thread->Tcb);
-                  EXPECT_EQ(After, 0);
+                  EXPECT_EQ(ReadShared(After), 0);
                   Forced = KeForceResumeThread(&Thread->Tcb);
                   JoinKernelThread(Thread);
               }),

@@ -201,22 +201,24 @@ TEST_P(WaitTest, AlertEndsAnAlertableWaitAndIsRememberedOtherwise)
 TEST_P(WaitTest, UserAlertDoesNotEndAKernelModeWait)
 {
     NTSTATUS Status = STATUS_PENDING;
+    BOOLEAN UserAlerted = FALSE;
     ASSERT_EQ(RunInKernel([&] {
                   KEVENT Event;
                   KeInitializeEvent(&Event, NotificationEvent, FALSE);
                   std::function<void()> Body = [&] {
                       LARGE_INTEGER Timeout = RelativeMs(20);
                       Status = KeWaitForSingleObject(&Event, UserRequest, KernelMode, TRUE, &Timeout);
+                      UserAlerted = KeGetCurrentThread()->Alerted[UserMode];
                   };
                   PETHREAD Thread = StartKernelThread(&Body);
                   ASSERT_NE(Thread, nullptr);
                   SpinUntilWaiting(&Thread->Tcb, UserRequest);
                   KeAlertThread(&Thread->Tcb, UserMode);
                   JoinKernelThread(Thread);
-                  EXPECT_TRUE(Thread->Tcb.Alerted[UserMode]);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(Status, STATUS_TIMEOUT);
+    EXPECT_TRUE(UserAlerted);
 }
 
 TEST_P(WaitTest, AlertableDelayEndsOnAnAlert)

@@ -237,17 +237,9 @@ TEST(DeterministicClock, WaitingForeverOnNothingIsReportedAsDeadlock)
     EXPECT_EQ(NtosShutdown(), STATUS_UNSUCCESSFUL);
 }
 
-class TimerDeathTest : public ::testing::Test {
-protected:
-    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
+class TimerDeathTest : public KernelDeathTest {};
 
-void BootAndRun(const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options = BootOptions({true, 1, 5});
-    if (NT_SUCCESS(NtosBoot(&Options)))
-        RunInKernel(Body), NtosShutdown();
-}
+constexpr MachineMode kOneProcessor{true, 1, 5};
 
 TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
 {
@@ -255,7 +247,7 @@ TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
                      KEVENT Event;
                      KeInitializeEvent(&Event, NotificationEvent, FALSE);
                      KeSetTimer(reinterpret_cast<PKTIMER>(&Event), Relative(1), nullptr);
-                 }),
+                 }, kOneProcessor),
                  "STOP: 0x00000004");
 }
 
@@ -266,7 +258,7 @@ TEST_F(TimerDeathTest, DelayAtDispatchLevelIsIrqlNotLessOrEqual)
                      LARGE_INTEGER Interval = Relative(1);
                      KeRaiseIrql(DISPATCH_LEVEL, &Old);
                      KeDelayExecutionThread(KernelMode, FALSE, &Interval);
-                 }),
+                 }, kOneProcessor),
                  "IRQL_NOT_LESS_OR_EQUAL");
 }
 

@@ -348,8 +348,9 @@ template <size_t N> void Contend(Contention &S, const Round (&Rounds)[N])
         Round Take = Rounds[(InterlockedIncrement(&NextRound) - 1) % N];
         while (!__atomic_load_n(&S.Go, __ATOMIC_ACQUIRE))
             KeYieldProcessor();
+        auto Met = [&] { return __atomic_load_n(&S.Contended, __ATOMIC_RELAXED) != 0; };
         LONG Done = 0;
-        while (Done < kRoundsPerThread || (CanMeet && !S.Contended && Done < kMaxRoundsPerThread)) {
+        while (Done < kRoundsPerThread || (CanMeet && !Met() && Done < kMaxRoundsPerThread)) {
             Take(S);
             Done++;
         }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "nthost.h"
 #include "ndk/ntndk.h"
@@ -95,6 +96,40 @@ protected:
 
 inline std::string ParamName(const ::testing::TestParamInfo<MachineMode> &Info) { return ModeName(Info.param); }
 
+// Checks made inside the kernel, where the tests record rather than assert; the test
+// body reports them afterwards.
+struct KernelChecks {
+    std::vector<std::string> Failures;
+    int Count = 0;
+    void Expect(bool Ok, const std::string &What)
+    {
+        Count++;
+        if (!Ok)
+            Failures.push_back(What);
+    }
+    std::string Report() const
+    {
+        std::string All;
+        for (const std::string &Failure : Failures)
+            All += Failure + "\n";
+        return All;
+    }
+};
+
+// Death tests boot in the forked child: the threadsafe style re-runs the test there.
+class KernelDeathTest : public ::testing::Test {
+protected:
+    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+// For death tests: boots Mode, runs Body in a system thread, shuts down.
+inline void BootAndRun(const std::function<void()> &Body, const MachineMode &Mode = {true, 2, 5})
+{
+    NTOS_BOOT_OPTIONS Options = BootOptions(Mode);
+    if (NT_SUCCESS(NtosBoot(&Options)))
+        RunInKernel(Body), NtosShutdown();
+}
+
 } // namespace ntos_test
 
 #define NTOS_INSTANTIATE_ALL_MODES(Suite) \
@@ -119,23 +154,6 @@ inline NTSTATUS JoinKernelThread(PETHREAD Thread)
     PspDeleteSystemThreadObject(Thread);
     return Status;
 }
-
-// Boots a deterministic machine, runs Body in the kernel and shuts down: the frame of
-// every death test, whose body is expected to bugcheck.
-inline void BootAndRun(const std::function<void()> &Body, ULONG Processors = 2)
-{
-    NTOS_BOOT_OPTIONS Options = BootOptions({true, Processors, 5});
-    if (NT_SUCCESS(NtosBoot(&Options))) {
-        RunInKernel(Body);
-        NtosShutdown();
-    }
-}
-
-// Death tests run threadsafe: the machine has host threads of its own.
-class KernelDeathTest : public ::testing::Test {
-protected:
-    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
 
 // Reads a flag or counter other kernel threads change with interlocked operations.
 inline LONG ReadShared(const volatile LONG &Value) { return __atomic_load_n(&Value, __ATOMIC_ACQUIRE); }

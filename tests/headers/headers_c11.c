@@ -15,11 +15,16 @@ static VOID NTAPI DriverStyleRoutine(PVOID Context)
     KEVENT Event;
     KIRQL OldIrql;
     UNICODE_STRING Name;
+    KSPIN_LOCK Lock;
+    KLOCK_QUEUE_HANDLE LockHandle;
     KeInitializeEvent(&Event, NotificationEvent, FALSE);
     KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
     KeLowerIrql(OldIrql);
+    KeInitializeSpinLock(&Lock);
+    KeAcquireInStackQueuedSpinLock(&Lock, &LockHandle);
+    KeReleaseInStackQueuedSpinLock(&LockHandle);
     RtlInitUnicodeString(&Name, L"\\Device\\Hosted");
-    *(ULONG *)Context = (ULONG)Name.Length + (ULONG)KeReadStateEvent(&Event);
+    *(ULONG *)Context = (ULONG)Name.Length + (ULONG)KeReadStateEvent(&Event) + (ULONG)Lock;
 }
 
 /* Called from the C++ test: runs C code inside the kernel. */

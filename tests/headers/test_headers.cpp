@@ -17,5 +17,5 @@ TEST(Headers, CCodeRunsInTheKernel)
 {
     ULONG Result = 0;
     EXPECT_EQ(HeadersRunCRoutine(&Result), STATUS_SUCCESS);
-    EXPECT_EQ(Result, 14 * sizeof(WCHAR)) << "the C routine saw a 14-character name and a clear event";
+    EXPECT_EQ(Result, 14 * sizeof(WCHAR)) << "the C routine saw a 14-character name, a clear event and a released lock";
 }

@@ -232,13 +232,15 @@ TEST(DeterministicClock, WaitingForeverOnNothingIsReportedAsDeadlock)
 
 class TimerDeathTest : public KernelDeathTest {};
 
+constexpr MachineMode kOneProcessor{true, 1, 5};
+
 TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
 {
     EXPECT_DEATH(BootAndRun([] {
                      KEVENT Event;
                      KeInitializeEvent(&Event, NotificationEvent, FALSE);
                      KeSetTimer(reinterpret_cast<PKTIMER>(&Event), RelativeMs(1), nullptr);
-                 }),
+                 }, kOneProcessor),
                  "STOP: 0x00000004");
 }
 
@@ -249,7 +251,7 @@ TEST_F(TimerDeathTest, DelayAtDispatchLevelIsIrqlNotLessOrEqual)
                      LARGE_INTEGER Interval = RelativeMs(1);
                      KeRaiseIrql(DISPATCH_LEVEL, &Old);
                      KeDelayExecutionThread(KernelMode, FALSE, &Interval);
-                 }),
+                 }, kOneProcessor),
                  "IRQL_NOT_LESS_OR_EQUAL");
 }
 

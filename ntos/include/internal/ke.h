@@ -115,6 +115,8 @@ VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID);
 VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb);
 VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb);
 BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock);
+VOID FASTCALL KeAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK_QUEUE LockQueue);
+VOID FASTCALL KeReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE LockQueue);
 
 /* A thread's State and a PRCB's ReadySummary are read by other processors without
  * their locks (they are volatile in NT); the hosted kernel gives those accesses

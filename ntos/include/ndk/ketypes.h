@@ -16,6 +16,22 @@ typedef CCHAR KPROCESSOR_MODE;
 typedef LONG KPRIORITY;
 typedef ULONG_PTR KSPIN_LOCK, *PKSPIN_LOCK;
 
+/* A queued spin lock's waiter: the lock word points at the tail entry, each waiter
+ * spins on its own entry's Lock until its predecessor hands the lock over. */
+typedef struct _KSPIN_LOCK_QUEUE {
+    struct _KSPIN_LOCK_QUEUE *volatile Next;
+    PKSPIN_LOCK volatile Lock;
+} KSPIN_LOCK_QUEUE, *PKSPIN_LOCK_QUEUE;
+
+typedef struct _KLOCK_QUEUE_HANDLE {
+    KSPIN_LOCK_QUEUE LockQueue;
+    KIRQL OldIrql;
+} KLOCK_QUEUE_HANDLE, *PKLOCK_QUEUE_HANDLE;
+
+/* Low bits of KSPIN_LOCK_QUEUE.Lock. */
+#define LOCK_QUEUE_WAIT 1
+#define LOCK_QUEUE_OWNER 2
+
 typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 
 /* AMD64 interrupt request levels (multiprocessor build: SYNCH_LEVEL = IPI_LEVEL - 2). */

@@ -15,12 +15,22 @@ extern "C" VOID NTAPI KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRou
     Dpc->DpcData = NULL;
 }
 
-// Queues a DPC on the current processor; FALSE if it was already queued. The
-// DISPATCH_LEVEL interrupt that runs it is requested at once. Any IRQL.
+// The processor a DPC is queued on: its target if KeSetTargetProcessorDpc set one,
+// else the current processor.
+static PKPRCB KiDpcTargetPrcb(PRKDPC Dpc)
+{
+    USHORT Number = __atomic_load_n(&Dpc->Number, __ATOMIC_RELAXED);
+    return Number >= MAXIMUM_PROCESSORS ? KiProcessorBlock[Number - MAXIMUM_PROCESSORS] : KeGetCurrentPrcb();
+}
+
+// Queues a DPC on its target processor (the current one unless targeted); FALSE if it
+// was already queued. On this processor the DISPATCH_LEVEL interrupt that runs it is
+// requested at once; another processor is interrupted unless the DPC is of low
+// importance and that processor busy (its next clock tick runs it). Any IRQL.
 extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
     KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiDpcTargetPrcb(Dpc);
     PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
     KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
     BOOLEAN Inserted = FALSE;
@@ -32,15 +42,36 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
             InsertHeadList(&DpcData->DpcListHead, &Dpc->DpcListEntry);
         else
             InsertTailList(&DpcData->DpcListHead, &Dpc->DpcListEntry);
-        DpcData->DpcQueueDepth++;
+        KiAdjustDpcQueueDepth(DpcData, 1);
         DpcData->DpcCount++;
         Inserted = TRUE;
     }
     KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
-    if (Inserted && !Prcb->DpcRoutineActive)
-        HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+    if (Inserted && Prcb == KeGetCurrentPrcb()) {
+        if (!Prcb->DpcRoutineActive)
+            HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+    } else if (Inserted && (Dpc->Importance != LowImportance ||
+                            (__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Prcb->SetMember))) {
+        HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
+    }
     KeLowerIrql(OldIrql);
     return Inserted;
+}
+
+// Aims a DPC at processor Number for its next insertions; a processor that does not
+// exist bugchecks INVALID_AFFINITY_SET. Any IRQL, while the DPC is not queued.
+extern "C" VOID NTAPI KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
+{
+    if ((UCHAR)Number >= (UCHAR)KeNumberProcessors)
+        KeBugCheckEx(INVALID_AFFINITY_SET, (UCHAR)Number, KeActiveProcessors, reinterpret_cast<ULONG_PTR>(Dpc), 0);
+    __atomic_store_n(&Dpc->Number, (USHORT)(MAXIMUM_PROCESSORS + (UCHAR)Number), __ATOMIC_RELAXED);
+}
+
+// Sets where a DPC joins its queue (HighImportance: the head) and whether a remote
+// insertion interrupts a busy processor. Any IRQL.
+extern "C" VOID NTAPI KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
+{
+    Dpc->Importance = (UCHAR)Importance;
 }
 
 // Removes a queued DPC; FALSE if it was not queued. Any IRQL.
@@ -53,7 +84,7 @@ extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
         KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
         if (KiGetDpcData(Dpc) == DpcData) {
             RemoveEntryList(&Dpc->DpcListEntry);
-            DpcData->DpcQueueDepth--;
+            KiAdjustDpcQueueDepth(DpcData, -1);
             KiSetDpcData(Dpc, NULL);
             Removed = TRUE;
         }
@@ -97,14 +128,14 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
         Prcb->TimerRequest = FALSE;
         KiTimerExpiration();
     }
-    while (DpcData->DpcQueueDepth) {
+    while (KiDpcQueueDepth(DpcData)) {
         KfRaiseIrql(HIGH_LEVEL);
         KeAcquireSpinLockAtDpcLevel(&DpcData->DpcLock);
         PKDPC Dpc = NULL;
         if (!IsListEmpty(&DpcData->DpcListHead)) {
             Dpc = CONTAINING_RECORD(RemoveHeadList(&DpcData->DpcListHead), KDPC, DpcListEntry);
             KiSetDpcData(Dpc, NULL);
-            DpcData->DpcQueueDepth--;
+            KiAdjustDpcQueueDepth(DpcData, -1);
         }
         PKDEFERRED_ROUTINE Routine = Dpc ? Dpc->DeferredRoutine : NULL;
         PVOID Context = Dpc ? Dpc->DeferredContext : NULL;
@@ -158,7 +189,7 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
 extern "C" VOID NTAPI KiDispatchInterrupt(VOID)
 {
     PKPRCB Prcb = KeGetCurrentPrcb();
-    if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth || Prcb->TimerRequest)
+    if (KiDpcQueueDepth(&Prcb->DpcData[DPC_NORMAL]) || Prcb->TimerRequest)
         KiRetireDpcList(Prcb);
     if (Prcb->QuantumEnd) {
         Prcb->QuantumEnd = FALSE;

@@ -52,7 +52,7 @@ extern "C" VOID NTAPI KiIdleLoop(VOID)
     for (;;) {
         HalClearSoftwareInterrupt(DISPATCH_LEVEL);
         KeLowerIrql(DISPATCH_LEVEL);
-        if (Prcb->DpcData[DPC_NORMAL].DpcQueueDepth || Prcb->TimerRequest)
+        if (KiDpcQueueDepth(&Prcb->DpcData[DPC_NORMAL]) || Prcb->TimerRequest)
             KiRetireDpcList(Prcb);
         KfRaiseIrql(SYNCH_LEVEL);
         if (KiIdleSelectThread(Prcb)) {

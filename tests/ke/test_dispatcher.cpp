@@ -266,6 +266,49 @@ TEST_P(DispatcherTest, DpcRunsAtDispatchLevelWhenIrqlDrops)
     EXPECT_FALSE(Removed[1]);
 }
 
+struct TargetedDpcRecord {
+    KEVENT Done;
+    ULONG Processor;
+    KIRQL Irql;
+};
+
+VOID NTAPI RecordProcessorDpc(PKDPC, PVOID Context, PVOID, PVOID)
+{
+    auto *Record = static_cast<TargetedDpcRecord *>(Context);
+    Record->Processor = KeGetCurrentProcessorNumber();
+    Record->Irql = KeGetCurrentIrql();
+    KeSetEvent(&Record->Done, 0, FALSE);
+}
+
+TEST_P(DispatcherTest, TargetedDpcRunsOnItsProcessorWhateverItsImportance)
+{
+    const ULONG Processors = GetParam().Processors;
+    std::vector<ULONG> RanOn;
+    std::vector<KIRQL> Irqls;
+    ASSERT_EQ(RunInKernel([&] {
+                  for (ULONG Target = 0; Target < Processors; Target++) {
+                      for (KDPC_IMPORTANCE Importance : {LowImportance, MediumImportance, HighImportance}) {
+                          TargetedDpcRecord Record{};
+                          KeInitializeEvent(&Record.Done, NotificationEvent, FALSE);
+                          KDPC Dpc;
+                          KeInitializeDpc(&Dpc, RecordProcessorDpc, &Record);
+                          KeSetTargetProcessorDpc(&Dpc, (CCHAR)Target);
+                          KeSetImportanceDpc(&Dpc, Importance);
+                          KeInsertQueueDpc(&Dpc, nullptr, nullptr);
+                          KeWaitForSingleObject(&Record.Done, Executive, KernelMode, FALSE, nullptr);
+                          RanOn.push_back(Record.Processor);
+                          Irqls.push_back(Record.Irql);
+                      }
+                  }
+              }),
+              STATUS_SUCCESS);
+    ASSERT_EQ(RanOn.size(), Processors * 3);
+    for (size_t i = 0; i < RanOn.size(); i++) {
+        EXPECT_EQ(RanOn[i], i / 3) << "DPC " << i;
+        EXPECT_EQ(Irqls[i], DISPATCH_LEVEL);
+    }
+}
+
 TEST_P(DispatcherTest, SpinLockExcludesAcrossProcessors)
 {
     constexpr int kThreads = 4, kIterations = 2000;
@@ -383,5 +426,21 @@ NTOS_INSTANTIATE_ALL_MODES(DispatcherTest);
 
 INSTANTIATE_TEST_SUITE_P(OneProcessor, DispatcherTest,
                          ::testing::Values(MachineMode{true, 1, 7}, MachineMode{false, 1, 0}), ParamName);
+
+} // namespace
+
+namespace {
+
+class DpcDeathTest : public KernelDeathTest {};
+
+TEST_F(DpcDeathTest, TargetingAProcessorThatDoesNotExistIsInvalidAffinitySet)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KDPC Dpc;
+                     KeInitializeDpc(&Dpc, RecordProcessorDpc, nullptr);
+                     KeSetTargetProcessorDpc(&Dpc, 2);
+                 }),
+                 "STOP: 0x00000003.*\n.*INVALID_AFFINITY_SET");
+}
 
 } // namespace

@@ -198,6 +198,13 @@ FORCEINLINE VOID KiReleaseApcLock(PKTHREAD Thread, KIRQL OldIrql)
  * read first without it by KeRemoveQueueDpc on any processor. */
 FORCEINLINE VOID KiSetDpcData(PRKDPC Dpc, PVOID DpcData) { __atomic_store_n(&Dpc->DpcData, DpcData, __ATOMIC_RELEASE); }
 FORCEINLINE PVOID KiGetDpcData(PRKDPC Dpc) { return __atomic_load_n(&Dpc->DpcData, __ATOMIC_ACQUIRE); }
+/* A processor's DPC queue depth is changed under its DPC lock, from any processor once
+ * DPCs are targeted, and read without the lock by the processor that retires them. */
+FORCEINLINE ULONG KiDpcQueueDepth(PKDPC_DATA DpcData) { return __atomic_load_n(&DpcData->DpcQueueDepth, __ATOMIC_ACQUIRE); }
+FORCEINLINE VOID KiAdjustDpcQueueDepth(PKDPC_DATA DpcData, LONG Delta)
+{
+    __atomic_add_fetch(&DpcData->DpcQueueDepth, (ULONG)Delta, __ATOMIC_RELEASE);
+}
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
 
 /* Bit helpers for KAFFINITY and ReadySummary. */

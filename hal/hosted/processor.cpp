@@ -14,6 +14,7 @@ namespace {
 
 Machine *g_Machine;
 thread_local Processor *t_Processor;
+thread_local PKPCR t_Pcr; // t_Processor->Pcr, kept beside it for HalHostCurrentPcr
 constexpr uint64_t kIdleSpin100ns = 500; // 50 us
 
 bool Runnable(Processor &P)
@@ -176,7 +177,11 @@ __attribute__((noinline)) Processor *CurrentProcessor()
     return P;
 }
 
-__attribute__((noinline)) void SetCurrentProcessor(Processor *P) { t_Processor = P; }
+__attribute__((noinline)) void SetCurrentProcessor(Processor *P)
+{
+    t_Processor = P;
+    t_Pcr = P ? P->Pcr : nullptr;
+}
 
 void NoteIncomingStack(PHAL_CONTEXT_SWITCH Switch)
 {
@@ -295,10 +300,13 @@ extern "C" BOOLEAN HalHostStopRequested(VOID) { return g_Machine->StopRequested.
 extern "C" BOOLEAN HalHostIsDeterministic(VOID) { return g_Machine && g_Machine->Deterministic; }
 extern "C" ULONG HalHostProcessorCount(VOID) { return g_Machine ? g_Machine->Count : 0; }
 
+// One host-TLS read per call, never inlined (and opaque to the optimizer through the
+// asm), so no caller can keep a processor's TLS across a switch to another host thread.
 extern "C" __attribute__((noinline)) PKPCR HalHostCurrentPcr(VOID)
 {
-    Processor *P = CurrentProcessor();
-    return P ? P->Pcr : nullptr;
+    PKPCR Pcr = t_Pcr;
+    __asm__ __volatile__("" : "+r"(Pcr)::"memory");
+    return Pcr;
 }
 
 extern "C" VOID HalHostIdle(VOID)

@@ -10,7 +10,7 @@ namespace {
 
 inline KSPIN_LOCK OwnerValue()
 {
-    return reinterpret_cast<KSPIN_LOCK>(KeGetCurrentPrcb()) | 1;
+    return reinterpret_cast<KSPIN_LOCK>(HalHostCurrentPcr()) | 1; // one HAL call, not two
 }
 
 inline void AcquireRaw(PKSPIN_LOCK SpinLock)

@@ -9,12 +9,17 @@
 
 #include "sanitizer.h"
 
+// The current processor's PCR (t_Processor->Pcr), read by HalHostCurrentPcr
+// (halhost.h); initial-exec, the model that header's load is written for.
+extern "C" {
+__thread __attribute__((tls_model("initial-exec"))) PKPCR HalpCurrentPcr;
+}
+
 namespace hal {
 namespace {
 
 Machine *g_Machine;
 thread_local Processor *t_Processor;
-thread_local PKPCR t_Pcr; // t_Processor->Pcr, kept beside it for HalHostCurrentPcr
 constexpr uint64_t kIdleSpin100ns = 500; // 50 us
 
 bool Runnable(Processor &P)
@@ -180,7 +185,7 @@ __attribute__((noinline)) Processor *CurrentProcessor()
 __attribute__((noinline)) void SetCurrentProcessor(Processor *P)
 {
     t_Processor = P;
-    t_Pcr = P ? P->Pcr : nullptr;
+    HalpCurrentPcr = P ? P->Pcr : nullptr;
 }
 
 void NoteIncomingStack(PHAL_CONTEXT_SWITCH Switch)
@@ -300,14 +305,15 @@ extern "C" BOOLEAN HalHostStopRequested(VOID) { return g_Machine->StopRequested.
 extern "C" BOOLEAN HalHostIsDeterministic(VOID) { return g_Machine && g_Machine->Deterministic; }
 extern "C" ULONG HalHostProcessorCount(VOID) { return g_Machine ? g_Machine->Count : 0; }
 
-// One host-TLS read per call, never inlined (and opaque to the optimizer through the
-// asm), so no caller can keep a processor's TLS across a switch to another host thread.
+#if !(defined(__x86_64__) && defined(__ELF__))
+// Other hosts: a call the compiler cannot see into, so no caller caches host TLS.
 extern "C" __attribute__((noinline)) PKPCR HalHostCurrentPcr(VOID)
 {
-    PKPCR Pcr = t_Pcr;
+    PKPCR Pcr = HalpCurrentPcr;
     __asm__ __volatile__("" : "+r"(Pcr)::"memory");
     return Pcr;
 }
+#endif
 
 extern "C" VOID HalHostIdle(VOID)
 {

@@ -2,6 +2,10 @@
 // continuation published to the slot the switch names, and stacks with guard pages.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+#include <vector>
+
 #include "halhost.h"
 #include "ntstatus.h"
 
@@ -93,6 +97,33 @@ TEST(HalStacks, CacheReusesFreedStacksOfTheCachedSize)
     EXPECT_EQ(Base2, Base) << "the dead stack is reused";
     HalHostFreeStack(Base2, Limit2);
     HalHostSetStackCache(0, 0);
+}
+
+// The number of memory mappings this process has now.
+size_t HostMappings()
+{
+    std::ifstream Maps("/proc/self/maps");
+    size_t Count = 0;
+    for (std::string Line; std::getline(Maps, Line);)
+        Count++;
+    return Count;
+}
+
+// More stacks than the host's default vm.max_map_count (65530) allows at one mapping
+// plus one guard mapping each: guard pages must not split the stacks' mappings.
+TEST(HalStacks, FortyThousandStacksStayFarBelowTheHostMappingLimit)
+{
+    constexpr int kStacks = 40000;
+    size_t Before = HostMappings();
+    std::vector<PVOID> Base(kStacks), Limit(kStacks);
+    for (int i = 0; i < kStacks; i++)
+        ASSERT_EQ(HalHostAllocateStack(16 * 1024, &Base[i], &Limit[i]), STATUS_SUCCESS) << "stack " << i;
+    static_cast<volatile char *>(Base[kStacks - 1])[-1] = 1;
+    static_cast<volatile char *>(Limit[kStacks - 1])[0] = 1;
+    EXPECT_LT(HostMappings(), Before + kStacks / 20) << "guards split the arenas (host without MADV_GUARD_INSTALL?)";
+    for (int i = 0; i < kStacks; i++)
+        HalHostFreeStack(Base[i], Limit[i]);
+    EXPECT_LE(HostMappings(), Before + 2) << "arenas with no stack in use are unmapped";
 }
 
 } // namespace

@@ -20,6 +20,7 @@ def medians(path):
         values = {k: v for k, v in run.items() if isinstance(v, (int, float))}
         scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[run.get("time_unit", "ns")]
         values["real_ns"] = run["real_time"] * scale
+        values["cpu_ns"] = run["cpu_time"] * scale
         table[name] = values
     return table
 
@@ -42,14 +43,14 @@ def main():
     table = medians(sys.argv[1])
     rows = []
 
-    def row(label, figure, base_label, base, higher_is_worse=True, unit=fmt_ns):
+    def row(label, figure, base_label, base, unit=fmt_ns, words=("faster", "slower")):
         if figure is None:
             return
         if base is None or not figure:
             rows.append((label, unit(figure), "", ""))
             return
         ratio = base / figure
-        text = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+        text = f"{ratio:.1f}x {words[0]}" if ratio >= 1 else f"{1 / ratio:.1f}x {words[1]}"
         rows.append((label, unit(figure), f"{base_label} {unit(base)}", text))
 
     jump = find(table, "BM_Baseline_BoostContextJump")
@@ -62,6 +63,11 @@ def main():
             if jump:
                 rows.append(("", "", f"jump {fmt_ns(jump['ns_per_switch'])}",
                              f"{pp['ns_per_switch'] / jump['ns_per_switch']:.0f}x a jump"))
+            if "cpu_ns_per_switch" in pp and jump:
+                # The jump's benchmark thread does both sides: its CPU time per switch.
+                jump_cpu = jump["cpu_ns"] / 2
+                rows.append((f"  same, host-thread CPU time", fmt_ns(pp["cpu_ns_per_switch"]),
+                             f"jump CPU {fmt_ns(jump_cpu)}", f"{pp['cpu_ns_per_switch'] / jump_cpu:.0f}x a jump"))
     for mode in ("Realtime1P", "Realtime2P"):
         life = find(table, f"BM_Kernel_SystemThreadLifecycle/{mode}")
         if life:
@@ -80,7 +86,7 @@ def main():
             get(host, "create_ns_per_thread"))
         kib = lambda v: f"{v:.2f} KiB"
         row(f"{n} blocked: resident per thread", kernel["rss_KiB_per_thread"], "pthreads",
-            get(host, "rss_KiB_per_thread"), unit=kib)
+            get(host, "rss_KiB_per_thread"), unit=kib, words=("less", "more"))
         rows.append((f"{n} blocked: page tables per thread / mappings",
                      f"{kernel['ptes_B_per_thread']:.0f} B / {kernel['mappings']:.0f}", "", ""))
 

@@ -93,8 +93,22 @@ BOOLEAN HalHostStopRequested(VOID);
 BOOLEAN HalHostIsDeterministic(VOID);
 ULONG HalHostProcessorCount(VOID);
 
-/* The current processor's KPCR; never cached by the compiler across a switch. */
+/* The current processor's KPCR. A fiber may resume on another host thread, so this is
+ * never cached by the compiler across a switch: on x86-64 ELF hosts it is one volatile
+ * load through the host thread's TLS (HalpCurrentPcr, set by hal/ for each processor
+ * it runs), which the compiler can neither hoist nor merge, as NT reads its PCR through
+ * gs; on other hosts a call into hal/. Any IRQL. */
+#if defined(__x86_64__) && defined(__ELF__)
+extern __thread PKPCR HalpCurrentPcr;
+FORCEINLINE PKPCR HalHostCurrentPcr(VOID)
+{
+    PKPCR Pcr;
+    __asm__ __volatile__("movq HalpCurrentPcr@gottpoff(%%rip), %0\n\tmovq %%fs:(%0), %0" : "=r"(Pcr) : : "memory");
+    return Pcr;
+}
+#else
 PKPCR HalHostCurrentPcr(VOID);
+#endif
 /* The processor has nothing to run: returns once an interrupt is pending for it
  * (or a stop was requested). */
 VOID HalHostIdle(VOID);

@@ -84,8 +84,9 @@ extern "C" VOID FASTCALL KfLowerIrql(KIRQL NewIrql)
     if (NewIrql > Pcr->Irql)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, Pcr->Irql, NewIrql, 0, 0);
     Pcr->Irql = NewIrql;
-    HalHostInterruptPoint();
-    HalpDispatchPendingInterrupts();
+    HalHostInterruptPoint(); // may run other processors, but this code stays on Pcr's
+    if (HighestPending(__atomic_load_n(&Pcr->Irr, __ATOMIC_ACQUIRE), NewIrql))
+        HalpDispatchPendingInterrupts();
 }
 
 // Raises to DISPATCH_LEVEL, returning the previous IRQL. At or below DISPATCH_LEVEL.

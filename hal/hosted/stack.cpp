@@ -1,11 +1,24 @@
-// stack.cpp - kernel stacks: host memory reserved with mmap, one PROT_NONE guard page
-// below the usable range, so an overflow faults instead of corrupting a neighbour.
-// Freed stacks of the default size wait in a small cache for the next thread.
+// stack.cpp - kernel stacks: host memory with one guard page below the usable range,
+// so an overflow faults instead of corrupting a neighbour. Freed stacks of the default
+// size wait in a small cache for the next thread.
+//
+// Stacks are carved from arenas, one anonymous mapping of ~4 MiB holding many slots
+// (guard page + stack). One mmap per stack with an mprotect'd guard costs two VMAs per
+// stack, and vm.max_map_count (65530 by default) then stops the machine near 32k
+// threads. The guard pages are installed with MADV_GUARD_INSTALL (Linux 6.13): markers
+// in the page tables that fault like PROT_NONE but do not split the arena's VMA, so
+// 100k stacks take under 2k mappings. On an older host kernel the guards fall back to
+// mprotect, with the old limit. A freed slot's pages go back to the host
+// (MADV_DONTNEED keeps the guard markers); an arena with no stack in use is unmapped.
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -13,7 +26,13 @@
 #include "ntstatus.h"
 #include "sanitizer.h"
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 // Linux 6.13 uapi; older libc headers lack it
+#endif
+
 namespace {
+
+constexpr size_t kArenaBytes = 4 * 1024 * 1024;
 
 size_t PageSize()
 {
@@ -21,20 +40,113 @@ size_t PageSize()
     return Size;
 }
 
-struct DeadStackCache {
-    std::mutex Lock;
-    size_t Size = 0;
-    size_t Depth = 0;
-    std::vector<void *> Bases;
+// A run of equal slots; Free holds released slots, slots at or past Carved were never
+// handed out.
+struct Arena {
+    char *Base = nullptr;
+    size_t SlotSize = 0;
+    ULONG Slots = 0;
+    ULONG Carved = 0;
+    ULONG InUse = 0;
+    std::vector<ULONG> Free;
+
+    bool HasRoom() const { return !Free.empty() || Carved < Slots; }
+    size_t Bytes() const { return SlotSize * Slots; }
 };
 
-DeadStackCache g_Cache;
-std::atomic<ULONG> g_Outstanding{0};
+struct StackAllocator {
+    std::mutex Lock;
+    std::map<uintptr_t, std::unique_ptr<Arena>> Arenas; // by base address
+    std::map<size_t, std::vector<Arena *>> WithRoom;    // by slot size
+    // The dead-stack cache (MmDeadStackSListHead): whole stacks, still resident.
+    size_t CacheSize = 0;
+    size_t CacheDepth = 0;
+    std::vector<void *> Cache;
+};
 
-void Unmap(void *StackBase, void *StackLimit)
+StackAllocator g_Stacks;
+std::atomic<ULONG> g_Outstanding{0};
+std::atomic<bool> g_GuardMarkers{true}; // cleared the first time the host refuses them
+
+// Makes the page at Page a guard page. FALSE if the host would not.
+bool InstallGuard(char *Page)
 {
-    char *Region = static_cast<char *>(StackLimit) - PageSize();
-    munmap(Region, static_cast<size_t>(static_cast<char *>(StackBase) - Region));
+    if (g_GuardMarkers.load(std::memory_order_relaxed)) {
+        if (madvise(Page, PageSize(), MADV_GUARD_INSTALL) == 0)
+            return true;
+        if (errno != EINVAL)
+            return false;
+        g_GuardMarkers.store(false, std::memory_order_relaxed);
+    }
+    return mprotect(Page, PageSize(), PROT_NONE) == 0;
+}
+
+// Maps a new arena for slots of SlotSize bytes. With the lock held.
+Arena *NewArena(size_t SlotSize)
+{
+    auto A = std::make_unique<Arena>();
+    A->SlotSize = SlotSize;
+    A->Slots = static_cast<ULONG>(std::max<size_t>(1, kArenaBytes / SlotSize));
+    void *Base = mmap(nullptr, A->Bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (Base == MAP_FAILED)
+        return nullptr;
+    // A transparent huge page would make every stack in it resident at once.
+    madvise(Base, A->Bytes(), MADV_NOHUGEPAGE);
+    A->Base = static_cast<char *>(Base);
+    Arena *Raw = A.get();
+    g_Stacks.Arenas.emplace(reinterpret_cast<uintptr_t>(Raw->Base), std::move(A));
+    g_Stacks.WithRoom[SlotSize].push_back(Raw);
+    return Raw;
+}
+
+// Hands out a slot (guard page first) of SlotSize bytes, or NULL. With the lock held.
+char *TakeSlot(size_t SlotSize)
+{
+    std::vector<Arena *> &Room = g_Stacks.WithRoom[SlotSize];
+    Arena *A = Room.empty() ? NewArena(SlotSize) : Room.back();
+    if (!A)
+        return nullptr;
+    char *Slot;
+    if (!A->Free.empty()) {
+        Slot = A->Base + A->Free.back() * SlotSize;
+        A->Free.pop_back();
+    } else {
+        Slot = A->Base + A->Carved * SlotSize;
+        if (!InstallGuard(Slot)) {
+            if (A->InUse == 0) {
+                Room.pop_back();
+                munmap(A->Base, A->Bytes());
+                g_Stacks.Arenas.erase(reinterpret_cast<uintptr_t>(A->Base));
+            }
+            return nullptr;
+        }
+        A->Carved++;
+    }
+    A->InUse++;
+    if (!A->HasRoom())
+        Room.pop_back();
+    return Slot;
+}
+
+// Gives a slot back to its arena: its pages return to the host, and an arena left
+// with no stack in use is unmapped. With the lock held.
+void ReleaseSlot(char *Slot)
+{
+    auto It = std::prev(g_Stacks.Arenas.upper_bound(reinterpret_cast<uintptr_t>(Slot)));
+    Arena *A = It->second.get();
+    std::vector<Arena *> &Room = g_Stacks.WithRoom[A->SlotSize];
+    bool HadRoom = A->HasRoom();
+    if (--A->InUse == 0) {
+        if (HadRoom)
+            Room.erase(std::find(Room.begin(), Room.end(), A));
+        munmap(A->Base, A->Bytes());
+        g_Stacks.Arenas.erase(It);
+        return;
+    }
+    madvise(Slot + PageSize(), A->SlotSize - PageSize(), MADV_DONTNEED);
+    A->Free.push_back(static_cast<ULONG>((Slot - A->Base) / A->SlotSize));
+    if (!HadRoom)
+        Room.push_back(A);
 }
 
 } // namespace
@@ -43,25 +155,17 @@ extern "C" NTSTATUS HalHostAllocateStack(SIZE_T Size, PVOID *StackBase, PVOID *S
 {
     const size_t Page = PageSize();
     Size = (Size + Page - 1) & ~(Page - 1);
-    {
-        std::lock_guard<std::mutex> Guard(g_Cache.Lock);
-        if (Size == g_Cache.Size && !g_Cache.Bases.empty()) {
-            *StackBase = g_Cache.Bases.back();
-            g_Cache.Bases.pop_back();
-            *StackLimit = static_cast<char *>(*StackBase) - Size;
-            g_Outstanding++;
-            return STATUS_SUCCESS;
-        }
+    std::lock_guard<std::mutex> Guard(g_Stacks.Lock);
+    if (Size == g_Stacks.CacheSize && !g_Stacks.Cache.empty()) {
+        *StackBase = g_Stacks.Cache.back();
+        g_Stacks.Cache.pop_back();
+    } else {
+        char *Slot = TakeSlot(Size + Page);
+        if (!Slot)
+            return STATUS_NO_MEMORY;
+        *StackBase = Slot + Page + Size;
     }
-    void *Region = mmap(nullptr, Size + Page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (Region == MAP_FAILED)
-        return STATUS_NO_MEMORY;
-    if (mprotect(Region, Page, PROT_NONE) != 0) {
-        munmap(Region, Size + Page);
-        return STATUS_NO_MEMORY;
-    }
-    *StackLimit = static_cast<char *>(Region) + Page;
-    *StackBase = static_cast<char *>(Region) + Page + Size;
+    *StackLimit = static_cast<char *>(*StackBase) - Size;
     g_Outstanding++;
     return STATUS_SUCCESS;
 }
@@ -74,30 +178,23 @@ extern "C" VOID HalHostFreeStack(PVOID StackBase, PVOID StackLimit)
     // A fiber that died mid-frame leaves poisoned redzones behind.
     __asan_unpoison_memory_region(StackLimit, Size);
 #endif
-    {
-        std::lock_guard<std::mutex> Guard(g_Cache.Lock);
-        if (Size == g_Cache.Size && g_Cache.Bases.size() < g_Cache.Depth) {
-            g_Cache.Bases.push_back(StackBase);
-            return;
-        }
+    std::lock_guard<std::mutex> Guard(g_Stacks.Lock);
+    if (Size == g_Stacks.CacheSize && g_Stacks.Cache.size() < g_Stacks.CacheDepth) {
+        g_Stacks.Cache.push_back(StackBase);
+        return;
     }
-    Unmap(StackBase, StackLimit);
+    ReleaseSlot(static_cast<char *>(StackLimit) - PageSize());
 }
 
 extern "C" VOID HalHostSetStackCache(SIZE_T CachedSize, ULONG Depth)
 {
-    std::vector<void *> Drop;
-    size_t OldSize;
-    {
-        std::lock_guard<std::mutex> Guard(g_Cache.Lock);
-        OldSize = g_Cache.Size;
-        Drop.swap(g_Cache.Bases);
-        g_Cache.Size = (CachedSize + PageSize() - 1) & ~(PageSize() - 1);
-        g_Cache.Depth = Depth;
-        g_Cache.Bases.reserve(Depth);
-    }
-    for (void *Base : Drop)
-        Unmap(Base, static_cast<char *>(Base) - OldSize);
+    std::lock_guard<std::mutex> Guard(g_Stacks.Lock);
+    for (void *Base : g_Stacks.Cache)
+        ReleaseSlot(static_cast<char *>(Base) - g_Stacks.CacheSize - PageSize());
+    g_Stacks.Cache.clear();
+    g_Stacks.CacheSize = (CachedSize + PageSize() - 1) & ~(PageSize() - 1);
+    g_Stacks.CacheDepth = Depth;
+    g_Stacks.Cache.reserve(Depth);
 }
 
 extern "C" ULONG HalHostOutstandingStacks(VOID)

@@ -11,7 +11,7 @@ namespace {
 
 inline KSPIN_LOCK OwnerValue()
 {
-    return reinterpret_cast<KSPIN_LOCK>(KeGetCurrentPrcb()) | 1;
+    return reinterpret_cast<KSPIN_LOCK>(HalHostCurrentPcr()) | 1; // one HAL call, not two
 }
 
 // TRUE if lock word Value names the caller: this processor's owner mark, or a queue
@@ -30,9 +30,19 @@ inline bool HeldByCaller(KSPIN_LOCK Value)
     KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), Value, 0, 0);
 }
 
+// NT's uniprocessor kernel: with one processor (fixed before the machine starts) no
+// one else can hold a lock, so the owner is recorded without an interlocked operation.
+inline bool Uniprocessor() { return KeNumberProcessors == 1; }
+
 inline void AcquireRaw(PKSPIN_LOCK SpinLock)
 {
     KSPIN_LOCK Owner = OwnerValue();
+    if (Uniprocessor()) {
+        if (__atomic_load_n(SpinLock, __ATOMIC_RELAXED) != 0)
+            KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), 0, 0, 0);
+        __atomic_store_n(SpinLock, Owner, __ATOMIC_RELAXED);
+        return;
+    }
     for (;;) {
         KSPIN_LOCK Expected = 0;
         if (__atomic_compare_exchange_n(SpinLock, &Expected, Owner, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))

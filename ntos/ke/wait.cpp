@@ -234,9 +234,14 @@ extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
         KeLowerIrql(OldIrql);
         return;
     }
+    // As NT: the PRCB lock only when a Standby thread is there to switch to. One set
+    // by another processor after this peek comes with a DISPATCH_LEVEL interrupt.
+    if (!KiPeekNextThread(Prcb) || Prcb->CurrentThread == Prcb->IdleThread) {
+        KeLowerIrql(OldIrql);
+        return;
+    }
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->CurrentThread == Prcb->IdleThread ? NULL : Prcb->NextThread;
-    KiPreemptAndLowerIrql(Prcb, Next, WrPreempted, OldIrql);
+    KiPreemptAndLowerIrql(Prcb, Prcb->NextThread, WrPreempted, OldIrql);
 }
 
 // Ends a signalling call (KeSetEvent, KeReleaseMutant, ...): with Wait, keeps the

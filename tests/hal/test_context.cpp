@@ -2,6 +2,12 @@
 // continuation published to the slot the switch names, and stacks with guard pages.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <string>
+#include <vector>
+
 #include "halhost.h"
 #include "ntstatus.h"
 
@@ -93,6 +99,59 @@ TEST(HalStacks, CacheReusesFreedStacksOfTheCachedSize)
     EXPECT_EQ(Base2, Base) << "the dead stack is reused";
     HalHostFreeStack(Base2, Limit2);
     HalHostSetStackCache(0, 0);
+}
+
+// The number of memory mappings this process has now.
+size_t HostMappings()
+{
+    std::ifstream Maps("/proc/self/maps");
+    size_t Count = 0;
+    for (std::string Line; std::getline(Maps, Line);)
+        Count++;
+    return Count;
+}
+
+// This process's address space size, in bytes.
+size_t HostVirtualBytes()
+{
+    std::ifstream Statm("/proc/self/statm");
+    size_t Pages = 0;
+    Statm >> Pages;
+    return Pages * 4096;
+}
+
+// Whether the host kernel installs guard markers (MADV_GUARD_INSTALL, Linux 6.13),
+// without which each stack's guard page is a mapping of its own.
+bool HostHasGuardMarkers()
+{
+    long Page = sysconf(_SC_PAGESIZE);
+    void *Area = mmap(nullptr, 2 * Page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (Area == MAP_FAILED)
+        return false;
+    bool Supported = madvise(Area, Page, 102 /* MADV_GUARD_INSTALL */) == 0;
+    munmap(Area, 2 * Page);
+    return Supported;
+}
+
+// More stacks than the host's default vm.max_map_count (65530) allows at one mapping
+// plus one guard mapping each: guard pages must not split the stacks' mappings.
+TEST(HalStacks, FortyThousandStacksStayFarBelowTheHostMappingLimit)
+{
+    if (!HostHasGuardMarkers())
+        GTEST_SKIP() << "host kernel without MADV_GUARD_INSTALL: guard pages split mappings";
+    constexpr int kStacks = 40000;
+    size_t Before = HostMappings();
+    size_t VirtualBefore = HostVirtualBytes();
+    std::vector<PVOID> Base(kStacks), Limit(kStacks);
+    for (int i = 0; i < kStacks; i++)
+        ASSERT_EQ(HalHostAllocateStack(16 * 1024, &Base[i], &Limit[i]), STATUS_SUCCESS) << "stack " << i;
+    static_cast<volatile char *>(Base[kStacks - 1])[-1] = 1;
+    static_cast<volatile char *>(Limit[kStacks - 1])[0] = 1;
+    EXPECT_LT(HostMappings(), Before + kStacks / 20) << "guards split the arenas (host without MADV_GUARD_INSTALL?)";
+    for (int i = 0; i < kStacks; i++)
+        HalHostFreeStack(Base[i], Limit[i]);
+    // (Not the mapping count: adjacent arenas may share one mapping, and TSan adds its own.)
+    EXPECT_LT(HostVirtualBytes(), VirtualBefore + 16 * 1024 * 1024) << "arenas with no stack in use are unmapped";
 }
 
 } // namespace

@@ -11,7 +11,7 @@ namespace {
 
 inline KSPIN_LOCK OwnerValue()
 {
-    return reinterpret_cast<KSPIN_LOCK>(HalHostCurrentPcr()) | 1; // one HAL call, not two
+    return reinterpret_cast<KSPIN_LOCK>(&HalHostCurrentPcr()->Prcb) | 1; // the PRCB, found with one PCR read
 }
 
 // TRUE if lock word Value names the caller: this processor's owner mark, or a queue

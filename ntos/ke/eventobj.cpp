@@ -73,3 +73,34 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
     KiCheckEvent(Event);
     return KiSignalState(&Event->Header);
 }
+
+// Hands a synchronization event straight to its first waiter, as executive locks do:
+// the waiter (returned in WaitingThread) wakes with the lock-ownership boost, just
+// above the caller's priority, whose own boost decrement is used up. With no waiter,
+// or a wait-all waiter, the event is signalled instead. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread)
+{
+    KiCheckEvent(Event);
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
+    PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+    if (Entry == &Event->Header.WaitListHead || WaitBlock->WaitType == WaitAll) {
+        KiSetSignalState(&Event->Header, 1);
+        KiWaitTest(Event, EVENT_INCREMENT);
+    } else {
+        PKTHREAD WaitThread = WaitBlock->Thread;
+        if (WaitingThread)
+            *WaitingThread = WaitThread;
+        PKPRCB Prcb = KeGetCurrentPrcb();
+        KiAcquireThreadLock(Thread);
+        KiAcquirePrcbLock(Prcb);
+        KiWritePriority(Thread, KiComputeNewPriority(Thread, 0));
+        KiReleasePrcbLock(Prcb);
+        KiReleaseThreadLock(Thread);
+        KiUnwaitThread(WaitThread, STATUS_SUCCESS, 0);
+        WaitThread->AdjustIncrement = KiReadPriority(Thread);
+        WaitThread->AdjustReason = AdjustBoost;
+    }
+    KiReleaseDispatcherLock(OldIrql);
+}

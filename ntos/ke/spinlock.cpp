@@ -133,3 +133,16 @@ extern "C" VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb)
 {
     ReleaseRaw(&Prcb->PrcbLock);
 }
+
+// Takes / drops a thread's lock (its scheduling fields: priorities, affinity,
+// quantum, adjust reason). Taken after the dispatcher lock, before any PRCB lock. At
+// SYNCH_LEVEL.
+extern "C" VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread)
+{
+    AcquireRaw(&Thread->ThreadLock);
+}
+
+extern "C" VOID NTAPI KiReleaseThreadLock(PKTHREAD Thread)
+{
+    ReleaseRaw(&Thread->ThreadLock);
+}

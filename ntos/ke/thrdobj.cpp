@@ -83,12 +83,12 @@ extern "C" VOID NTAPI KeStartThread(PKTHREAD Thread)
 
     KIRQL OldIrql = KeAcquireSpinLockRaiseToDpc(&Process->ProcessLock);
     Thread->BasePriority = Process->BasePriority;
-    Thread->Priority = Thread->BasePriority;
+    KiWritePriority(Thread, Thread->BasePriority);
     Thread->Affinity = Process->Affinity & KeActiveProcessors;
     Thread->UserAffinity = Thread->Affinity;
     Thread->IdealProcessor = (UCHAR)(Process->ThreadSeed++ % (UCHAR)KeNumberProcessors);
     Thread->UserIdealProcessor = Thread->IdealProcessor;
-    Thread->NextProcessor = Thread->IdealProcessor;
+    KiSetNextProcessor(Thread, Thread->IdealProcessor);
     KiAcquireDispatcherLockAtSynchLevel();
     InsertTailList(&Process->ThreadListHead, &Thread->ThreadListEntry);
     Process->StackCount++;
@@ -121,11 +121,6 @@ extern "C" PKTHREAD NTAPI KeGetCurrentThread(VOID)
     return HalHostCurrentPcr()->Prcb.CurrentThread;
 }
 
-// Returns a thread's current (dynamic) priority. Any IRQL.
-extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
-{
-    return Thread->Priority;
-}
 
 // Ends the current thread: hands it to the reaper, signals the thread object (waking
 // its waiters), unlinks it from its process and switches away for good; its stack is
@@ -160,4 +155,199 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     KiReleaseDispatcherLockFromSynchLevel();
     KiSwapThread(Thread, KeGetCurrentPrcb());
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
+}
+
+namespace {
+
+// The processor of Affinity a thread should prefer: Current if allowed, else the
+// lowest allowed one.
+UCHAR KiFindIdealProcessor(KAFFINITY Affinity, UCHAR Current)
+{
+    return (Affinity & AFFINITY_MASK(Current)) ? Current : (UCHAR)KiLowestSetBit(Affinity);
+}
+
+// A system affinity must name active processors only, and at least one.
+BOOLEAN KiIsValidSystemAffinity(KAFFINITY Affinity)
+{
+    return Affinity && !(Affinity & ~KeActiveProcessors);
+}
+
+// Gives the current thread a (valid) system affinity, which overrides its user
+// affinity; it leaves a processor outside it before returning, or, at DISPATCH_LEVEL,
+// when IRQL drops. At or below DISPATCH_LEVEL.
+void KiSetSystemAffinityThread(KAFFINITY Affinity)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    Thread->SystemAffinityActive = TRUE;
+    Thread->IdealProcessor = KiFindIdealProcessor(Affinity, Thread->IdealProcessor);
+    KiUpdateThreadAffinity(Thread, Affinity);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+} // namespace
+
+// Returns a thread's current (dynamic) priority. Any IRQL.
+extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
+{
+    return KiReadPriority(Thread);
+}
+
+// Sets a thread's current priority (at least 1 unless its base is 0), dropping any
+// boost decrement, and returns the old one; the change takes effect at once (requeue,
+// preemption). An out-of-range priority fails the ASSERT, as on checked NT. At or
+// below DISPATCH_LEVEL.
+extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
+{
+    ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    KPRIORITY OldPriority = KiReadPriority(Thread);
+    Thread->PriorityDecrement = 0;
+    if (Priority != OldPriority) {
+        if (Thread->BasePriority != LOW_PRIORITY && Priority == LOW_PRIORITY)
+            Priority = LOW_PRIORITY + 1;
+        KiSetPriorityThread(Thread, Priority);
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldPriority;
+}
+
+// Returns a thread's base priority relative to its process' base, or the saturation
+// value (+16 / -16) if its base was saturated. At or below DISPATCH_LEVEL.
+extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    LONG Increment = Thread->Saturation ? (HIGH_PRIORITY + 1) / 2 * Thread->Saturation
+                                        : Thread->BasePriority - Thread->Process->BasePriority;
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return Increment;
+}
+
+// Sets a thread's base priority to its process' base plus Increment, kept inside the
+// process' class (1..15 variable, 16..31 realtime); an increment of 16 or more either
+// way saturates to the class' top or bottom. A variable thread keeps its boost above
+// the base. Returns the old increment (or saturation value). At or below
+// DISPATCH_LEVEL.
+extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
+{
+    PKPROCESS Process = Thread->Process;
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    LONG OldBasePriority = Thread->BasePriority;
+    LONG OldIncrement = Thread->Saturation ? (HIGH_PRIORITY + 1) / 2 * Thread->Saturation
+                                           : OldBasePriority - Process->BasePriority;
+    Thread->Saturation = 0;
+    if (Increment >= (HIGH_PRIORITY + 1) / 2 || -Increment >= (HIGH_PRIORITY + 1) / 2)
+        Thread->Saturation = Increment > 0 ? 1 : -1;
+
+    KPRIORITY BasePriority = Process->BasePriority + Increment;
+    KPRIORITY Priority;
+    if (Process->BasePriority >= LOW_REALTIME_PRIORITY) {
+        BasePriority = KiClampPriority(BasePriority, LOW_REALTIME_PRIORITY, HIGH_PRIORITY);
+        Priority = BasePriority;
+    } else {
+        BasePriority = KiClampPriority(BasePriority, LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
+        Priority = Thread->Saturation ? BasePriority
+                                      : KiClampPriority(KiComputeNewPriority(Thread, 0) + BasePriority - OldBasePriority,
+                                                        LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
+    }
+    Thread->BasePriority = (SCHAR)BasePriority;
+    Thread->PriorityDecrement = 0;
+    KiSetPriorityThread(Thread, Priority);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldIncrement;
+}
+
+// Sets a thread's user affinity (a non-empty subset of its process' affinity, else
+// INVALID_AFFINITY_SET) and returns the old one; it applies at once unless a system
+// affinity overrides it. At or below DISPATCH_LEVEL.
+extern "C" KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affinity)
+{
+    if (!Affinity || (Affinity & Thread->Process->Affinity) != Affinity)
+        KeBugCheck(INVALID_AFFINITY_SET);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    KAFFINITY OldAffinity = Thread->UserAffinity;
+    Thread->UserAffinity = Affinity;
+    Thread->UserIdealProcessor = KiFindIdealProcessor(Affinity, Thread->UserIdealProcessor);
+    if (!Thread->SystemAffinityActive) {
+        Thread->IdealProcessor = Thread->UserIdealProcessor;
+        KiUpdateThreadAffinity(Thread, Affinity);
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldAffinity;
+}
+
+// Runs the current thread only on processors of Affinity until it reverts; an
+// affinity that is empty or names an inactive processor is INVALID_AFFINITY_SET. At
+// or below DISPATCH_LEVEL (the move then waits for IRQL to drop).
+extern "C" VOID NTAPI KeSetSystemAffinityThread(KAFFINITY Affinity)
+{
+    if (!KiIsValidSystemAffinity(Affinity))
+        KeBugCheck(INVALID_AFFINITY_SET);
+    KiSetSystemAffinityThread(Affinity);
+}
+
+// As KeSetSystemAffinityThread, but returns the system affinity it replaces (0: none)
+// for KeRevertToUserAffinityThreadEx, and ignores an invalid affinity. At or below
+// DISPATCH_LEVEL.
+extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KAFFINITY Previous = Thread->SystemAffinityActive ? Thread->Affinity : 0;
+    if (KiIsValidSystemAffinity(Affinity))
+        KiSetSystemAffinityThread(Affinity);
+    return Previous;
+}
+
+// Ends the current thread's system affinity: its user affinity and ideal processor
+// apply again. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeRevertToUserAffinityThread(VOID)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    ASSERT(Thread->SystemAffinityActive);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    Thread->SystemAffinityActive = FALSE;
+    Thread->IdealProcessor = Thread->UserIdealProcessor;
+    KiUpdateThreadAffinity(Thread, Thread->UserAffinity);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+// Restores what KeSetSystemAffinityThreadEx returned: 0 reverts to the user affinity
+// (if a system affinity is active), a valid affinity becomes the system affinity
+// again, an invalid one changes nothing. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
+{
+    if (Affinity)
+        KeSetSystemAffinityThreadEx(Affinity);
+    else if (KeGetCurrentThread()->SystemAffinityActive)
+        KeRevertToUserAffinityThread();
+}
+
+// Sets the processor a thread prefers when several are idle, if it is one the thread
+// may run on, and returns the old user ideal processor. At or below DISPATCH_LEVEL.
+extern "C" UCHAR NTAPI KeSetIdealProcessorThread(PKTHREAD Thread, UCHAR Processor)
+{
+    ASSERT(Processor <= MAXIMUM_PROCESSORS);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    UCHAR OldIdealProcessor = Thread->UserIdealProcessor;
+    if (Processor < (UCHAR)KeNumberProcessors && (Thread->Affinity & AFFINITY_MASK(Processor))) {
+        Thread->IdealProcessor = Processor;
+        if (!Thread->SystemAffinityActive)
+            Thread->UserIdealProcessor = Processor;
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldIdealProcessor;
 }

@@ -1,6 +1,11 @@
 // thrdschd.cpp - the scheduler core: readying threads onto a processor (idle,
-// preempting, or queued), picking the next thread from the 32 ready queues, and the
-// switch of a thread that gives up its processor (KiSwapThread).
+// preempting, or queued) with the priority boosts a wake-up asks for, picking the next
+// thread from the 32 ready queues, the switch of a thread that gives up its processor
+// (KiSwapThread), and moving a thread whose priority or affinity changed.
+//
+// Lock order: dispatcher lock, thread lock, PRCB lock. A thread being placed
+// (KiDeferredReadyThread) or stolen (KiFindReadyThread) is held under its thread lock,
+// so whoever changes its priority or affinity sees it either before or after the move.
 #include "ke.h"
 #include "rtl.h"
 
@@ -10,16 +15,18 @@ namespace {
 
 inline PKPRCB PrcbOf(ULONG Number) { return KiProcessorBlock[Number]; }
 
-// The idle processor T should go to, or NULL: its last processor if idle, else one of
-// the idle processors it may run on (a PRNG choice, so the deterministic machine's
-// seed decides it too).
+// The idle processor T should go to, or NULL: its ideal processor if idle, else its
+// last processor if idle, else one of the idle processors it may run on (a PRNG
+// choice, so the deterministic machine's seed decides it too).
 PKPRCB KiSelectIdleProcessor(PKTHREAD Thread)
 {
     KAFFINITY Idle = __atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Thread->Affinity;
     if (!Idle)
         return NULL;
-    if (Idle & AFFINITY_MASK(Thread->NextProcessor))
-        return PrcbOf(Thread->NextProcessor);
+    if (Idle & AFFINITY_MASK(Thread->IdealProcessor))
+        return PrcbOf(Thread->IdealProcessor);
+    if (Idle & AFFINITY_MASK(KiNextProcessor(Thread)))
+        return PrcbOf(KiNextProcessor(Thread));
     ULONG Count = (ULONG)__builtin_popcountll(Idle);
     ULONG Pick = (ULONG)(HalHostRandom() % Count);
     while (Pick--)
@@ -30,8 +37,8 @@ PKPRCB KiSelectIdleProcessor(PKTHREAD Thread)
 // The processor a thread with no idle processor available is queued on.
 PKPRCB KiSelectTargetProcessor(PKTHREAD Thread)
 {
-    if (Thread->Affinity & AFFINITY_MASK(Thread->NextProcessor))
-        return PrcbOf(Thread->NextProcessor);
+    if (Thread->Affinity & AFFINITY_MASK(KiNextProcessor(Thread)))
+        return PrcbOf(KiNextProcessor(Thread));
     return PrcbOf(KiLowestSetBit(Thread->Affinity));
 }
 
@@ -44,28 +51,178 @@ void KiRequestDispatch(PKPRCB Prcb)
     HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
 }
 
-// Makes Thread the Standby thread of Prcb. With the PRCB lock held.
-void KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
-{
-    KiSetThreadState(Thread, Standby);
-    Thread->NextProcessor = (UCHAR)Prcb->Number;
-    KiSetNextThread(Prcb, Thread);
-}
-
 void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 {
+    SCHAR Priority = KiReadPriority(Thread);
     KiSetThreadState(Thread, Ready);
     Thread->WaitTime = KiTickCountLow();
-    Thread->NextProcessor = (UCHAR)Prcb->Number;
-    PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Thread->Priority];
+    KiSetNextProcessor(Thread, Prcb->Number);
+    PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Priority];
     if (Thread->Preempted)
         InsertHeadList(Queue, &Thread->WaitListEntry);
     else
         InsertTailList(Queue, &Thread->WaitListEntry);
-    KiSetReadySummary(Prcb, KiReadySummary(Prcb) | (1UL << Thread->Priority));
+    KiSetReadySummary(Prcb, KiReadySummary(Prcb) | (1UL << Priority));
+}
+
+// Takes a Ready thread out of Prcb's ready queue for its priority. With the PRCB lock
+// held.
+void KiRemoveReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
+{
+    if (RemoveEntryList(&Thread->WaitListEntry))
+        KiSetReadySummary(Prcb, KiReadySummary(Prcb) & ~(1UL << KiReadPriority(Thread)));
+}
+
+// Applies the adjustment the thread's wake-up asked for. Unwait: a variable-priority
+// thread below 14 pays one wait quantum unit (decaying at its end) and is boosted to
+// Base + AdjustIncrement, at most 15, unless still decaying from a boost; realtime and
+// time-critical threads get a fresh quantum instead. Boost (lock ownership): a thread
+// at or below the booster's priority rises just above it, at most 13, with that rise
+// recorded in PriorityDecrement. With the thread lock held, at SYNCH_LEVEL.
+void KiAdjustPriorityThread(PKTHREAD Thread)
+{
+    SCHAR Priority = KiReadPriority(Thread);
+    if (Thread->AdjustReason == AdjustBoost) {
+        if (Priority <= Thread->AdjustIncrement && Priority < LOW_REALTIME_PRIORITY - 3 && !Thread->DisableBoost) {
+            SCHAR Boosted = Thread->AdjustIncrement + 1 < LOW_REALTIME_PRIORITY - 3 ? Thread->AdjustIncrement + 1
+                                                                                   : LOW_REALTIME_PRIORITY - 3;
+            Thread->PriorityDecrement += (SCHAR)(Boosted - Priority);
+            KiWritePriority(Thread, Boosted);
+        }
+        LONG Quantum = KiReadQuantum(Thread) < LOCK_OWNERSHIP_QUANTUM ? LOCK_OWNERSHIP_QUANTUM : KiReadQuantum(Thread);
+        KiWriteQuantum(Thread, Quantum - WAIT_QUANTUM_DECREMENT);
+    } else if (Thread->AdjustReason == AdjustUnwait) {
+        if (Priority >= LOW_REALTIME_PRIORITY || Thread->BasePriority >= LOW_REALTIME_PRIORITY - 2) {
+            KiWriteQuantum(Thread, Thread->QuantumReset);
+        } else {
+            if (!Thread->PriorityDecrement && Thread->AdjustIncrement)
+                KiWriteQuantum(Thread, Thread->QuantumReset);
+            if (Thread->WaitStatus != STATUS_KERNEL_APC) {
+                LONG Quantum = KiReadQuantum(Thread) - WAIT_QUANTUM_DECREMENT;
+                if (Quantum <= 0) {
+                    Quantum = Thread->QuantumReset;
+                    KiWritePriority(Thread, KiComputeNewPriority(Thread, 1));
+                }
+                KiWriteQuantum(Thread, Quantum);
+            }
+        }
+        // PsPrioritySeparation (the foreground boost) is not part of this kernel.
+        if (Priority < LOW_REALTIME_PRIORITY && !Thread->PriorityDecrement && !Thread->DisableBoost) {
+            LONG Boosted = Thread->BasePriority + Thread->AdjustIncrement;
+            if (Boosted >= LOW_REALTIME_PRIORITY)
+                Boosted = LOW_REALTIME_PRIORITY - 1;
+            if (Boosted > KiReadPriority(Thread))
+                KiWritePriority(Thread, Boosted);
+        }
+    }
+    Thread->AdjustReason = AdjustNone;
+}
+
+// Places a DeferredReady thread: as the Standby thread of an idle processor, as the
+// Standby thread preempting a lower-priority one, or in a ready queue. Returns the
+// Standby thread it displaced (now DeferredReady, to be placed in turn), or NULL. With
+// the thread lock held, at SYNCH_LEVEL.
+PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
+{
+    BOOLEAN Preempted = Thread->Preempted;
+    Thread->Preempted = FALSE;
+
+    if (PKPRCB Prcb = KiSelectIdleProcessor(Thread)) {
+        KiAcquirePrcbLock(Prcb);
+        KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
+        if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !KiPeekNextThread(Prcb)) {
+            __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
+            KiSetStandbyThread(Prcb, Thread);
+            KiReleasePrcbLock(Prcb);
+            KiRequestDispatch(Prcb);
+            return NULL;
+        }
+        KiReleasePrcbLock(Prcb);
+    }
+
+    PKPRCB Prcb = KiSelectTargetProcessor(Thread);
+    KiAcquirePrcbLock(Prcb);
+    SCHAR Priority = KiReadPriority(Thread);
+    PKTHREAD Next = Prcb->NextThread;
+    if (Next && (Next == Prcb->IdleThread || Priority > KiReadPriority(Next))) {
+        // Replace the Standby thread; it goes back to the head of its queue (an idle
+        // thread standing in for a thread leaving the processor just steps aside).
+        KiSetStandbyThread(Prcb, Thread);
+        if (Next == Prcb->IdleThread) {
+            Next = NULL;
+        } else {
+            Next->Preempted = TRUE;
+            KiSetThreadState(Next, DeferredReady);
+        }
+        KiReleasePrcbLock(Prcb);
+        KiRequestDispatch(Prcb);
+        return Next;
+    }
+    PKTHREAD Current = Prcb->CurrentThread;
+    if (!Next && Priority > KiReadPriority(Current)) {
+        if (KiGetThreadState(Current) == Running)
+            Current->Preempted = TRUE;
+        KiSetStandbyThread(Prcb, Thread);
+        KiReleasePrcbLock(Prcb);
+        KiRequestDispatch(Prcb);
+        return NULL;
+    }
+    Thread->Preempted = Preempted;
+    KiInsertReadyQueue(Thread, Prcb);
+    Thread->Preempted = FALSE;
+    KiReleasePrcbLock(Prcb);
+    return NULL;
+}
+
+// Locks the processor whose ready queue, Standby slot or CurrentThread holds Thread, as
+// its state says, and returns it; NULL when its state ties it to no processor (it
+// waits, is being placed, or has not started or ended). With the dispatcher and thread
+// locks held, at SYNCH_LEVEL.
+PKPRCB KiLockThreadProcessor(PKTHREAD Thread)
+{
+    for (;;) {
+        UCHAR State = KiGetThreadState(Thread);
+        if (State != Ready && State != Standby && State != Running)
+            return NULL;
+        PKPRCB Prcb = PrcbOf(KiNextProcessor(Thread));
+        KiAcquirePrcbLock(Prcb);
+        BOOLEAN Held = State == Ready ? KiNextProcessor(Thread) == Prcb->Number
+                                      : (State == Standby ? Prcb->NextThread : Prcb->CurrentThread) == Thread;
+        if (KiGetThreadState(Thread) == State && Held)
+            return Prcb;
+        // Moving between processors right now (a switch in progress): look again.
+        KiReleasePrcbLock(Prcb);
+        KeYieldProcessor();
+    }
+}
+
+// Gives Prcb a new NextThread after its Standby thread left it or when its running
+// thread may no longer run there: its best ready thread above the running one (any
+// ready thread when it runs its idle thread or its running thread must leave); failing
+// that, the idle thread stands in for a running thread that must leave, else none.
+// With the PRCB lock held.
+void KiReplaceNextThread(PKPRCB Prcb)
+{
+    PKTHREAD Current = Prcb->CurrentThread;
+    BOOLEAN Idle = Current == Prcb->IdleThread;
+    BOOLEAN Leaving = !Idle && !(Current->Affinity & Prcb->SetMember);
+    KPRIORITY Low = Idle || Leaving ? 0 : KiReadPriority(Current) + 1;
+    PKTHREAD Next = Low > HIGH_PRIORITY ? NULL : KiSelectReadyThread(Low, Prcb);
+    if (Next)
+        KiSetStandbyThread(Prcb, Next);
+    else
+        KiSetNextThread(Prcb, Leaving ? Prcb->IdleThread : NULL);
 }
 
 } // namespace
+
+// Makes Thread the Standby thread of Prcb. With the PRCB lock held.
+extern "C" VOID NTAPI KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
+{
+    KiSetThreadState(Thread, Standby);
+    KiSetNextProcessor(Thread, Prcb->Number);
+    KiSetNextThread(Prcb, Thread);
+}
 
 // Makes a thread ready, deferred: it goes on this processor's deferred ready list and
 // is placed once the dispatcher lock is dropped (KiProcessDeferredReadyList), so a
@@ -92,55 +249,19 @@ extern "C" VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb)
     }
 }
 
-// Places a DeferredReady thread: as the Standby thread of an idle processor, as the
-// Standby thread preempting a lower-priority one, or in a ready queue. The actual
-// switch happens when the target processor exits the dispatcher or takes its
-// DISPATCH_LEVEL interrupt. At SYNCH_LEVEL.
+// Places a DeferredReady thread after applying its wake-up boost (KiPlaceReadyThread),
+// then any Standby thread that placement displaced. The actual switch happens when the
+// target processor exits the dispatcher or takes its DISPATCH_LEVEL interrupt. At
+// SYNCH_LEVEL, no thread or PRCB lock held.
 extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
 {
-    Thread->AdjustReason = AdjustNone;
-    BOOLEAN Preempted = Thread->Preempted;
-    Thread->Preempted = FALSE;
-
-    if (PKPRCB Prcb = KiSelectIdleProcessor(Thread)) {
-        KiAcquirePrcbLock(Prcb);
-        KAFFINITY Bit = AFFINITY_MASK(Prcb->Number);
-        if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !KiPeekNextThread(Prcb)) {
-            __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
-            KiSetStandbyThread(Prcb, Thread);
-            KiReleasePrcbLock(Prcb);
-            KiRequestDispatch(Prcb);
-            return;
-        }
-        KiReleasePrcbLock(Prcb);
+    while (Thread) {
+        KiAcquireThreadLock(Thread);
+        KiAdjustPriorityThread(Thread);
+        PKTHREAD Displaced = KiPlaceReadyThread(Thread);
+        KiReleaseThreadLock(Thread);
+        Thread = Displaced;
     }
-
-    PKPRCB Prcb = KiSelectTargetProcessor(Thread);
-    KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread;
-    if (Next && Thread->Priority > Next->Priority) {
-        // Replace the Standby thread; it goes back to the head of its queue.
-        KiSetStandbyThread(Prcb, Thread);
-        KiReleasePrcbLock(Prcb);
-        Next->Preempted = TRUE;
-        KiSetThreadState(Next, DeferredReady);
-        KiDeferredReadyThread(Next);
-        KiRequestDispatch(Prcb);
-        return;
-    }
-    PKTHREAD Current = Prcb->CurrentThread;
-    if (!Next && Thread->Priority > Current->Priority) {
-        if (KiGetThreadState(Current) == Running)
-            Current->Preempted = TRUE;
-        KiSetStandbyThread(Prcb, Thread);
-        KiReleasePrcbLock(Prcb);
-        KiRequestDispatch(Prcb);
-        return;
-    }
-    Thread->Preempted = Preempted;
-    KiInsertReadyQueue(Thread, Prcb);
-    Thread->Preempted = FALSE;
-    KiReleasePrcbLock(Prcb);
 }
 
 // Removes and returns the first thread of the highest non-empty ready queue at or
@@ -153,25 +274,27 @@ extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb
     ULONG Priority = KiHighestSetBit(Summary) + (ULONG)LowPriority;
     PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Priority];
     PKTHREAD Thread = CONTAINING_RECORD(Queue->Flink, KTHREAD, WaitListEntry);
-    if (RemoveEntryList(&Thread->WaitListEntry))
-        KiSetReadySummary(Prcb, KiReadySummary(Prcb) & ~(1UL << Priority));
+    KiRemoveReadyQueue(Thread, Prcb);
     return Thread;
 }
 
 // Takes this processor's Standby thread, else the best thread of its ready queues;
-// NULL if there is neither. At SYNCH_LEVEL with the PRCB lock held.
+// NULL if there is neither (an idle thread standing in as the Standby thread counts as
+// neither). At SYNCH_LEVEL with the PRCB lock held.
 extern "C" PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb)
 {
     PKTHREAD Next = Prcb->NextThread;
     if (!Next)
         return KiSelectReadyThread(0, Prcb);
     KiSetNextThread(Prcb, NULL);
-    return Next;
+    return Next == Prcb->IdleThread ? KiSelectReadyThread(0, Prcb) : Next;
 }
 
 // Looks through the other processors' ready queues for a thread this processor may
-// run, highest priority first per processor; takes it out. At SYNCH_LEVEL, no PRCB
-// lock held.
+// run, highest priority first per processor; takes it out (DeferredReady, in transit)
+// and returns it with its thread lock held, for the caller to run or re-place. A
+// thread whose lock is busy (its priority or affinity is changing) is left where it
+// is. At SYNCH_LEVEL, no PRCB lock held.
 extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
 {
     ULONG Count = (ULONG)KeNumberProcessors;
@@ -186,12 +309,12 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
             PLIST_ENTRY Queue = &Other->DispatcherReadyListHead[Priority];
             for (PLIST_ENTRY Entry = Queue->Flink; Entry != Queue; Entry = Entry->Flink) {
                 PKTHREAD Thread = CONTAINING_RECORD(Entry, KTHREAD, WaitListEntry);
-                if (!(Thread->Affinity & Prcb->SetMember))
+                if (!(Thread->Affinity & Prcb->SetMember) || !KiTryToAcquireSpinLock(&Thread->ThreadLock))
                     continue;
-                if (RemoveEntryList(&Thread->WaitListEntry))
-                    KiSetReadySummary(Other, KiReadySummary(Other) & ~(1UL << Priority));
+                KiRemoveReadyQueue(Thread, Other);
+                KiSetThreadState(Thread, DeferredReady);
+                KiSetNextProcessor(Thread, Prcb->Number);
                 KiReleasePrcbLock(Other);
-                Thread->NextProcessor = (UCHAR)Prcb->Number;
                 return Thread;
             }
         }
@@ -201,8 +324,8 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
 }
 
 // Puts the outgoing thread of this processor (still marked Running) back in its
-// ready queue: at the head if it was preempted. At SYNCH_LEVEL with the PRCB lock
-// held; releases it.
+// ready queue: at the head if it was preempted; a thread this processor may no longer
+// run is placed elsewhere. At SYNCH_LEVEL with the PRCB lock held; releases it.
 extern "C" VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb)
 {
     if (Thread->Affinity & Prcb->SetMember) {
@@ -226,6 +349,8 @@ extern "C" BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR Wa
     KiSetNextThread(Prcb, NULL);
     Prcb->CurrentThread = Next;
     KiSetThreadState(Next, Running);
+    if (Next == Prcb->IdleThread) // standing in for a thread that had to leave
+        __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
     Thread->WaitReason = WaitReason;
     KxQueueReadyThread(Thread, Prcb);
     Thread->WaitIrql = WaitIrql;
@@ -261,4 +386,90 @@ extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
     ASSERT(!ApcPending); // kernel APCs (KiDeliverApc) are not part of this kernel yet
     KeLowerIrql(CurrentThread->WaitIrql);
     return WaitStatus;
+}
+
+// The priority a variable-priority thread decays to: its priority less its
+// PriorityDecrement and Adjustment, not below its base; the decrement is used up.
+// Realtime threads keep theirs. With the thread lock held, at SYNCH_LEVEL.
+extern "C" SCHAR NTAPI KiComputeNewPriority(PKTHREAD Thread, SCHAR Adjustment)
+{
+    SCHAR Priority = KiReadPriority(Thread);
+    if (Priority >= LOW_REALTIME_PRIORITY)
+        return Priority;
+    Priority = (SCHAR)(Priority - Thread->PriorityDecrement - Adjustment);
+    if (Priority < Thread->BasePriority)
+        Priority = Thread->BasePriority;
+    Thread->PriorityDecrement = 0;
+    return Priority;
+}
+
+// Gives a thread a new current priority, with a fresh quantum, and acts on it as its
+// state demands: a Ready thread is requeued (and may preempt), a lowered Standby thread
+// gives way to a better ready thread, a lowered running thread is preempted by one.
+// Other states keep it for their next placement. With the dispatcher and thread locks
+// held, at SYNCH_LEVEL.
+extern "C" VOID NTAPI KiSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
+{
+    ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
+    SCHAR OldPriority = KiReadPriority(Thread);
+    if (Priority == OldPriority)
+        return;
+    PKPRCB Prcb = KiLockThreadProcessor(Thread);
+    KiWriteQuantum(Thread, Thread->QuantumReset);
+    if (!Prcb) {
+        KiWritePriority(Thread, Priority);
+        return;
+    }
+    BOOLEAN RequestDispatch = FALSE;
+    UCHAR State = KiGetThreadState(Thread);
+    if (State == Ready)
+        KiRemoveReadyQueue(Thread, Prcb);
+    KiWritePriority(Thread, Priority);
+    if (State == Ready) {
+        KiReadyThread(Thread);
+    } else if (Priority < OldPriority && (State == Standby || !Prcb->NextThread)) {
+        if (PKTHREAD Better = KiSelectReadyThread(Priority + 1, Prcb)) {
+            KiSetStandbyThread(Prcb, Better);
+            if (State == Standby)
+                KiReadyThread(Thread);
+            RequestDispatch = TRUE;
+        }
+    }
+    KiReleasePrcbLock(Prcb);
+    if (RequestDispatch)
+        KiRequestDispatch(Prcb);
+}
+
+// Makes Affinity the thread's affinity and takes the thread off a processor it no
+// longer allows: out of its ready queue or Standby slot (to be placed again), or, when
+// it runs there, that processor is made to switch to a ready thread or its idle thread.
+// With the dispatcher and thread locks held, at SYNCH_LEVEL.
+extern "C" VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity)
+{
+    PKPRCB Prcb = KiLockThreadProcessor(Thread);
+    Thread->Affinity = Affinity;
+    if (!Prcb)
+        return;
+    BOOLEAN RequestDispatch = FALSE;
+    if (!(Prcb->SetMember & Affinity)) {
+        switch (KiGetThreadState(Thread)) {
+        case Ready:
+            KiRemoveReadyQueue(Thread, Prcb);
+            KiReadyThread(Thread);
+            break;
+        case Standby:
+            KiReadyThread(Thread);
+            KiReplaceNextThread(Prcb);
+            RequestDispatch = TRUE;
+            break;
+        default: // Running
+            if (!Prcb->NextThread)
+                KiReplaceNextThread(Prcb);
+            RequestDispatch = TRUE;
+            break;
+        }
+    }
+    KiReleasePrcbLock(Prcb);
+    if (RequestDispatch)
+        KiRequestDispatch(Prcb);
 }

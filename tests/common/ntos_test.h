@@ -121,3 +121,44 @@ inline NTSTATUS JoinKernelThread(PETHREAD Thread)
 }
 
 } // namespace ntos_test
+
+namespace ntos_test {
+
+// Inside the kernel: an interrupt point at PASSIVE_LEVEL (pending clock, quantum end
+// and dispatch requests are taken here), for threads that spin.
+inline void InterruptPoint()
+{
+    KIRQL OldIrql;
+    KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+    KeLowerIrql(OldIrql);
+}
+
+// Inside the kernel: gives the processor to a ready thread of at least the current
+// thread's priority, if any, and starts a fresh quantum (a zero-length delay).
+inline void YieldExecution()
+{
+    LARGE_INTEGER Zero{};
+    KeDelayExecutionThread(KernelMode, FALSE, &Zero);
+}
+
+// Inside the kernel: waits, yielding, until Thread reaches State.
+inline void WaitForState(PKTHREAD Thread, KTHREAD_STATE State)
+{
+    while (KiGetThreadState(Thread) != State)
+        YieldExecution();
+}
+
+// For death tests: boots Mode, runs Body in the kernel and shuts down.
+inline void BootAndRunInKernel(const MachineMode &Mode, const std::function<void()> &Body)
+{
+    NTOS_BOOT_OPTIONS Options = BootOptions(Mode);
+    if (NT_SUCCESS(NtosBoot(&Options)))
+        RunInKernel(Body), NtosShutdown();
+}
+
+class KernelDeathTest : public ::testing::Test {
+protected:
+    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+} // namespace ntos_test

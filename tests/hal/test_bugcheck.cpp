@@ -5,14 +5,7 @@ using namespace ntos_test;
 
 namespace {
 
-void BootAndRun(const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options = BootOptions({true, 2, 5});
-    if (!NT_SUCCESS(NtosBoot(&Options)))
-        return;
-    RunInKernel(Body);
-    NtosShutdown();
-}
+void BootAndRun(const std::function<void()> &Body) { BootAndRunInKernel({true, 2, 5}, Body); }
 
 DECLSPEC_NOINLINE ULONG Recurse(ULONG Depth)
 {
@@ -21,10 +14,7 @@ DECLSPEC_NOINLINE ULONG Recurse(ULONG Depth)
     return Recurse(Depth + 1) + Pad[0];
 }
 
-class BugCheckDeathTest : public ::testing::Test {
-protected:
-    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
+class BugCheckDeathTest : public KernelDeathTest {};
 
 TEST_F(BugCheckDeathTest, KernelStackOverflowHitsTheGuardPage)
 {

@@ -237,17 +237,9 @@ TEST(DeterministicClock, WaitingForeverOnNothingIsReportedAsDeadlock)
     EXPECT_EQ(NtosShutdown(), STATUS_UNSUCCESSFUL);
 }
 
-class TimerDeathTest : public ::testing::Test {
-protected:
-    void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
+class TimerDeathTest : public KernelDeathTest {};
 
-void BootAndRun(const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options = BootOptions({true, 1, 5});
-    if (NT_SUCCESS(NtosBoot(&Options)))
-        RunInKernel(Body), NtosShutdown();
-}
+void BootAndRun(const std::function<void()> &Body) { BootAndRunInKernel({true, 1, 5}, Body); }
 
 TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
 {

@@ -49,6 +49,10 @@ BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread);
 
 /* thrdschd.cpp */
 VOID NTAPI KiReadyThread(PKTHREAD Thread);
+VOID NTAPI KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread);
+VOID NTAPI KiSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity);
+SCHAR NTAPI KiComputeNewPriority(PKTHREAD Thread, SCHAR Adjustment);
 VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread);
 VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb);
 PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb);
@@ -97,6 +101,8 @@ VOID NTAPI KiAcquireDispatcherLockAtSynchLevel(VOID);
 VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID);
 VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb);
 VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb);
+VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread);
+VOID NTAPI KiReleaseThreadLock(PKTHREAD Thread);
 BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock);
 
 /* A thread's State and a PRCB's ReadySummary are read by other processors without
@@ -130,7 +136,33 @@ FORCEINLINE VOID KiSetSignalState(PDISPATCHER_HEADER Header, LONG State)
  * read first without it by KeRemoveQueueDpc on any processor. */
 FORCEINLINE VOID KiSetDpcData(PRKDPC Dpc, PVOID DpcData) { __atomic_store_n(&Dpc->DpcData, DpcData, __ATOMIC_RELEASE); }
 FORCEINLINE PVOID KiGetDpcData(PRKDPC Dpc) { return __atomic_load_n(&Dpc->DpcData, __ATOMIC_ACQUIRE); }
+/* A thread's Priority changes under its thread lock (and the PRCB lock of the processor
+ * its state ties it to) but is read by KeQueryPriorityThread and the invariant check
+ * without them; NextProcessor likewise, under whichever PRCB lock places the thread. */
+FORCEINLINE SCHAR KiReadPriority(PKTHREAD Thread) { return __atomic_load_n(&Thread->Priority, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiWritePriority(PKTHREAD Thread, KPRIORITY Priority)
+{
+    __atomic_store_n(&Thread->Priority, (SCHAR)Priority, __ATOMIC_RELAXED);
+}
+FORCEINLINE UCHAR KiNextProcessor(PKTHREAD Thread) { return __atomic_load_n(&Thread->NextProcessor, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiSetNextProcessor(PKTHREAD Thread, ULONG Number)
+{
+    __atomic_store_n(&Thread->NextProcessor, (UCHAR)Number, __ATOMIC_RELAXED);
+}
+/* The running thread's Quantum is charged by the clock interrupt without a lock while
+ * KeSetPriorityThread and friends may reset it from another processor. */
+FORCEINLINE SCHAR KiReadQuantum(PKTHREAD Thread) { return __atomic_load_n(&Thread->Quantum, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiWriteQuantum(PKTHREAD Thread, LONG Quantum)
+{
+    __atomic_store_n(&Thread->Quantum, (SCHAR)Quantum, __ATOMIC_RELAXED);
+}
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
+
+/* Keeps a base or current priority inside [Low, High] (a priority class). */
+FORCEINLINE KPRIORITY KiClampPriority(KPRIORITY Priority, KPRIORITY Low, KPRIORITY High)
+{
+    return Priority < Low ? Low : (Priority > High ? High : Priority);
+}
 
 /* Bit helpers for KAFFINITY and ReadySummary. */
 FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(Mask); }

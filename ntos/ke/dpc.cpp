@@ -122,10 +122,8 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
     Prcb->DpcRoutineActive = FALSE;
 }
 
-// The current thread used up its quantum: give it a new one, let a boosted priority
-// decay one step towards its base (KiComputeNewPriority), and if a thread of equal or
-// higher priority is ready, switch to it (round robin). A realtime thread of a process
-// with quanta disabled just runs on. At DISPATCH_LEVEL.
+// Quantum end: a new quantum, a boost decays one step, and a ready thread of at least
+// the (new) priority takes over (round robin). At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KiQuantumEnd(VOID)
 {
     PKPRCB Prcb = KeGetCurrentPrcb();

@@ -74,10 +74,8 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
     return KiSignalState(&Event->Header);
 }
 
-// Hands a synchronization event straight to its first waiter, as executive locks do:
-// the waiter (returned in WaitingThread) wakes with the lock-ownership boost, just
-// above the caller's priority, whose own boost decrement is used up. With no waiter,
-// or a wait-all waiter, the event is signalled instead. At or below DISPATCH_LEVEL.
+// Hands an event to its first waiter (returned) with the lock-ownership boost, or
+// signals it if there is none. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread)
 {
     KiCheckEvent(Event);

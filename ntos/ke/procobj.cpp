@@ -41,11 +41,8 @@ extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority,
     KiReleaseDispatcherLock(OldIrql);
 }
 
-// Sets a process' base priority (0 becomes 1) and, if Quantum is not 0, its threads'
-// quantum; every thread's base and current priority move by the same delta, kept in
-// the new class (1..15 or 16..31), except that a saturated thread staying in its class
-// keeps its priority and one changing class goes to that class' top or bottom.
-// Returns the old base priority. At or below DISPATCH_LEVEL.
+// Sets a process' base priority (and quantum, if not 0), moving its threads' bases
+// within the new class; returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KPRIORITY Priority, UCHAR Quantum)
 {
     ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);

@@ -134,9 +134,8 @@ extern "C" VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb)
     ReleaseRaw(&Prcb->PrcbLock);
 }
 
-// Takes / drops a thread's lock (its scheduling fields: priorities, affinity,
-// quantum, adjust reason). Taken after the dispatcher lock, before any PRCB lock. At
-// SYNCH_LEVEL.
+// Takes / drops a thread's lock (priorities, affinity, quantum, adjust reason): after
+// the dispatcher lock, before any PRCB lock. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread)
 {
     AcquireRaw(&Thread->ThreadLock);

@@ -160,21 +160,20 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
 namespace {
 
 // The processor of Affinity a thread should prefer: Current if allowed, else the
-// lowest allowed one.
+// lowest allowed one. Any IRQL.
 UCHAR KiFindIdealProcessor(KAFFINITY Affinity, UCHAR Current)
 {
     return (Affinity & AFFINITY_MASK(Current)) ? Current : (UCHAR)KiLowestSetBit(Affinity);
 }
 
-// A system affinity must name active processors only, and at least one.
+// TRUE if a system affinity names active processors only, and at least one. Any IRQL.
 BOOLEAN KiIsValidSystemAffinity(KAFFINITY Affinity)
 {
     return Affinity && !(Affinity & ~KeActiveProcessors);
 }
 
-// Gives the current thread a (valid) system affinity, which overrides its user
-// affinity; it leaves a processor outside it before returning, or, at DISPATCH_LEVEL,
-// when IRQL drops. At or below DISPATCH_LEVEL.
+// Gives the current thread a valid system affinity, moving off a processor outside it
+// now (or when IRQL drops below DISPATCH_LEVEL). At or below DISPATCH_LEVEL.
 void KiSetSystemAffinityThread(KAFFINITY Affinity)
 {
     PKTHREAD Thread = KeGetCurrentThread();
@@ -195,10 +194,8 @@ extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
     return KiReadPriority(Thread);
 }
 
-// Sets a thread's current priority (at least 1 unless its base is 0), dropping any
-// boost decrement, and returns the old one; the change takes effect at once (requeue,
-// preemption). An out-of-range priority fails the ASSERT, as on checked NT. At or
-// below DISPATCH_LEVEL.
+// Sets a thread's priority at once (0 becomes 1 over a non-zero base; beyond 0..31 fails
+// the ASSERT) and returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
 {
     ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
@@ -216,8 +213,8 @@ extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priori
     return OldPriority;
 }
 
-// Returns a thread's base priority relative to its process' base, or the saturation
-// value (+16 / -16) if its base was saturated. At or below DISPATCH_LEVEL.
+// Returns a thread's base priority relative to its process' base (+16 / -16 when
+// saturated). At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
 {
     KIRQL OldIrql = KiAcquireDispatcherLock();
@@ -229,11 +226,8 @@ extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
     return Increment;
 }
 
-// Sets a thread's base priority to its process' base plus Increment, kept inside the
-// process' class (1..15 variable, 16..31 realtime); an increment of 16 or more either
-// way saturates to the class' top or bottom. A variable thread keeps its boost above
-// the base. Returns the old increment (or saturation value). At or below
-// DISPATCH_LEVEL.
+// Sets a thread's base to its process' plus Increment, within the class (saturating at
+// +-16), and returns the old increment. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
 {
     PKPROCESS Process = Thread->Process;
@@ -253,9 +247,10 @@ extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
         Priority = BasePriority;
     } else {
         BasePriority = KiClampPriority(BasePriority, LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
-        Priority = Thread->Saturation ? BasePriority
-                                      : KiClampPriority(KiComputeNewPriority(Thread, 0) + BasePriority - OldBasePriority,
-                                                        LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
+        Priority = KiComputeNewPriority(Thread, 0) + BasePriority - OldBasePriority;
+        if (Thread->Saturation)
+            Priority = BasePriority;
+        Priority = KiClampPriority(Priority, LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
     }
     Thread->BasePriority = (SCHAR)BasePriority;
     Thread->PriorityDecrement = 0;
@@ -265,9 +260,8 @@ extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
     return OldIncrement;
 }
 
-// Sets a thread's user affinity (a non-empty subset of its process' affinity, else
-// INVALID_AFFINITY_SET) and returns the old one; it applies at once unless a system
-// affinity overrides it. At or below DISPATCH_LEVEL.
+// Sets a thread's user affinity (else INVALID_AFFINITY_SET), in force unless a system
+// affinity is, and returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affinity)
 {
     if (!Affinity || (Affinity & Thread->Process->Affinity) != Affinity)
@@ -286,9 +280,8 @@ extern "C" KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affini
     return OldAffinity;
 }
 
-// Runs the current thread only on processors of Affinity until it reverts; an
-// affinity that is empty or names an inactive processor is INVALID_AFFINITY_SET. At
-// or below DISPATCH_LEVEL (the move then waits for IRQL to drop).
+// Pins the current thread to Affinity until it reverts (an invalid affinity is
+// INVALID_AFFINITY_SET). At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeSetSystemAffinityThread(KAFFINITY Affinity)
 {
     if (!KiIsValidSystemAffinity(Affinity))
@@ -296,9 +289,8 @@ extern "C" VOID NTAPI KeSetSystemAffinityThread(KAFFINITY Affinity)
     KiSetSystemAffinityThread(Affinity);
 }
 
-// As KeSetSystemAffinityThread, but returns the system affinity it replaces (0: none)
-// for KeRevertToUserAffinityThreadEx, and ignores an invalid affinity. At or below
-// DISPATCH_LEVEL.
+// As KeSetSystemAffinityThread, ignoring an invalid affinity; returns the system
+// affinity it replaces (0: none). At or below DISPATCH_LEVEL.
 extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
 {
     PKTHREAD Thread = KeGetCurrentThread();
@@ -308,7 +300,7 @@ extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
     return Previous;
 }
 
-// Ends the current thread's system affinity: its user affinity and ideal processor
+// Ends the current thread's system affinity; its user affinity and ideal processor
 // apply again. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeRevertToUserAffinityThread(VOID)
 {
@@ -323,9 +315,8 @@ extern "C" VOID NTAPI KeRevertToUserAffinityThread(VOID)
     KiReleaseDispatcherLock(OldIrql);
 }
 
-// Restores what KeSetSystemAffinityThreadEx returned: 0 reverts to the user affinity
-// (if a system affinity is active), a valid affinity becomes the system affinity
-// again, an invalid one changes nothing. At or below DISPATCH_LEVEL.
+// Restores what KeSetSystemAffinityThreadEx returned: 0 is the user affinity, else a
+// system affinity (ignored if invalid). At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
 {
     if (Affinity)
@@ -334,8 +325,8 @@ extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
         KeRevertToUserAffinityThread();
 }
 
-// Sets the processor a thread prefers when several are idle, if it is one the thread
-// may run on, and returns the old user ideal processor. At or below DISPATCH_LEVEL.
+// Sets the processor a thread prefers when idle ones compete, if its affinity allows;
+// returns the old user ideal processor. At or below DISPATCH_LEVEL.
 extern "C" UCHAR NTAPI KeSetIdealProcessorThread(PKTHREAD Thread, UCHAR Processor)
 {
     ASSERT(Processor <= MAXIMUM_PROCESSORS);

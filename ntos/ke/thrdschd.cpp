@@ -15,9 +15,8 @@ namespace {
 
 inline PKPRCB PrcbOf(ULONG Number) { return KiProcessorBlock[Number]; }
 
-// The idle processor T should go to, or NULL: its ideal processor if idle, else its
-// last processor if idle, else one of the idle processors it may run on (a PRNG
-// choice, so the deterministic machine's seed decides it too).
+// The idle processor T should go to, or NULL: its ideal, else its last, else a PRNG
+// pick among the idle ones it may use (seeded when deterministic). Thread lock held.
 PKPRCB KiSelectIdleProcessor(PKTHREAD Thread)
 {
     KAFFINITY Idle = __atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Thread->Affinity;
@@ -51,6 +50,8 @@ void KiRequestDispatch(PKPRCB Prcb)
     HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
 }
 
+// Queues a thread Ready on Prcb, at the head of its queue if it was preempted. With
+// the PRCB lock held.
 void KiInsertReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
 {
     SCHAR Priority = KiReadPriority(Thread);
@@ -73,12 +74,8 @@ void KiRemoveReadyQueue(PKTHREAD Thread, PKPRCB Prcb)
         KiSetReadySummary(Prcb, KiReadySummary(Prcb) & ~(1UL << KiReadPriority(Thread)));
 }
 
-// Applies the adjustment the thread's wake-up asked for. Unwait: a variable-priority
-// thread below 14 pays one wait quantum unit (decaying at its end) and is boosted to
-// Base + AdjustIncrement, at most 15, unless still decaying from a boost; realtime and
-// time-critical threads get a fresh quantum instead. Boost (lock ownership): a thread
-// at or below the booster's priority rises just above it, at most 13, with that rise
-// recorded in PriorityDecrement. With the thread lock held, at SYNCH_LEVEL.
+// Applies a wake-up's boost: unwait (to Base + Increment, at most 15) or lock ownership
+// (just above the waker, at most 13, all in PriorityDecrement). Thread lock, SYNCH_LEVEL.
 void KiAdjustPriorityThread(PKTHREAD Thread)
 {
     SCHAR Priority = KiReadPriority(Thread);
@@ -118,10 +115,8 @@ void KiAdjustPriorityThread(PKTHREAD Thread)
     Thread->AdjustReason = AdjustNone;
 }
 
-// Places a DeferredReady thread: as the Standby thread of an idle processor, as the
-// Standby thread preempting a lower-priority one, or in a ready queue. Returns the
-// Standby thread it displaced (now DeferredReady, to be placed in turn), or NULL. With
-// the thread lock held, at SYNCH_LEVEL.
+// Makes a DeferredReady thread Standby on an idle processor or over a lower priority,
+// else queues it; returns a Standby thread it displaced, or NULL. Thread lock held.
 PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
 {
     BOOLEAN Preempted = Thread->Preempted;
@@ -174,10 +169,8 @@ PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
     return NULL;
 }
 
-// Locks the processor whose ready queue, Standby slot or CurrentThread holds Thread, as
-// its state says, and returns it; NULL when its state ties it to no processor (it
-// waits, is being placed, or has not started or ended). With the dispatcher and thread
-// locks held, at SYNCH_LEVEL.
+// Locks and returns the processor whose ready queue, Standby slot or CurrentThread holds
+// Thread, as its state says; NULL if none does. Dispatcher and thread locks held.
 PKPRCB KiLockThreadProcessor(PKTHREAD Thread)
 {
     for (;;) {
@@ -196,11 +189,8 @@ PKPRCB KiLockThreadProcessor(PKTHREAD Thread)
     }
 }
 
-// Gives Prcb a new NextThread after its Standby thread left it or when its running
-// thread may no longer run there: its best ready thread above the running one (any
-// ready thread when it runs its idle thread or its running thread must leave); failing
-// that, the idle thread stands in for a running thread that must leave, else none.
-// With the PRCB lock held.
+// Picks Prcb's next thread after its Standby thread left or when its running thread
+// must leave (then the idle thread, if nothing is ready). With the PRCB lock held.
 void KiReplaceNextThread(PKPRCB Prcb)
 {
     PKTHREAD Current = Prcb->CurrentThread;
@@ -249,10 +239,8 @@ extern "C" VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb)
     }
 }
 
-// Places a DeferredReady thread after applying its wake-up boost (KiPlaceReadyThread),
-// then any Standby thread that placement displaced. The actual switch happens when the
-// target processor exits the dispatcher or takes its DISPATCH_LEVEL interrupt. At
-// SYNCH_LEVEL, no thread or PRCB lock held.
+// Boosts and places a DeferredReady thread, then any Standby thread it displaced; the
+// target processor switches later. At SYNCH_LEVEL, no thread or PRCB lock held.
 extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
 {
     while (Thread) {
@@ -278,9 +266,8 @@ extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb
     return Thread;
 }
 
-// Takes this processor's Standby thread, else the best thread of its ready queues;
-// NULL if there is neither (an idle thread standing in as the Standby thread counts as
-// neither). At SYNCH_LEVEL with the PRCB lock held.
+// Takes this processor's Standby thread, else the best ready thread of its queues, or
+// NULL (a stand-in idle thread counts as none). With the PRCB lock held.
 extern "C" PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb)
 {
     PKTHREAD Next = Prcb->NextThread;
@@ -290,11 +277,8 @@ extern "C" PKTHREAD NTAPI KiSelectNextThread(PKPRCB Prcb)
     return Next == Prcb->IdleThread ? KiSelectReadyThread(0, Prcb) : Next;
 }
 
-// Looks through the other processors' ready queues for a thread this processor may
-// run, highest priority first per processor; takes it out (DeferredReady, in transit)
-// and returns it with its thread lock held, for the caller to run or re-place. A
-// thread whose lock is busy (its priority or affinity is changing) is left where it
-// is. At SYNCH_LEVEL, no PRCB lock held.
+// Steals a thread this processor may run from another's ready queues; it returns in
+// transit (DeferredReady) with its thread lock held. SYNCH_LEVEL, no PRCB lock held.
 extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
 {
     ULONG Count = (ULONG)KeNumberProcessors;
@@ -323,9 +307,8 @@ extern "C" PKTHREAD NTAPI KiFindReadyThread(PKPRCB Prcb)
     return NULL;
 }
 
-// Puts the outgoing thread of this processor (still marked Running) back in its
-// ready queue: at the head if it was preempted; a thread this processor may no longer
-// run is placed elsewhere. At SYNCH_LEVEL with the PRCB lock held; releases it.
+// Requeues this processor's outgoing (still Running) thread here, or elsewhere if it may
+// no longer run here. At SYNCH_LEVEL with the PRCB lock held; releases it.
 extern "C" VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb)
 {
     if (Thread->Affinity & Prcb->SetMember) {
@@ -388,9 +371,8 @@ extern "C" LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb)
     return WaitStatus;
 }
 
-// The priority a variable-priority thread decays to: its priority less its
-// PriorityDecrement and Adjustment, not below its base; the decrement is used up.
-// Realtime threads keep theirs. With the thread lock held, at SYNCH_LEVEL.
+// A variable-priority thread's priority less its PriorityDecrement (used up) and
+// Adjustment, not below its base; realtime ones keep theirs. Thread lock held.
 extern "C" SCHAR NTAPI KiComputeNewPriority(PKTHREAD Thread, SCHAR Adjustment)
 {
     SCHAR Priority = KiReadPriority(Thread);
@@ -403,11 +385,8 @@ extern "C" SCHAR NTAPI KiComputeNewPriority(PKTHREAD Thread, SCHAR Adjustment)
     return Priority;
 }
 
-// Gives a thread a new current priority, with a fresh quantum, and acts on it as its
-// state demands: a Ready thread is requeued (and may preempt), a lowered Standby thread
-// gives way to a better ready thread, a lowered running thread is preempted by one.
-// Other states keep it for their next placement. With the dispatcher and thread locks
-// held, at SYNCH_LEVEL.
+// Sets a thread's priority and fresh quantum, requeueing it if Ready, preempting it for
+// a better ready thread if lowered. Dispatcher and thread locks held, SYNCH_LEVEL.
 extern "C" VOID NTAPI KiSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
 {
     ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
@@ -440,10 +419,8 @@ extern "C" VOID NTAPI KiSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
         KiRequestDispatch(Prcb);
 }
 
-// Makes Affinity the thread's affinity and takes the thread off a processor it no
-// longer allows: out of its ready queue or Standby slot (to be placed again), or, when
-// it runs there, that processor is made to switch to a ready thread or its idle thread.
-// With the dispatcher and thread locks held, at SYNCH_LEVEL.
+// Sets a thread's affinity and takes it off (ready queue, Standby slot or CPU) a processor
+// it no longer allows. Dispatcher and thread locks held, SYNCH_LEVEL.
 extern "C" VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity)
 {
     PKPRCB Prcb = KiLockThreadProcessor(Thread);

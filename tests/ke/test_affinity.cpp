@@ -220,10 +220,10 @@ TEST_P(AffinityTest, SetAffinityThreadMovesAnotherThreadAndReturnsTheOldAffinity
                       KeDelayExecutionThread(KernelMode, FALSE, &Short);
                   }
                   LastSet = Current;
-                  Watch.Stop = true;
-                  JoinKernelThread(Worker);
                   Final = Worker->Tcb.Affinity;
                   FinalUser = Worker->Tcb.UserAffinity;
+                  Watch.Stop = true;
+                  JoinKernelThread(Worker);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(Returned, Expected) << "KeSetAffinityThread returns the previous user affinity";
@@ -387,8 +387,7 @@ TEST_F(AffinityDeathTest, EmptySystemAffinityIsInvalidAffinitySet)
 
 TEST_F(AffinityDeathTest, SystemAffinityNamingAnInactiveProcessorIsInvalidAffinitySet)
 {
-    EXPECT_DEATH(BootAndRunInKernel({true, 2, 5}, [] { KeSetSystemAffinityThread(AFFINITY_MASK(0) | AFFINITY_MASK(5)); }),
-                 kInvalidAffinity);
+    EXPECT_DEATH(BootAndRunInKernel({true, 2, 5}, [] { KeSetSystemAffinityThread(0b100001); }), kInvalidAffinity);
 }
 
 TEST_F(AffinityDeathTest, RevertWithoutASystemAffinityFailsTheAssert)

@@ -135,7 +135,9 @@ TEST_P(PriorityTest, ProcessBasePriorityMovesItsThreadsAndTheirClass)
                   PKPROCESS System = &PsInitialSystemProcess->Pcb;
                   KEVENT Go;
                   KeInitializeEvent(&Go, NotificationEvent, FALSE);
-                  std::function<void()> Body = [&] { KeWaitForSingleObject(&Go, Executive, KernelMode, FALSE, nullptr); };
+                  std::function<void()> Body = [&] {
+                      KeWaitForSingleObject(&Go, Executive, KernelMode, FALSE, nullptr);
+                  };
                   PETHREAD Waiter = StartKernelThread(&Body);
                   WaitForState(&Waiter->Tcb, Waiting);
                   KeSetBasePriorityThread(&Waiter->Tcb, 16);
@@ -291,7 +293,7 @@ TEST_P(PreemptionTest, AReadiedHigherPriorityThreadRunsBeforeTheWakerGoesOn)
                           KeWaitForSingleObject(&Go, Executive, KernelMode, FALSE, nullptr);
                           Log->push_back('W');
                       };
-                      (Priority == 10 ? Higher : Equal) = RunOrder([&](std::vector<char> &Order, std::vector<PETHREAD> &Threads) {
+                      auto Act = [&](std::vector<char> &Order, std::vector<PETHREAD> &Threads) {
                           Log = &Order;
                           PETHREAD Waiter = StartKernelThread(&Body);
                           Threads.push_back(Waiter);
@@ -299,7 +301,8 @@ TEST_P(PreemptionTest, AReadiedHigherPriorityThreadRunsBeforeTheWakerGoesOn)
                           KeSetPriorityThread(&Waiter->Tcb, Priority);
                           YieldExecution();
                           KeSetEvent(&Go, 0, FALSE);
-                      });
+                      };
+                      (Priority == 10 ? Higher : Equal) = RunOrder(Act);
                   }
               }),
               STATUS_SUCCESS);

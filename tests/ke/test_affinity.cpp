@@ -284,6 +284,11 @@ TEST_P(AffinityTest, IdealProcessorIsKeptInsideTheAffinityAndPreferredWhenIdle)
                   IdealAfterValid = Thread->IdealProcessor;
                   Old[1] = KeSetIdealProcessorThread(Thread, (UCHAR)Count);
                   IdealAfterInvalid = Thread->IdealProcessor;
+                  // The host request thread may still be finishing on the ideal processor.
+                  LARGE_INTEGER Short{};
+                  Short.QuadPart = -10000;
+                  while (Last && !(__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & AFFINITY_MASK(Last)))
+                      KeDelayExecutionThread(KernelMode, FALSE, &Short);
                   KeSetEvent(&Go, 0, FALSE);
                   JoinKernelThread(Worker);
                   KeRevertToUserAffinityThread();

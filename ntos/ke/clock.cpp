@@ -22,8 +22,9 @@ extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
         Prcb->KernelTime++, Thread->KernelTime++;
     if (Thread == Prcb->IdleThread)
         return;
-    Thread->Quantum -= CLOCK_QUANTUM_DECREMENT;
-    if (Thread->Quantum <= 0) {
+    LONG Quantum = KiReadQuantum(Thread) - CLOCK_QUANTUM_DECREMENT;
+    KiWriteQuantum(Thread, Quantum);
+    if (Quantum <= 0) {
         Prcb->QuantumEnd = TRUE;
         HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     }

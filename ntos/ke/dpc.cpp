@@ -153,8 +153,8 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
     Prcb->DpcRoutineActive = FALSE;
 }
 
-// The current thread used up its quantum: give it a new one and, if a thread of equal
-// or higher priority is ready, switch to it (round robin). At DISPATCH_LEVEL.
+// Quantum end: a new quantum, a boost decays one step, and a ready thread of at least
+// the (new) priority takes over (round robin). At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KiQuantumEnd(VOID)
 {
     PKPRCB Prcb = KeGetCurrentPrcb();
@@ -162,18 +162,23 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
     if (Thread == Prcb->IdleThread)
         return;
     KfRaiseIrql(SYNCH_LEVEL);
+    KiAcquireThreadLock(Thread);
     KiAcquirePrcbLock(Prcb);
-    if (Thread->Quantum <= 0) {
-        Thread->Quantum = (SCHAR)Thread->QuantumReset;
-        if (!Prcb->NextThread) {
-            if (PKTHREAD Next = KiSelectReadyThread(Thread->Priority, Prcb)) {
-                KiSetThreadState(Next, Standby);
-                KiSetNextThread(Prcb, Next);
-            }
+    if (KiReadQuantum(Thread) <= 0) {
+        if (KiReadPriority(Thread) >= LOW_REALTIME_PRIORITY && Thread->ApcState.Process->DisableQuantum) {
+            KiWriteQuantum(Thread, MAX_QUANTUM);
         } else {
-            Thread->Preempted = FALSE;
+            KiWriteQuantum(Thread, Thread->QuantumReset);
+            KiWritePriority(Thread, KiComputeNewPriority(Thread, 1));
+            if (!Prcb->NextThread) {
+                if (PKTHREAD Next = KiSelectReadyThread(KiReadPriority(Thread), Prcb))
+                    KiSetStandbyThread(Prcb, Next);
+            } else {
+                Thread->Preempted = FALSE;
+            }
         }
     }
+    KiReleaseThreadLock(Thread);
     PKTHREAD Next = Prcb->NextThread;
     if (!Next) {
         KiReleasePrcbLock(Prcb);

@@ -83,3 +83,32 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
     KiCheckEvent(Event);
     return KiSignalState(&Event->Header);
 }
+
+// Hands an event to its first waiter (returned) with the lock-ownership boost, or
+// signals it if there is none. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread)
+{
+    KiCheckEvent(Event);
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
+    PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
+    if (Entry == &Event->Header.WaitListHead || WaitBlock->WaitType == WaitAll) {
+        KiSetSignalState(&Event->Header, 1);
+        KiWaitTest(Event, EVENT_INCREMENT);
+    } else {
+        PKTHREAD WaitThread = WaitBlock->Thread;
+        if (WaitingThread)
+            *WaitingThread = WaitThread;
+        PKPRCB Prcb = KeGetCurrentPrcb();
+        KiAcquireThreadLock(Thread);
+        KiAcquirePrcbLock(Prcb);
+        KiWritePriority(Thread, KiComputeNewPriority(Thread, 0));
+        KiReleasePrcbLock(Prcb);
+        KiReleaseThreadLock(Thread);
+        KiUnwaitThread(WaitThread, STATUS_SUCCESS, 0);
+        WaitThread->AdjustIncrement = KiReadPriority(Thread);
+        WaitThread->AdjustReason = AdjustBoost;
+    }
+    KiReleaseDispatcherLock(OldIrql);
+}

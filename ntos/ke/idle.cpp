@@ -11,9 +11,10 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
 {
     KiAcquirePrcbLock(Prcb);
     PKTHREAD Next = KiSelectNextThread(Prcb);
+    PKTHREAD Stolen = NULL;
     if (!Next) {
         KiReleasePrcbLock(Prcb);
-        PKTHREAD Stolen = KiFindReadyThread(Prcb);
+        Stolen = KiFindReadyThread(Prcb);
         KiAcquirePrcbLock(Prcb);
         Next = Prcb->NextThread;
         if (Next) {
@@ -21,9 +22,10 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
             KiSetNextThread(Prcb, NULL);
             if (Stolen) {
                 KiReleasePrcbLock(Prcb);
-                KiSetThreadState(Stolen, DeferredReady);
+                KiReleaseThreadLock(Stolen);
                 KiDeferredReadyThread(Stolen);
                 KiAcquirePrcbLock(Prcb);
+                Stolen = NULL;
             }
         } else {
             Next = Stolen;
@@ -36,6 +38,8 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
     } else {
         __atomic_fetch_or(&KiIdleSummary, Prcb->SetMember, __ATOMIC_ACQ_REL);
     }
+    if (Stolen)
+        KiReleaseThreadLock(Stolen); // held since it left the other processor's queue
     KiReleasePrcbLock(Prcb);
     return Next;
 }

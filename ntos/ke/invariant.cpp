@@ -1,7 +1,8 @@
 // invariant.cpp - KiCheckDispatcherInvariants: a consistency check of the whole
 // dispatcher state, for tests and the fuzzer: every thread is in exactly the
 // structure its state says, ready queues agree with ReadySummary, idle processors
-// run their idle thread, and wait blocks are linked both ways.
+// run their idle thread, wait blocks are linked both ways, priorities are in range and
+// no thread waits to run on a processor its affinity excludes.
 #include "ke.h"
 
 namespace {
@@ -38,9 +39,11 @@ ULONG KiCheckList(KI_INVARIANT_CHECK &Check, PLIST_ENTRY Head, PCSTR What)
 // How many times Thread appears in the ready queue where its state says it is.
 ULONG KiCountInReadyQueue(PKTHREAD Thread)
 {
-    if (Thread->NextProcessor >= (UCHAR)KeNumberProcessors || Thread->Priority < 0)
+    UCHAR Processor = KiGetNextProcessor(Thread);
+    SCHAR Priority = KiReadPriority(Thread);
+    if (Processor >= (UCHAR)KeNumberProcessors || Priority < LOW_PRIORITY || Priority > HIGH_PRIORITY)
         return 0;
-    PLIST_ENTRY Head = &KiProcessorBlock[Thread->NextProcessor]->DispatcherReadyListHead[Thread->Priority];
+    PLIST_ENTRY Head = &KiProcessorBlock[Processor]->DispatcherReadyListHead[Priority];
     ULONG Count = 0;
     for (PLIST_ENTRY Entry = Head->Flink; Entry != Head; Entry = Entry->Flink)
         Count += CONTAINING_RECORD(Entry, KTHREAD, WaitListEntry) == Thread;
@@ -76,18 +79,21 @@ void KiCheckProcessor(KI_INVARIANT_CHECK &Check, PKPRCB Prcb)
             Check.Fail("ReadySummary disagrees with a ready queue", Prcb, Priority);
         for (PLIST_ENTRY Entry = Head->Flink; Entry != Head; Entry = Entry->Flink) {
             PKTHREAD Thread = CONTAINING_RECORD(Entry, KTHREAD, WaitListEntry);
-            if (KiGetThreadState(Thread) != Ready || Thread->Priority != (SCHAR)Priority)
+            if (KiGetThreadState(Thread) != Ready || KiReadPriority(Thread) != (SCHAR)Priority)
                 Check.Fail("thread in a ready queue is not Ready at that priority", Thread, Priority);
             if (!(Thread->Affinity & Prcb->SetMember))
                 Check.Fail("ready thread queued on a processor outside its affinity", Thread, Prcb->Number);
-            if (Thread->NextProcessor != Prcb->Number)
+            if (KiGetNextProcessor(Thread) != Prcb->Number)
                 Check.Fail("ready thread queued on another processor than its NextProcessor", Thread, Prcb->Number);
         }
     }
+    // The idle thread stands in as NextThread for a thread that must leave the processor.
     PKTHREAD Next = KiPeekNextThread(Prcb);
-    if (Next) {
+    if (Next && Next != Prcb->IdleThread) {
         if (KiGetThreadState(Next) != Standby)
             Check.Fail("NextThread is not Standby", Next, KiGetThreadState(Next));
+        if (!(Next->Affinity & Prcb->SetMember))
+            Check.Fail("Standby thread chosen by a processor outside its affinity", Next, Prcb->Number);
     }
     // A CurrentThread that already waits, ends or was requeued is still switching out
     // (SwapBusy).
@@ -118,9 +124,25 @@ void KiCheckWaitBlocks(KI_INVARIANT_CHECK &Check, PKTHREAD Thread)
     } while (WaitBlock != First);
 }
 
+// Priorities and affinities every thread keeps, whatever its state. Both change only
+// under the dispatcher lock, except a boost (atomic, under the thread lock).
+void KiCheckSchedulingFields(KI_INVARIANT_CHECK &Check, PKTHREAD Thread)
+{
+    SCHAR Priority = KiReadPriority(Thread);
+    if (Priority < LOW_PRIORITY || Priority > HIGH_PRIORITY || Thread->BasePriority < LOW_PRIORITY ||
+        Thread->BasePriority > HIGH_PRIORITY)
+        Check.Fail("priority or base priority outside 0..31", Thread, ((ULONG_PTR)(UCHAR)Priority << 8) |
+                                                                          (UCHAR)Thread->BasePriority);
+    KAFFINITY Affinities[] = {Thread->Affinity, Thread->UserAffinity};
+    for (KAFFINITY Affinity : Affinities)
+        if (!Affinity || (Affinity & ~KeActiveProcessors))
+            Check.Fail("affinity empty or naming an inactive processor", Thread, Affinity);
+}
+
 void KiCheckThread(KI_INVARIANT_CHECK &Check, PKTHREAD Thread)
 {
-    if (Thread == KiProcessorBlock[Thread->NextProcessor]->IdleThread)
+    KiCheckSchedulingFields(Check, Thread);
+    if (Thread == KiProcessorBlock[KiGetNextProcessor(Thread)]->IdleThread)
         return; // an idle thread stays Running whether or not its processor runs it
     UCHAR State = KiGetThreadState(Thread);
     if (State == DeferredReady)

@@ -180,3 +180,44 @@ extern "C" VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState)
                      reinterpret_cast<ULONG_PTR>(Thread->ApcState.Process), Thread->ApcStateIndex, 0);
     KiDetachProcess(Thread, OldIrql, ApcState->Process ? ApcState : &Thread->SavedApcState);
 }
+
+// Sets a process' base priority (and quantum, if not 0), moving its threads' bases
+// within the new class; returns the old one. At or below DISPATCH_LEVEL.
+extern "C" KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KPRIORITY Priority, UCHAR Quantum)
+{
+    ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
+    if (Process->BasePriority == Priority)
+        return Priority;
+    if (Priority == LOW_PRIORITY)
+        Priority = LOW_PRIORITY + 1;
+    KIRQL OldIrql = KeRaiseIrqlToSynchLevel();
+    KeAcquireSpinLockAtDpcLevel(&Process->ProcessLock);
+    KiAcquireDispatcherLockAtSynchLevel();
+    if (Quantum)
+        Process->QuantumReset = (SCHAR)Quantum;
+    KPRIORITY OldPriority = Process->BasePriority;
+    Process->BasePriority = (SCHAR)Priority;
+    BOOLEAN Realtime = Priority >= LOW_REALTIME_PRIORITY;
+    BOOLEAN WasRealtime = OldPriority >= LOW_REALTIME_PRIORITY;
+    KPRIORITY Low = Realtime ? LOW_REALTIME_PRIORITY : LOW_PRIORITY + 1;
+    KPRIORITY High = Realtime ? HIGH_PRIORITY : LOW_REALTIME_PRIORITY - 1;
+    for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
+        PKTHREAD Thread = CONTAINING_RECORD(Entry, KTHREAD, ThreadListEntry);
+        KiAcquireThreadLock(Thread);
+        if (Quantum)
+            Thread->QuantumReset = Quantum;
+        if (!Thread->Saturation || Realtime != WasRealtime) {
+            KPRIORITY NewPriority = KiClampPriority(Thread->BasePriority + Priority - OldPriority, Low, High);
+            if (Thread->Saturation)
+                NewPriority = Thread->Saturation > 0 ? High : Low;
+            Thread->BasePriority = (SCHAR)NewPriority;
+            Thread->PriorityDecrement = 0;
+            KiSetPriorityThread(Thread, NewPriority);
+        }
+        KiReleaseThreadLock(Thread);
+    }
+    KiReleaseDispatcherLockFromSynchLevel();
+    KeReleaseSpinLockFromDpcLevel(&Process->ProcessLock);
+    KiExitDispatcher(OldIrql);
+    return OldPriority;
+}

@@ -301,3 +301,15 @@ extern "C" VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb)
 {
     ReleaseRaw(&Prcb->PrcbLock);
 }
+
+// Takes / drops a thread's lock (priorities, affinity, quantum, adjust reason): after
+// the dispatcher lock, before any PRCB lock. At SYNCH_LEVEL.
+extern "C" VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread)
+{
+    AcquireRaw(&Thread->ThreadLock);
+}
+
+extern "C" VOID NTAPI KiReleaseThreadLock(PKTHREAD Thread)
+{
+    ReleaseRaw(&Thread->ThreadLock);
+}

@@ -86,12 +86,12 @@ extern "C" VOID NTAPI KeStartThread(PKTHREAD Thread)
 
     KIRQL OldIrql = KeAcquireSpinLockRaiseToDpc(&Process->ProcessLock);
     Thread->BasePriority = Process->BasePriority;
-    Thread->Priority = Thread->BasePriority;
+    KiWritePriority(Thread, Thread->BasePriority);
     Thread->Affinity = Process->Affinity & KeActiveProcessors;
     Thread->UserAffinity = Thread->Affinity;
     Thread->IdealProcessor = (UCHAR)(Process->ThreadSeed++ % (UCHAR)KeNumberProcessors);
     Thread->UserIdealProcessor = Thread->IdealProcessor;
-    Thread->NextProcessor = Thread->IdealProcessor;
+    KiSetNextProcessor(Thread, Thread->IdealProcessor);
     KiAcquireDispatcherLockAtSynchLevel();
     InsertTailList(&Process->ThreadListHead, &Thread->ThreadListEntry);
     Process->StackCount++;
@@ -124,11 +124,6 @@ extern "C" PKTHREAD NTAPI KeGetCurrentThread(VOID)
     return HalHostCurrentPcr()->Prcb.CurrentThread;
 }
 
-// Returns a thread's current (dynamic) priority. Any IRQL.
-extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
-{
-    return Thread->Priority;
-}
 
 // Ends the current thread: hands it to the reaper, signals the thread object (waking
 // its waiters), unlinks it from its process and switches away for good; its stack is
@@ -369,4 +364,190 @@ extern "C" ULONG NTAPI KeAlertResumeThread(PKTHREAD Thread)
     KiReleaseApcLockFromSynchLevel(Thread);
     KiExitDispatcher(OldIrql);
     return PreviousCount;
+}
+
+namespace {
+
+// The processor of Affinity a thread should prefer: Current if allowed, else the
+// lowest allowed one. Any IRQL.
+UCHAR KiFindIdealProcessor(KAFFINITY Affinity, UCHAR Current)
+{
+    return (Affinity & AFFINITY_MASK(Current)) ? Current : (UCHAR)KiLowestSetBit(Affinity);
+}
+
+// TRUE if a system affinity names active processors only, and at least one. Any IRQL.
+BOOLEAN KiIsValidSystemAffinity(KAFFINITY Affinity)
+{
+    return Affinity && !(Affinity & ~KeActiveProcessors);
+}
+
+// Gives the current thread a valid system affinity, moving off a processor outside it
+// now (or when IRQL drops below DISPATCH_LEVEL). At or below DISPATCH_LEVEL.
+void KiSetSystemAffinityThread(KAFFINITY Affinity)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    Thread->SystemAffinityActive = TRUE;
+    Thread->IdealProcessor = KiFindIdealProcessor(Affinity, Thread->IdealProcessor);
+    KiUpdateThreadAffinity(Thread, Affinity);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+} // namespace
+
+// Returns a thread's current (dynamic) priority. Any IRQL.
+extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
+{
+    return KiReadPriority(Thread);
+}
+
+// Sets a thread's priority at once (0 becomes 1 over a non-zero base; beyond 0..31 fails
+// the ASSERT) and returns the old one. At or below DISPATCH_LEVEL.
+extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
+{
+    ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    KPRIORITY OldPriority = KiReadPriority(Thread);
+    Thread->PriorityDecrement = 0;
+    if (Priority != OldPriority) {
+        if (Thread->BasePriority != LOW_PRIORITY && Priority == LOW_PRIORITY)
+            Priority = LOW_PRIORITY + 1;
+        KiSetPriorityThread(Thread, Priority);
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldPriority;
+}
+
+// Returns a thread's base priority relative to its process' base (+16 / -16 when
+// saturated). At or below DISPATCH_LEVEL.
+extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
+{
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    LONG Increment = Thread->Saturation ? (HIGH_PRIORITY + 1) / 2 * Thread->Saturation
+                                        : Thread->BasePriority - Thread->Process->BasePriority;
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return Increment;
+}
+
+// Sets a thread's base to its process' plus Increment, within the class (saturating at
+// +-16), and returns the old increment. At or below DISPATCH_LEVEL.
+extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
+{
+    PKPROCESS Process = Thread->Process;
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    LONG OldBasePriority = Thread->BasePriority;
+    LONG OldIncrement = Thread->Saturation ? (HIGH_PRIORITY + 1) / 2 * Thread->Saturation
+                                           : OldBasePriority - Process->BasePriority;
+    Thread->Saturation = 0;
+    if (Increment >= (HIGH_PRIORITY + 1) / 2 || -Increment >= (HIGH_PRIORITY + 1) / 2)
+        Thread->Saturation = Increment > 0 ? 1 : -1;
+
+    KPRIORITY BasePriority = Process->BasePriority + Increment;
+    KPRIORITY Priority;
+    if (Process->BasePriority >= LOW_REALTIME_PRIORITY) {
+        BasePriority = KiClampPriority(BasePriority, LOW_REALTIME_PRIORITY, HIGH_PRIORITY);
+        Priority = BasePriority;
+    } else {
+        BasePriority = KiClampPriority(BasePriority, LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
+        Priority = KiComputeNewPriority(Thread, 0) + BasePriority - OldBasePriority;
+        if (Thread->Saturation)
+            Priority = BasePriority;
+        Priority = KiClampPriority(Priority, LOW_PRIORITY + 1, LOW_REALTIME_PRIORITY - 1);
+    }
+    Thread->BasePriority = (SCHAR)BasePriority;
+    Thread->PriorityDecrement = 0;
+    KiSetPriorityThread(Thread, Priority);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldIncrement;
+}
+
+// Sets a thread's user affinity (else INVALID_AFFINITY_SET), in force unless a system
+// affinity is, and returns the old one. At or below DISPATCH_LEVEL.
+extern "C" KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affinity)
+{
+    if (!Affinity || (Affinity & Thread->Process->Affinity) != Affinity)
+        KeBugCheck(INVALID_AFFINITY_SET);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    KAFFINITY OldAffinity = Thread->UserAffinity;
+    Thread->UserAffinity = Affinity;
+    Thread->UserIdealProcessor = KiFindIdealProcessor(Affinity, Thread->UserIdealProcessor);
+    if (!Thread->SystemAffinityActive) {
+        Thread->IdealProcessor = Thread->UserIdealProcessor;
+        KiUpdateThreadAffinity(Thread, Affinity);
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldAffinity;
+}
+
+// Pins the current thread to Affinity until it reverts (an invalid affinity is
+// INVALID_AFFINITY_SET). At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeSetSystemAffinityThread(KAFFINITY Affinity)
+{
+    if (!KiIsValidSystemAffinity(Affinity))
+        KeBugCheck(INVALID_AFFINITY_SET);
+    KiSetSystemAffinityThread(Affinity);
+}
+
+// As KeSetSystemAffinityThread, ignoring an invalid affinity; returns the system
+// affinity it replaces (0: none). At or below DISPATCH_LEVEL.
+extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KAFFINITY Previous = Thread->SystemAffinityActive ? Thread->Affinity : 0;
+    if (KiIsValidSystemAffinity(Affinity))
+        KiSetSystemAffinityThread(Affinity);
+    return Previous;
+}
+
+// Ends the current thread's system affinity; its user affinity and ideal processor
+// apply again. At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeRevertToUserAffinityThread(VOID)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    ASSERT(Thread->SystemAffinityActive);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    Thread->SystemAffinityActive = FALSE;
+    Thread->IdealProcessor = Thread->UserIdealProcessor;
+    KiUpdateThreadAffinity(Thread, Thread->UserAffinity);
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+// Restores what KeSetSystemAffinityThreadEx returned: 0 is the user affinity, else a
+// system affinity (ignored if invalid). At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
+{
+    if (Affinity)
+        KeSetSystemAffinityThreadEx(Affinity);
+    else if (KeGetCurrentThread()->SystemAffinityActive)
+        KeRevertToUserAffinityThread();
+}
+
+// Sets the processor a thread prefers when idle ones compete, if its affinity allows;
+// returns the old user ideal processor. At or below DISPATCH_LEVEL.
+extern "C" UCHAR NTAPI KeSetIdealProcessorThread(PKTHREAD Thread, UCHAR Processor)
+{
+    ASSERT(Processor <= MAXIMUM_PROCESSORS);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    KiAcquireThreadLock(Thread);
+    UCHAR OldIdealProcessor = Thread->UserIdealProcessor;
+    if (Processor < (UCHAR)KeNumberProcessors && (Thread->Affinity & AFFINITY_MASK(Processor))) {
+        Thread->IdealProcessor = Processor;
+        if (!Thread->SystemAffinityActive)
+            Thread->UserIdealProcessor = Processor;
+    }
+    KiReleaseThreadLock(Thread);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldIdealProcessor;
 }

@@ -76,10 +76,12 @@ void KiPreemptAndLowerIrql(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL O
 void KiYieldThread(PKTHREAD Thread)
 {
     KIRQL OldIrql = KfRaiseIrql(SYNCH_LEVEL);
+    KiAcquireThreadLock(Thread);
+    KiWriteQuantum(Thread, Thread->QuantumReset);
+    KiReleaseThreadLock(Thread);
     PKPRCB Prcb = KeGetCurrentPrcb();
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(Thread->Priority, Prcb);
-    Thread->Quantum = (SCHAR)Thread->QuantumReset;
+    PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(KiReadPriority(Thread), Prcb);
     KiPreemptAndLowerIrql(Prcb, Next, WrYieldExecution, OldIrql);
 }
 

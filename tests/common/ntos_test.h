@@ -158,16 +158,37 @@ inline NTSTATUS JoinKernelThread(PETHREAD Thread)
 // Reads a flag or counter other kernel threads change with interlocked operations.
 inline LONG ReadShared(const volatile LONG &Value) { return __atomic_load_n(&Value, __ATOMIC_ACQUIRE); }
 
+// Inside the kernel: an interrupt point at PASSIVE_LEVEL (pending clock, quantum end
+// and dispatch requests are taken here), for threads that spin.
+inline void InterruptPoint()
+{
+    KIRQL OldIrql;
+    KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+    KeLowerIrql(OldIrql);
+}
+
+// Inside the kernel: gives the processor to a ready thread of at least the current
+// thread's priority, if any, and starts a fresh quantum (a zero-length delay).
+inline void YieldExecution()
+{
+    LARGE_INTEGER Zero{};
+    KeDelayExecutionThread(KernelMode, FALSE, &Zero);
+}
+
+// Inside the kernel: waits, yielding, until Thread reaches State.
+inline void WaitForState(PKTHREAD Thread, KTHREAD_STATE State)
+{
+    while (KiGetThreadState(Thread) != State)
+        YieldExecution();
+}
+
 // Inside the kernel: gives other threads the processor (a zero delay, then an
 // interrupt window) until Done() holds. At PASSIVE_LEVEL.
 template <typename Predicate> inline void SpinUntil(Predicate Done)
 {
-    LARGE_INTEGER Zero{};
     while (!Done()) {
-        KeDelayExecutionThread(KernelMode, FALSE, &Zero);
-        KIRQL OldIrql;
-        KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
-        KeLowerIrql(OldIrql);
+        YieldExecution();
+        InterruptPoint();
     }
 }
 

@@ -15,11 +15,8 @@ class DispatcherTest : public KernelTest {};
 // Spins at PASSIVE_LEVEL with interrupt points until Flag is set.
 void SpinUntil(volatile LONG &Flag)
 {
-    while (!__atomic_load_n(&Flag, __ATOMIC_ACQUIRE)) {
-        KIRQL OldIrql;
-        KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
-        KeLowerIrql(OldIrql);
-    }
+    while (!__atomic_load_n(&Flag, __ATOMIC_ACQUIRE))
+        InterruptPoint();
 }
 
 TEST_P(DispatcherTest, EventStateTransitions)

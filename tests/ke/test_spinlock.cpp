@@ -544,7 +544,7 @@ std::vector<MachineMode> FifoModes()
 {
     std::vector<MachineMode> Modes;
     for (uint64_t Seed = 1; Seed <= 12; Seed++)
-        Modes.push_back({true, 3u + Seed % 6, Seed});
+        Modes.push_back({true, static_cast<ULONG>(3 + Seed % 6), Seed});
     return Modes;
 }
 

@@ -50,6 +50,10 @@ BOOLEAN NTAPI KiCheckApcOnResume(PKTHREAD Thread, KIRQL WaitIrql);
 
 /* thrdschd.cpp */
 VOID NTAPI KiReadyThread(PKTHREAD Thread);
+VOID NTAPI KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread);
+VOID NTAPI KiSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity);
+SCHAR NTAPI KiComputeNewPriority(PKTHREAD Thread, SCHAR Adjustment);
 VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread);
 VOID NTAPI KiProcessDeferredReadyList(PKPRCB Prcb);
 PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb);
@@ -114,6 +118,8 @@ VOID NTAPI KiAcquireDispatcherLockAtSynchLevel(VOID);
 VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID);
 VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb);
 VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb);
+VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread);
+VOID NTAPI KiReleaseThreadLock(PKTHREAD Thread);
 BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock);
 VOID FASTCALL KeAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK_QUEUE LockQueue);
 VOID FASTCALL KeReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE LockQueue);
@@ -205,7 +211,28 @@ FORCEINLINE VOID KiAdjustDpcQueueDepth(PKDPC_DATA DpcData, LONG Delta)
 {
     __atomic_add_fetch(&DpcData->DpcQueueDepth, (ULONG)Delta, __ATOMIC_RELEASE);
 }
+/* A thread's Priority changes under its thread lock (and the PRCB lock of the processor
+ * its state ties it to) but is read by KeQueryPriorityThread and the invariant check
+ * without them. */
+FORCEINLINE SCHAR KiReadPriority(PKTHREAD Thread) { return __atomic_load_n(&Thread->Priority, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiWritePriority(PKTHREAD Thread, KPRIORITY Priority)
+{
+    __atomic_store_n(&Thread->Priority, (SCHAR)Priority, __ATOMIC_RELAXED);
+}
+/* The running thread's Quantum is charged by the clock interrupt without a lock while
+ * KeSetPriorityThread and friends may reset it from another processor. */
+FORCEINLINE SCHAR KiReadQuantum(PKTHREAD Thread) { return __atomic_load_n(&Thread->Quantum, __ATOMIC_RELAXED); }
+FORCEINLINE VOID KiWriteQuantum(PKTHREAD Thread, LONG Quantum)
+{
+    __atomic_store_n(&Thread->Quantum, (SCHAR)Quantum, __ATOMIC_RELAXED);
+}
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
+
+/* Keeps a base or current priority inside [Low, High] (a priority class). */
+FORCEINLINE KPRIORITY KiClampPriority(KPRIORITY Priority, KPRIORITY Low, KPRIORITY High)
+{
+    return Priority < Low ? Low : (Priority > High ? High : Priority);
+}
 
 /* Bit helpers for KAFFINITY and ReadySummary. */
 FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(Mask); }

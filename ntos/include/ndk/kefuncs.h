@@ -15,6 +15,11 @@ NTKERNELAPI VOID NTAPI KeStartThread(PKTHREAD Thread);
 NTKERNELAPI VOID NTAPI KeReadyThread(PKTHREAD Thread);
 NTKERNELAPI VOID NTAPI KeUninitThread(PKTHREAD Thread);
 NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI KeTerminateThread(KPRIORITY Increment);
+NTKERNELAPI KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread);
+NTKERNELAPI KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affinity);
+NTKERNELAPI UCHAR NTAPI KeSetIdealProcessorThread(PKTHREAD Thread, UCHAR Processor);
+NTKERNELAPI KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KPRIORITY Priority, UCHAR Quantum);
+NTKERNELAPI VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread);
 NTKERNELAPI VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
                                            PULONG_PTR DirectoryTableBase, BOOLEAN Enable);
 

@@ -63,6 +63,8 @@ typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
 #define CLOCK_QUANTUM_DECREMENT 3
 #define THREAD_QUANTUM 6
 #define READY_SKIP_QUANTUM 2
+#define LOCK_OWNERSHIP_QUANTUM (READY_SKIP_QUANTUM * 2)
+#define MAX_QUANTUM 0x7F
 #define WAIT_QUANTUM_DECREMENT 1
 
 /* Hosted kernel stacks: reserved host memory with a guard page below the limit. */

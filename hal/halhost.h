@@ -127,6 +127,11 @@ ULONG64 HalHostQuerySystemTime(VOID);    /* since 1601-01-01 */
 ULONG64 HalHostQueryPerformanceCounter(PULONG64 Frequency);
 #define HAL_CLOCK_INCREMENT 156250       /* 15.625 ms, KeMaximumIncrement */
 
+/* ---- Exceptions ---- */
+/* Returns to the _SEH2_TRY whose jump buffer (an RTL_SEH2_JUMP_BUFFER that the try
+ * filled with the platform's setjmp) is given, unwinding the host stack between. */
+DECLSPEC_NORETURN VOID HalHostLongJump(PVOID JumpBuffer);
+
 /* ---- Console and failure ---- */
 VOID HalHostWriteConsole(PCSTR Text, SIZE_T Length);
 VOID HalHostPrintBacktrace(VOID);

@@ -1,13 +1,20 @@
 // trap.cpp - hardware faults. SIGSEGV/SIGBUS on a kernel stack's guard page is a
 // kernel stack overflow (UNEXPECTED_KERNEL_MODE_TRAP, double fault); any other fault
 // while a processor runs kernel code is PAGE_FAULT_IN_NONPAGED_AREA.
+#include <setjmp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
 #include "ntddk.h"
+#include "ndk/kefuncs.h"
+#include "pseh/pseh2.h"
+#include "halhost.h"
 #include "processor.h"
+
+static_assert(sizeof(jmp_buf) <= sizeof(RTL_SEH2_JUMP_BUFFER), "a try's jump buffer holds the host's jmp_buf");
 
 namespace hal {
 namespace {
@@ -23,7 +30,31 @@ bool OnGuardPage(const Processor &P, const void *Address)
     return Limit && A < Limit && A >= Limit - Page;
 }
 
-void FaultHandler(int Signal, siginfo_t *Info, void *)
+// Makes the faulting thread, once the handler returns, call KiTrap0EHandler on its
+// own stack (below the red zone) as if from the faulting instruction, which raises the
+// access violation into the active try. FALSE where this host cannot (not x86-64).
+bool EnterTrapHandler(void *Context, void *FaultAddress)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    auto *Registers = static_cast<ucontext_t *>(Context)->uc_mcontext.gregs;
+    constexpr greg_t kWriteFault = 2, kInstructionFetch = 16; // page-fault error code bits
+    greg_t Error = Registers[REG_ERR];
+    ULONG_PTR Access = (Error & kInstructionFetch) ? 8 : (Error & kWriteFault) ? 1 : 0;
+    auto Sp = static_cast<ULONG_PTR>(Registers[REG_RSP]);
+    Sp = ((Sp - 128) & ~static_cast<ULONG_PTR>(15)) - sizeof(ULONG_PTR);
+    *reinterpret_cast<greg_t *>(Sp) = Registers[REG_RIP];
+    Registers[REG_RDI] = reinterpret_cast<greg_t>(FaultAddress);
+    Registers[REG_RSI] = static_cast<greg_t>(Access);
+    Registers[REG_RDX] = Registers[REG_RIP];
+    Registers[REG_RSP] = static_cast<greg_t>(Sp);
+    Registers[REG_RIP] = reinterpret_cast<greg_t>(&KiTrap0EHandler);
+    return true;
+#else
+    return false;
+#endif
+}
+
+void FaultHandler(int Signal, siginfo_t *Info, void *Context)
 {
     Processor *P = CurrentProcessor();
     if (!P) { // host code, not the kernel: take the default action
@@ -34,6 +65,8 @@ void FaultHandler(int Signal, siginfo_t *Info, void *)
         KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, EXCEPTION_DOUBLE_FAULT,
                      reinterpret_cast<ULONG_PTR>(Info->si_addr), reinterpret_cast<ULONG_PTR>(P->Current.Limit),
                      reinterpret_cast<ULONG_PTR>(P->Current.Base));
+    if (P->Pcr->ExceptionList && EnterTrapHandler(Context, Info->si_addr))
+        return;
     KeBugCheckEx(PAGE_FAULT_IN_NONPAGED_AREA, reinterpret_cast<ULONG_PTR>(Info->si_addr), 0, 0, 0);
 }
 
@@ -75,3 +108,10 @@ void RemoveFaultHandlers()
 }
 
 } // namespace hal
+
+// Returns to the try that filled JumpBuffer (the platform's longjmp, which the
+// sanitizers follow). Any IRQL.
+extern "C" DECLSPEC_NORETURN VOID HalHostLongJump(PVOID JumpBuffer)
+{
+    longjmp(*static_cast<jmp_buf *>(JumpBuffer), 1);
+}

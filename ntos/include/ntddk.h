@@ -166,8 +166,34 @@ NTKERNELAPI BOOLEAN NTAPI KeAreAllApcsDisabled(VOID);
 NTKERNELAPI VOID NTAPI KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState);
 NTKERNELAPI VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState);
 
-/* ---- Exceptions ---- */
+/* ---- Exceptions (caught by the _SEH2_ macros of pseh/pseh2.h) ---- */
+#define EXCEPTION_MAXIMUM_PARAMETERS 15
+#define EXCEPTION_NONCONTINUABLE 0x01
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
+#define EXCEPTION_CONTINUE_EXECUTION (-1)
+
+typedef struct _EXCEPTION_RECORD {
+    NTSTATUS ExceptionCode;
+    ULONG ExceptionFlags;
+    struct _EXCEPTION_RECORD *ExceptionRecord;
+    PVOID ExceptionAddress;
+    ULONG NumberParameters;
+    ULONG_PTR ExceptionInformation[EXCEPTION_MAXIMUM_PARAMETERS];
+} EXCEPTION_RECORD, *PEXCEPTION_RECORD;
+
+/* ContextRecord is NULL: a hosted fault or raise has no CONTEXT to offer. */
+typedef struct _EXCEPTION_POINTERS {
+    PEXCEPTION_RECORD ExceptionRecord;
+    struct _CONTEXT *ContextRecord;
+} EXCEPTION_POINTERS, *PEXCEPTION_POINTERS;
+
 NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI ExRaiseStatus(NTSTATUS Status);
+NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI ExRaiseAccessViolation(VOID);
+NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI ExRaiseDatatypeMisalignment(VOID);
+NTKERNELAPI LONG NTAPI ExSystemExceptionFilter(VOID);
+NTKERNELAPI KPROCESSOR_MODE NTAPI KeGetPreviousMode(VOID);
+NTKERNELAPI KPROCESSOR_MODE NTAPI ExGetPreviousMode(VOID);
 
 /* ---- Timers ---- */
 NTKERNELAPI VOID NTAPI KeInitializeTimer(PKTIMER Timer);

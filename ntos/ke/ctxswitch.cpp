@@ -2,6 +2,7 @@
 // Prcb->CurrentThread through the HAL's fiber jump; KiSwapContextResume finishes the
 // switch on the incoming side (the twin of ke/amd64/ctxswitch.S).
 #include "ke.h"
+#include "pseh/pseh2.h"
 
 // Whether Thread, resuming at WaitIrql, should deliver its pending kernel APCs at
 // once (TRUE: it resumes at PASSIVE_LEVEL); at APC_LEVEL an APC interrupt is
@@ -56,6 +57,8 @@ extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
     Switch.NewFiber = NewThread->HostFiber;
     Switch.OldExiting = OldThread->HostExiting;
     Switch.Argument = OldThread;
+    PRTL_SEH2_FRAME ExceptionList = HalHostCurrentPcr()->ExceptionList;
     auto *Previous = static_cast<PKTHREAD>(HalHostSwitchContext(&Switch));
+    HalHostCurrentPcr()->ExceptionList = ExceptionList;
     return KiSwapContextResume(WaitIrql, Previous);
 }

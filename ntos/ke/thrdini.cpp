@@ -7,6 +7,7 @@
 // SYNCH/DISPATCH level to APC_LEVEL and calls SystemRoutine(StartRoutine, Context).
 static VOID KiThreadStartup(PVOID PreviousThread)
 {
+    HalHostCurrentPcr()->ExceptionList = NULL;
     KiSwapContextResume(APC_LEVEL, static_cast<PKTHREAD>(PreviousThread));
     PKTHREAD Thread = KeGetCurrentThread();
     PKSTART_FRAME Frame = static_cast<PKSTART_FRAME>(Thread->InitialStack);

@@ -160,6 +160,13 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
 }
 
+// The mode the current thread entered the kernel from (UserMode inside a system
+// service called by a user thread). Any IRQL.
+extern "C" KPROCESSOR_MODE NTAPI KeGetPreviousMode(VOID)
+{
+    return KeGetCurrentThread()->PreviousMode;
+}
+
 // Returns whether a thread has terminated (its object is signalled). Any IRQL.
 extern "C" BOOLEAN NTAPI KeReadStateThread(PKTHREAD Thread)
 {

@@ -403,12 +403,14 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
         if (!KiBeginWaitPass(Thread))
             continue;
         NTSTATUS Status = KiCheckAlertability(Thread, Alertable, WaitMode);
-        if (Status == STATUS_WAIT_0 && !KiArmWaitTimer(Thread, NULL, DueTime))
-            Status = STATUS_SUCCESS;
-        else if (Status == STATUS_WAIT_0)
+        if (Status == STATUS_WAIT_0 && KiArmWaitTimer(Thread, NULL, DueTime)) {
             Status = KiBlockThread(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
-        else
+        } else {
+            // Alerted, or the deadline passed already (a delay restarted after an APC).
+            if (Status == STATUS_WAIT_0)
+                Status = STATUS_SUCCESS;
             KiReleaseDispatcherLock(Thread->WaitIrql);
+        }
         if (Status != STATUS_KERNEL_APC) {
             if (Status == STATUS_SUCCESS && Interval->QuadPart == 0)
                 KiYieldThread(Thread);

@@ -3,6 +3,7 @@
 #include "ntifs.h"
 #include "ndk/ntndk.h"
 #include "nthost.h"
+#include "pseh/pseh2.h"
 
 _Static_assert(sizeof(KIRQL) == 1, "KIRQL is a byte");
 _Static_assert(sizeof(NTSTATUS) == 4, "NTSTATUS is 32 bits");
@@ -25,6 +26,17 @@ static VOID NTAPI DriverStyleRoutine(PVOID Context)
     KeReleaseInStackQueuedSpinLock(&LockHandle);
     RtlInitUnicodeString(&Name, L"\\Device\\Hosted");
     *(ULONG *)Context = (ULONG)Name.Length + (ULONG)KeReadStateEvent(&Event) + (ULONG)Lock;
+    _SEH2_TRY {
+        ExRaiseStatus(STATUS_INVALID_PARAMETER);
+    } _SEH2_EXCEPT(_SEH2_GetExceptionCode() == STATUS_INVALID_PARAMETER ? EXCEPTION_EXECUTE_HANDLER
+                                                                         : EXCEPTION_CONTINUE_SEARCH) {
+        *(ULONG *)Context += 1000;
+    } _SEH2_END;
+    _SEH2_TRY {
+        *(volatile ULONG *)Context += *(volatile ULONG *)NULL;
+    } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+        *(ULONG *)Context += (ULONG)(_SEH2_GetExceptionCode() == STATUS_ACCESS_VIOLATION) * 10000;
+    } _SEH2_END;
 }
 
 /* Called from the C++ test: runs C code inside the kernel. */

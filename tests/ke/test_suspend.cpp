@@ -127,6 +127,31 @@ TEST_P(SuspendTest, AlertResumeAlertsForUserModeAndResumes)
     EXPECT_TRUE(UserAlerted);
 }
 
+TEST_P(SuspendTest, DelayRestartedPastItsDeadlineEndsCleanly)
+{
+    // Suspended (by its suspend APC) during a 1 ms delay and held past the deadline:
+    // the restarted delay finds the deadline gone and must return with nothing held.
+    NTSTATUS DelayStatus = STATUS_PENDING;
+    ULONG PreviousCount = 99;
+    ASSERT_EQ(RunInKernel([&] {
+                  std::function<void()> Sleeper = [&] {
+                      LARGE_INTEGER Short = RelativeMs(1);
+                      DelayStatus = KeDelayExecutionThread(KernelMode, FALSE, &Short);
+                  };
+                  PETHREAD Thread = StartKernelThread(&Sleeper);
+                  ASSERT_NE(Thread, nullptr);
+                  KeSuspendThread(&Thread->Tcb);
+                  SpinUntilWaiting(&Thread->Tcb, Suspended);
+                  LARGE_INTEGER Past = RelativeMs(5);
+                  KeDelayExecutionThread(KernelMode, FALSE, &Past);
+                  PreviousCount = KeForceResumeThread(&Thread->Tcb);
+                  JoinKernelThread(Thread);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(PreviousCount, 1u);
+    EXPECT_EQ(DelayStatus, STATUS_SUCCESS);
+}
+
 NTOS_INSTANTIATE_ALL_MODES(SuspendTest);
 
 class SuspendDeathTest : public KernelDeathTest {};

@@ -6,6 +6,11 @@
 
 NT_EXTERN_C_BEGIN
 
+/* exception.cpp: hands an exception to the current thread's innermost _SEH2_TRY frame
+ * (does not return then); FALSE when no live frame can take it. */
+struct _EXCEPTION_RECORD;
+BOOLEAN NTAPI RtlDispatchException(struct _EXCEPTION_RECORD *Record);
+
 /* Reverses a singly linked list in place: a LIFO push list becomes oldest-first. */
 FORCEINLINE PSINGLE_LIST_ENTRY RtlpReverseSingleList(PSINGLE_LIST_ENTRY List)
 {

@@ -31,6 +31,8 @@ NTKERNELAPI BOOLEAN NTAPI KeInsertQueueApc(PKAPC Apc, PVOID SystemArgument1, PVO
                                            KPRIORITY PriorityBoost);
 NTKERNELAPI BOOLEAN NTAPI KeRemoveQueueApc(PKAPC Apc);
 NTKERNELAPI PLIST_ENTRY NTAPI KeFlushQueueApc(PKTHREAD Thread, KPROCESSOR_MODE PreviousMode);
+/* hal/ enters it on the faulting thread's stack for a fault inside a _SEH2_TRY. */
+NTKERNELAPI DECLSPEC_NORETURN VOID NTAPI KiTrap0EHandler(PVOID FaultAddress, ULONG_PTR Access, PVOID Pc);
 NTKERNELAPI VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRAME ExceptionFrame,
                                     PKTRAP_FRAME TrapFrame);
 NTKERNELAPI BOOLEAN NTAPI KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode);

@@ -468,6 +468,9 @@ typedef struct _KPRCB {
 
 /* The processor control region: IRQL and the pending software interrupts. */
 typedef struct _KPCR {
+    /* The running thread's chain of _SEH2_TRY frames (x86 NT's NtTib.ExceptionList):
+     * KiSwapContext keeps each thread's own across switches. */
+    struct _RTL_SEH2_FRAME *ExceptionList;
     struct _KPCR *Self;
     struct _KPRCB *CurrentPrcb;
     volatile KIRQL Irql;

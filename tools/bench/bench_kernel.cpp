@@ -12,6 +12,7 @@
 #include "ndk/ntndk.h"
 #include "ke.h"
 #include "ps.h"
+#include "pseh/pseh2.h"
 
 namespace {
 
@@ -120,5 +121,51 @@ void BM_Kernel_SystemThreadLifecycle(benchmark::State &State, Machine Mode)
 }
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime1P, Machine{false, 1})->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime2P, Machine{false, 2})->UseRealTime();
+
+} // namespace
+
+namespace {
+
+// A raise caught by the enclosing try (one ExRaiseStatus, dispatch and jump), beside a
+// C++ throw caught by its try in the same loop shape.
+void BM_Kernel_SehRaiseAndCatch(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{true, 1}, [&] {
+        for (auto _ : State) {
+            _SEH2_TRY {
+                ExRaiseStatus(STATUS_UNSUCCESSFUL);
+            } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+                benchmark::DoNotOptimize(_SEH2_GetExceptionCode());
+            } _SEH2_END;
+        }
+    });
+}
+BENCHMARK(BM_Kernel_SehRaiseAndCatch);
+
+void BM_Baseline_CxxThrowAndCatch(benchmark::State &State)
+{
+    for (auto _ : State) {
+        try {
+            throw STATUS_UNSUCCESSFUL;
+        } catch (NTSTATUS Code) {
+            benchmark::DoNotOptimize(Code);
+        }
+    }
+}
+BENCHMARK(BM_Baseline_CxxThrowAndCatch);
+
+// Entering and leaving a try with no exception (frame link, setjmp, unlink).
+void BM_Kernel_SehTryNoException(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{true, 1}, [&] {
+        for (auto _ : State) {
+            _SEH2_TRY {
+                benchmark::ClobberMemory();
+            } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+            } _SEH2_END;
+        }
+    });
+}
+BENCHMARK(BM_Kernel_SehTryNoException);
 
 } // namespace

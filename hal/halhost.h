@@ -12,7 +12,8 @@
 NT_EXTERN_C_BEGIN
 
 /* ---- Memory (backs the executive pool) ---- */
-PVOID HalHostAllocate(SIZE_T Size);
+/* Size bytes aligned to Alignment (a power of two, at least 16). */
+PVOID HalHostAllocate(SIZE_T Size, SIZE_T Alignment);
 VOID HalHostFree(PVOID Block);
 
 /* ---- Kernel stacks: [StackLimit, StackBase) usable, one guard page below StackLimit.

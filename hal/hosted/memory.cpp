@@ -10,12 +10,12 @@
 #define NTOS_HAL_TBB 1
 #endif
 
-extern "C" PVOID HalHostAllocate(SIZE_T Size)
+extern "C" PVOID HalHostAllocate(SIZE_T Size, SIZE_T Alignment)
 {
 #ifdef NTOS_HAL_TBB
-    return scalable_aligned_malloc(Size ? Size : 1, 16);
+    return scalable_aligned_malloc(Size ? Size : 1, Alignment);
 #else
-    return std::aligned_alloc(16, ((Size ? Size : 1) + 15) & ~static_cast<SIZE_T>(15));
+    return std::aligned_alloc(Alignment, ((Size ? Size : 1) + Alignment - 1) & ~(Alignment - 1));
 #endif
 }
 

@@ -13,6 +13,8 @@ VOID NTAPI ExpInitializePoolTracker(VOID);
 /* Prints every tag with outstanding allocations; returns how many blocks leaked. */
 ULONG NTAPI ExpReportPoolLeaks(VOID);
 ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
+/* Fault injection: after the next Successes allocations, Failures in a row fail. */
+VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);

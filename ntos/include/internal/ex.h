@@ -14,6 +14,12 @@ VOID NTAPI ExpInitializePoolTracker(VOID);
 ULONG NTAPI ExpReportPoolLeaks(VOID);
 ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 
+/* resource.cpp */
+extern LIST_ENTRY ExpSystemResourcesList;
+extern KSPIN_LOCK ExpResourceSpinLock;
+extern BOOLEAN ExResourceStrict;
+VOID NTAPI ExpResourceInitialization(VOID);
+
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);
 VOID NTAPI Phase1Initialization(PVOID Context);

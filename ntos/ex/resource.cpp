@@ -26,6 +26,8 @@ constexpr ERESOURCE_THREAD kHandOffOwner = 1; // OwnerThreads[0] until a woken e
 
 enum EXP_SHARED_POLICY { ExpSharedNormal, ExpSharedStarveExclusive, ExpSharedWaitForExclusive };
 
+// Whether the resource is held exclusive (by OwnerThreads[0]). With the resource lock
+// held.
 inline bool ExpIsOwnedExclusive(PERESOURCE Resource) { return (Resource->Flag & ResourceOwnedExclusive) != 0; }
 
 // Bugchecks IRQL_NOT_LESS_OR_EQUAL when the caller runs above Maximum. Any IRQL.
@@ -149,6 +151,7 @@ POWNER_ENTRY ExpFindFreeEntry(PERESOURCE Resource, PKLOCK_QUEUE_HANDLE LockHandl
     return NULL;
 }
 
+// Makes Entry Thread's, held once. With the resource lock held.
 inline void ExpSetOwner(POWNER_ENTRY Entry, ERESOURCE_THREAD Thread)
 {
     Entry->OwnerThread = Thread;

@@ -7,14 +7,17 @@
 
 namespace {
 
+// Reads the reference's count word. Any IRQL.
 inline ULONG_PTR ExpReadRundown(PEX_RUNDOWN_REF RunRef) { return __atomic_load_n(&RunRef->Count, __ATOMIC_ACQUIRE); }
 
+// Overwrites the reference's count word. Any IRQL.
 inline void ExpSetRundown(PEX_RUNDOWN_REF RunRef, ULONG_PTR Value)
 {
     __atomic_store_n(&RunRef->Count, Value, __ATOMIC_RELEASE);
 }
 
-// Replaces Old with New if the count still holds Old; returns the value it held.
+// Replaces Old with New if the count still holds Old; returns the value it held. Any
+// IRQL.
 inline ULONG_PTR ExpChangeRundown(PEX_RUNDOWN_REF RunRef, ULONG_PTR New, ULONG_PTR Old)
 {
     __atomic_compare_exchange_n(&RunRef->Count, &Old, New, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);

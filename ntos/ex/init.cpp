@@ -13,6 +13,7 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 {
     UNREFERENCED_PARAMETER(Cpu);
     KiInitializeHostRequests();
+    ExpResourceInitialization();
     NTSTATUS Status = PspInitPhase0();
     if (!NT_SUCCESS(Status))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);

@@ -206,7 +206,9 @@ TEST_P(WaitTest, UserAlertDoesNotEndAKernelModeWait)
                   KEVENT Event;
                   KeInitializeEvent(&Event, NotificationEvent, FALSE);
                   std::function<void()> Body = [&] {
-                      LARGE_INTEGER Timeout = RelativeMs(20);
+                      // Long enough that a loaded host cannot let it time out before the
+                      // alert is sent (realtime mode).
+                      LARGE_INTEGER Timeout = RelativeMs(300);
                       Status = KeWaitForSingleObject(&Event, UserRequest, KernelMode, TRUE, &Timeout);
                       UserAlerted = KeGetCurrentThread()->Alerted[UserMode];
                   };

@@ -116,4 +116,19 @@ void BM_Baseline_MutexLockUnlock(benchmark::State& state) {
 }
 BENCHMARK(BM_Baseline_MutexLockUnlock);
 
+// Uncontended pthread_rwlock write (arg 1) or read (arg 0) lock + unlock: the
+// baseline for ERESOURCE exclusive / shared acquire + release.
+void BM_Baseline_Rwlock(benchmark::State& state) {
+  std::thread([] {}).join();  // multi-threaded glibc, as BM_Baseline_MutexLockUnlock
+  pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+  for (auto _ : state) {
+    if (state.range(0))
+      pthread_rwlock_wrlock(&lock);
+    else
+      pthread_rwlock_rdlock(&lock);
+    pthread_rwlock_unlock(&lock);
+  }
+}
+BENCHMARK(BM_Baseline_Rwlock)->ArgName("write")->Arg(1)->Arg(0);
+
 }  // namespace

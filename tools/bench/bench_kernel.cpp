@@ -122,6 +122,43 @@ void BM_Kernel_SystemThreadLifecycle(benchmark::State &State, Machine Mode)
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime1P, Machine{false, 1})->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime2P, Machine{false, 2})->UseRealTime();
 
+// Uncontended ERESOURCE acquire + release (exclusive or shared, in a critical region)
+// and rundown-protection acquire + release, on one processor; the baselines are
+// pthread_rwlock write/read lock + unlock (BM_Baseline_Rwlock*).
+void BM_Kernel_ResourceAcquireRelease(benchmark::State &State, BOOLEAN Exclusive)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        ERESOURCE Resource;
+        ExInitializeResourceLite(&Resource);
+        KeEnterCriticalRegion();
+        for (auto _ : State) {
+            if (Exclusive)
+                ExAcquireResourceExclusiveLite(&Resource, TRUE);
+            else
+                ExAcquireResourceSharedLite(&Resource, TRUE);
+            ExReleaseResourceLite(&Resource);
+        }
+        KeLeaveCriticalRegion();
+        ExDeleteResourceLite(&Resource);
+    });
+}
+BENCHMARK_CAPTURE(BM_Kernel_ResourceAcquireRelease, Exclusive, TRUE)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Kernel_ResourceAcquireRelease, Shared, FALSE)->UseRealTime();
+
+void BM_Kernel_RundownAcquireRelease(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        EX_RUNDOWN_REF RunRef;
+        ExInitializeRundownProtection(&RunRef);
+        for (auto _ : State) {
+            ExAcquireRundownProtection(&RunRef);
+            ExReleaseRundownProtection(&RunRef);
+        }
+        ExWaitForRundownProtectionRelease(&RunRef);
+    });
+}
+BENCHMARK(BM_Kernel_RundownAcquireRelease)->UseRealTime();
+
 } // namespace
 
 namespace {

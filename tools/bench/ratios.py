@@ -89,6 +89,15 @@ def main():
             get(host, "rss_KiB_per_thread"), unit=kib, words=("less", "more"))
         rows.append((f"{n} blocked: page tables per thread / mappings",
                      f"{kernel['ptes_B_per_thread']:.0f} B / {kernel['mappings']:.0f}", "", ""))
+    for kind, write in (("Exclusive", 1), ("Shared", 0)):
+        res = find(table, f"BM_Kernel_ResourceAcquireRelease/{kind}")
+        rw = find(table, f"BM_Baseline_Rwlock/write:{write}")
+        if res:
+            row(f"ERESOURCE {kind.lower()} acquire+release", res["real_ns"], "rwlock", rw and rw["real_ns"])
+    rundown = find(table, "BM_Kernel_RundownAcquireRelease")
+    if rundown:
+        rw = find(table, "BM_Baseline_Rwlock/write:0")
+        row("rundown acquire+release", rundown["real_ns"], "rwlock read", rw and rw["real_ns"])
 
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:

@@ -16,6 +16,12 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 
+/* resource.cpp */
+extern LIST_ENTRY ExpSystemResourcesList;
+extern KSPIN_LOCK ExpResourceSpinLock;
+extern BOOLEAN ExResourceStrict;
+VOID NTAPI ExpResourceInitialization(VOID);
+
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);
 VOID NTAPI Phase1Initialization(PVOID Context);

@@ -28,6 +28,16 @@ typedef struct _EX_RUNDOWN_REF {
     };
 } EX_RUNDOWN_REF, *PEX_RUNDOWN_REF;
 
+/* Rundown: Count holds references << 1; once a rundown starts it holds the waiter's
+ * EX_RUNDOWN_WAIT_BLOCK address | EX_RUNDOWN_ACTIVE (or EX_RUNDOWN_ACTIVE alone). */
+#define EX_RUNDOWN_ACTIVE 0x1
+#define EX_RUNDOWN_COUNT_SHIFT 0x1
+#define EX_RUNDOWN_COUNT_INC (1 << EX_RUNDOWN_COUNT_SHIFT)
+typedef struct _EX_RUNDOWN_WAIT_BLOCK {
+    ULONG_PTR Count;
+    KEVENT WakeEvent;
+} EX_RUNDOWN_WAIT_BLOCK, *PEX_RUNDOWN_WAIT_BLOCK;
+
 typedef struct _EX_FAST_REF {
     union {
         PVOID Object;

@@ -202,6 +202,31 @@ NTKERNELAPI PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
 NTKERNELAPI VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag);
 NTKERNELAPI VOID NTAPI ExFreePool(PVOID P);
 
+/* ---- Executive work items (wdm.h) ---- */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue,
+    DelayedWorkQueue,
+    HyperCriticalWorkQueue,
+    MaximumWorkQueue
+} WORK_QUEUE_TYPE;
+typedef VOID (NTAPI *PWORKER_THREAD_ROUTINE)(PVOID Parameter);
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;
+    PWORKER_THREAD_ROUTINE WorkerRoutine;
+    volatile PVOID Parameter;
+} WORK_QUEUE_ITEM, *PWORK_QUEUE_ITEM;
+#define ExInitializeWorkItem(Item, Routine, Context) \
+    ((Item)->WorkerRoutine = (Routine), (Item)->Parameter = (Context), (Item)->List.Flink = NULL)
+NTKERNELAPI VOID NTAPI ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
+
+/* ---- Scheduler notify routines (Windows 2000's ntddk.h; undocumented) ---- */
+typedef VOID (FASTCALL *PSWAP_CONTEXT_NOTIFY_ROUTINE)(HANDLE OldThreadId, HANDLE NewThreadId);
+typedef LOGICAL (FASTCALL *PTHREAD_SELECT_NOTIFY_ROUTINE)(HANDLE ThreadId);
+typedef VOID (FASTCALL *PTIME_UPDATE_NOTIFY_ROUTINE)(HANDLE ThreadId, KPROCESSOR_MODE Mode);
+NTKERNELAPI VOID FASTCALL KeSetSwapContextNotifyRoutine(PSWAP_CONTEXT_NOTIFY_ROUTINE NotifyRoutine);
+NTKERNELAPI VOID FASTCALL KeSetThreadSelectNotifyRoutine(PTHREAD_SELECT_NOTIFY_ROUTINE NotifyRoutine);
+NTKERNELAPI VOID FASTCALL KeSetTimeUpdateNotifyRoutine(PTIME_UPDATE_NOTIFY_ROUTINE NotifyRoutine);
+
 NT_EXTERN_C_END
 
 #endif /* _NTDDK_ */

@@ -3,6 +3,7 @@
 #define _INTERNAL_EX_H
 
 #include "ntddk.h"
+#include "ndk/extypes.h"
 
 NT_EXTERN_C_BEGIN
 
@@ -13,6 +14,11 @@ VOID NTAPI ExpInitializePoolTracker(VOID);
 /* Prints every tag with outstanding allocations; returns how many blocks leaked. */
 ULONG NTAPI ExpReportPoolLeaks(VOID);
 ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
+
+/* work.cpp: the system worker threads */
+extern EX_WORK_QUEUE ExWorkerQueue[MaximumWorkQueue];
+VOID NTAPI ExpInitializeWorkerThreads(VOID);
+VOID NTAPI ExpShutdownWorkerThreads(VOID);
 
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);

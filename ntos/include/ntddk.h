@@ -215,8 +215,12 @@ typedef struct _WORK_QUEUE_ITEM {
     PWORKER_THREAD_ROUTINE WorkerRoutine;
     volatile PVOID Parameter;
 } WORK_QUEUE_ITEM, *PWORK_QUEUE_ITEM;
-#define ExInitializeWorkItem(Item, Routine, Context) \
-    ((Item)->WorkerRoutine = (Routine), (Item)->Parameter = (Context), (Item)->List.Flink = NULL)
+FORCEINLINE VOID ExInitializeWorkItem(PWORK_QUEUE_ITEM Item, PWORKER_THREAD_ROUTINE Routine, PVOID Context)
+{
+    Item->WorkerRoutine = Routine;
+    Item->Parameter = Context;
+    Item->List.Flink = NULL;
+}
 NTKERNELAPI VOID NTAPI ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
 
 /* ---- Scheduler notify routines (Windows 2000's ntddk.h; undocumented) ---- */

@@ -105,6 +105,10 @@ PLIST_ENTRY KiRemoveQueue(PKQUEUE Queue, KPROCESSOR_MODE WaitMode, BOOLEAN Alert
     for (;;) {
         if (!KiBeginWaitPass(Thread))
             continue;
+        if (Queue->Header.Abandoned) {
+            KiReleaseDispatcherLock(Thread->WaitIrql);
+            return reinterpret_cast<PLIST_ENTRY>(static_cast<LONG_PTR>(STATUS_ABANDONED));
+        }
         KiAssociateQueue(Thread, Queue);
         if (KiQueueCanDeliver(Queue)) {
             Queue->CurrentCount++;
@@ -112,7 +116,7 @@ PLIST_ENTRY KiRemoveQueue(PKQUEUE Queue, KPROCESSOR_MODE WaitMode, BOOLEAN Alert
             KiReleaseDispatcherLock(Thread->WaitIrql);
             return Entry;
         }
-        NTSTATUS Status = Queue->Header.Abandoned ? STATUS_ABANDONED : KiCheckAlertability(Thread, Alertable, WaitMode);
+        NTSTATUS Status = KiCheckAlertability(Thread, Alertable, WaitMode);
         WaitBlock->NextWaitBlock = WaitBlock;
         if (Status == STATUS_WAIT_0 && (Poll || (Timeout && !KiArmWaitTimer(Thread, WaitBlock, DueTime))))
             Status = STATUS_TIMEOUT;

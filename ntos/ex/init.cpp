@@ -19,12 +19,13 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
 }
 
-// Phase 1: the system is up once this thread runs; it tells the host and then, as
-// NT's phase 1 thread becomes the zero-page thread, becomes the host request thread.
-// At PASSIVE_LEVEL.
+// Phase 1: starts the system worker threads, tells the host the system is up, then
+// (as NT's phase 1 thread becomes the zero-page thread) serves host requests. At
+// PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
+    ExpInitializeWorkerThreads();
     InterlockedExchange(&ExpBootComplete, 1);
     HalHostWakeHost();
     ExpHostRequestLoop();

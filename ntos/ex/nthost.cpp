@@ -101,7 +101,7 @@ ULONG ExpTearDown()
 } // namespace
 
 // The host request thread's loop: serve each posted request, oldest first; the
-// shutdown request ends the thread. At PASSIVE_LEVEL.
+// shutdown request ends the worker threads, then this thread. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
 {
     for (;;) {
@@ -110,6 +110,7 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             PEXP_HOST_REQUEST Request = CONTAINING_RECORD(Link, EXP_HOST_REQUEST, Link);
             Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
+                ExpShutdownWorkerThreads();
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);
                 KeTerminateThread(0);

@@ -333,6 +333,35 @@ NTKERNELAPI VOID FASTCALL ExReleaseRundownProtectionEx(PEX_RUNDOWN_REF RunRef, U
 NTKERNELAPI VOID FASTCALL ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef);
 NTKERNELAPI VOID FASTCALL ExRundownCompleted(PEX_RUNDOWN_REF RunRef);
 
+/* ---- Executive work items (wdm.h) ---- */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue,
+    DelayedWorkQueue,
+    HyperCriticalWorkQueue,
+    MaximumWorkQueue
+} WORK_QUEUE_TYPE;
+typedef VOID (NTAPI *PWORKER_THREAD_ROUTINE)(PVOID Parameter);
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;
+    PWORKER_THREAD_ROUTINE WorkerRoutine;
+    volatile PVOID Parameter;
+} WORK_QUEUE_ITEM, *PWORK_QUEUE_ITEM;
+FORCEINLINE VOID ExInitializeWorkItem(PWORK_QUEUE_ITEM Item, PWORKER_THREAD_ROUTINE Routine, PVOID Context)
+{
+    Item->WorkerRoutine = Routine;
+    Item->Parameter = Context;
+    Item->List.Flink = NULL;
+}
+NTKERNELAPI VOID NTAPI ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType);
+
+/* ---- Scheduler notify routines (Windows 2000's ntddk.h; undocumented) ---- */
+typedef VOID (FASTCALL *PSWAP_CONTEXT_NOTIFY_ROUTINE)(HANDLE OldThreadId, HANDLE NewThreadId);
+typedef LOGICAL (FASTCALL *PTHREAD_SELECT_NOTIFY_ROUTINE)(HANDLE ThreadId);
+typedef VOID (FASTCALL *PTIME_UPDATE_NOTIFY_ROUTINE)(HANDLE ThreadId, KPROCESSOR_MODE Mode);
+NTKERNELAPI VOID FASTCALL KeSetSwapContextNotifyRoutine(PSWAP_CONTEXT_NOTIFY_ROUTINE NotifyRoutine);
+NTKERNELAPI VOID FASTCALL KeSetThreadSelectNotifyRoutine(PTHREAD_SELECT_NOTIFY_ROUTINE NotifyRoutine);
+NTKERNELAPI VOID FASTCALL KeSetTimeUpdateNotifyRoutine(PTIME_UPDATE_NOTIFY_ROUTINE NotifyRoutine);
+
 NT_EXTERN_C_END
 
 #endif /* _NTDDK_ */

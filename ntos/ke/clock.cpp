@@ -5,9 +5,9 @@
 volatile ULONG64 KeTickCount;
 ULONG KeMaximumIncrement = HAL_CLOCK_INCREMENT;
 
-// Charges the running thread one clock tick: kernel time, and CLOCK_QUANTUM_DECREMENT
-// of its quantum; an exhausted quantum requests quantum end at DISPATCH_LEVEL. The
-// idle thread is never charged. At CLOCK_LEVEL.
+// Charges the running thread one clock tick (telling the time update notify routine,
+// if set) and, unless it is the idle thread, CLOCK_QUANTUM_DECREMENT of its quantum;
+// an exhausted quantum requests quantum end at DISPATCH_LEVEL. At CLOCK_LEVEL.
 extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
 {
     UNREFERENCED_PARAMETER(TrapFrame);
@@ -20,6 +20,8 @@ extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
         Prcb->DpcTime++;
     else
         Prcb->KernelTime++, Thread->KernelTime++;
+    if (PTIME_UPDATE_NOTIFY_ROUTINE Notify = __atomic_load_n(&KiTimeUpdateNotifyRoutine, __ATOMIC_ACQUIRE))
+        [[unlikely]] Notify(KiThreadId(Thread), KernelMode);
     if (Thread == Prcb->IdleThread)
         return;
     LONG Quantum = KiReadQuantum(Thread) - CLOCK_QUANTUM_DECREMENT;

@@ -40,7 +40,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
 }
 
 // Switches from OldThread to the thread the caller already made Prcb->CurrentThread
-// (State Running). Returns, on OldThread, when it is next switched to: TRUE if it
+// (State Running), telling the swap-context notify routine if one is set. Returns, on OldThread, when it is next switched to: TRUE if it
 // switched out at PASSIVE_LEVEL and has kernel APCs to deliver. At SYNCH_LEVEL or
 // DISPATCH_LEVEL; OldThread->SwapBusy is set if others can already see OldThread.
 extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
@@ -49,6 +49,8 @@ extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
     // The incoming thread may still be leaving another processor.
     while (__atomic_load_n(&NewThread->SwapBusy, __ATOMIC_ACQUIRE))
         KeYieldProcessor();
+    if (PSWAP_CONTEXT_NOTIFY_ROUTINE Notify = __atomic_load_n(&KiSwapContextNotifyRoutine, __ATOMIC_ACQUIRE))
+        [[unlikely]] Notify(KiThreadId(OldThread), KiThreadId(NewThread));
     HAL_CONTEXT_SWITCH Switch;
     Switch.OldContext = &OldThread->KernelStack;
     Switch.NewContext = NewThread->KernelStack;

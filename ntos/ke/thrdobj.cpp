@@ -125,8 +125,8 @@ extern "C" PKTHREAD NTAPI KeGetCurrentThread(VOID)
 }
 
 
-// Ends the current thread: hands it to the reaper, signals the thread object (waking
-// its waiters), unlinks it from its process and switches away for good; its stack is
+// Ends the current thread: hands it to the reaper, leaves its queue (letting a waiter
+// of it run), signals the thread object (waking its waiters), unlinks it from its process and switches away for good; its stack is
 // freed by the reaper once the switch has completed (SwapBusy clear). At PASSIVE_LEVEL.
 extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
 {
@@ -146,6 +146,12 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
         Link->Next = static_cast<PSINGLE_LIST_ENTRY>(Head);
     } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), Link,
                                                Head) != Head);
+
+    if (PKQUEUE Queue = Thread->Queue) {
+        RemoveEntryList(&Thread->QueueListEntry);
+        Thread->Queue = NULL;
+        KiActivateWaiterQueue(Queue);
+    }
 
     // Terminated before the object is signalled: a woken waiter may look at once.
     KiSetThreadState(Thread, Terminated);

@@ -204,6 +204,29 @@ void KiReplaceNextThread(PKPRCB Prcb)
         KiSetNextThread(Prcb, Leaving ? Prcb->IdleThread : NULL);
 }
 
+// With a thread select notify routine set, as Windows 2000 did: the first thread of a
+// ready queue is taken unless the routine turns it down (FALSE) while it has waited
+// at most READY_SKIP_QUANTUM ticks below priority LOW_REALTIME_PRIORITY + 9; then the
+// first later thread the routine accepts is taken instead, searching no further than a
+// thread that has waited longer (W2K passed the first thread's id again in that
+// search, a slip; each candidate is asked here). With the PRCB lock held.
+PKTHREAD KiSelectNotifiedThread(PTHREAD_SELECT_NOTIFY_ROUTINE Notify, PLIST_ENTRY Queue, ULONG Priority)
+{
+    PKTHREAD First = CONTAINING_RECORD(Queue->Flink, KTHREAD, WaitListEntry);
+    ULONG Now = KiTickCountLow();
+    if (Priority >= LOW_REALTIME_PRIORITY + 9 || Now - First->WaitTime > READY_SKIP_QUANTUM ||
+        Notify(KiThreadId(First)))
+        return First;
+    for (PLIST_ENTRY Entry = First->WaitListEntry.Flink; Entry != Queue; Entry = Entry->Flink) {
+        PKTHREAD Thread = CONTAINING_RECORD(Entry, KTHREAD, WaitListEntry);
+        if (Notify(KiThreadId(Thread)))
+            return Thread;
+        if (Now - Thread->WaitTime > READY_SKIP_QUANTUM)
+            break;
+    }
+    return First;
+}
+
 } // namespace
 
 // Makes Thread the Standby thread of Prcb. With the PRCB lock held.
@@ -253,7 +276,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
 }
 
 // Removes and returns the first thread of the highest non-empty ready queue at or
-// above LowPriority, or NULL. At SYNCH_LEVEL with the PRCB lock held.
+// above LowPriority (or a later one the thread select notify routine prefers), or NULL. At SYNCH_LEVEL with the PRCB lock held.
 extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb)
 {
     ULONG Summary = KiReadySummary(Prcb) >> LowPriority;
@@ -262,6 +285,8 @@ extern "C" PKTHREAD NTAPI KiSelectReadyThread(KPRIORITY LowPriority, PKPRCB Prcb
     ULONG Priority = KiHighestSetBit(Summary) + (ULONG)LowPriority;
     PLIST_ENTRY Queue = &Prcb->DispatcherReadyListHead[Priority];
     PKTHREAD Thread = CONTAINING_RECORD(Queue->Flink, KTHREAD, WaitListEntry);
+    if (PTHREAD_SELECT_NOTIFY_ROUTINE Notify = __atomic_load_n(&KiThreadSelectNotifyRoutine, __ATOMIC_ACQUIRE))
+        [[unlikely]] Thread = KiSelectNotifiedThread(Notify, Queue, Priority);
     KiRemoveReadyQueue(Thread, Prcb);
     return Thread;
 }

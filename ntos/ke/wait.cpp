@@ -19,42 +19,15 @@ void KiUnlinkThread(PKTHREAD Thread, LONG_PTR WaitStatus)
         KiRemoveEntryTimer(&Thread->Timer);
 }
 
-// Arms the thread's own timer for a wait that may last until DueTime (interrupt
-// time); its wait block joins WaitBlock's ring (or stands alone for a delay). FALSE
-// if DueTime has passed. At SYNCH_LEVEL with the dispatcher lock held.
-BOOLEAN KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime)
+// Blocks the current thread in an ordinary (non-queue) wait; a thread associated with
+// a queue first lets another waiter of that queue take an entry. At SYNCH_LEVEL with
+// the dispatcher lock held; returns at WaitIrql.
+NTSTATUS KiCommitThreadWait(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                            KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
 {
-    PKTIMER Timer = &Thread->Timer;
-    PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
-    KiSetSignalState(&Timer->Header, FALSE);
-    if (!KiInsertTimerTable(Timer, DueTime))
-        return FALSE;
-    InitializeListHead(&Timer->Header.WaitListHead);
-    InsertTailList(&Timer->Header.WaitListHead, &TimerBlock->WaitListEntry);
-    if (WaitBlock) {
-        TimerBlock->NextWaitBlock = WaitBlock->NextWaitBlock;
-        WaitBlock->NextWaitBlock = TimerBlock;
-    } else {
-        TimerBlock->NextWaitBlock = TimerBlock;
-    }
-    return TRUE;
-}
-
-// Records a thread's wait and gives up the processor; returns the wait status.
-// Entered at SYNCH_LEVEL with the dispatcher lock held and the wait blocks linked;
-// returns at the thread's WaitIrql.
-NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
-                       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
-{
-    Thread->WaitBlockList = WaitBlockList;
-    Thread->Alertable = Alertable;
-    Thread->WaitMode = WaitMode;
-    Thread->WaitReason = (UCHAR)WaitReason;
-    Thread->WaitTime = KiTickCountLow();
-    KiSetThreadState(Thread, Waiting);
-    Thread->SwapBusy = TRUE;
-    KiReleaseDispatcherLockFromSynchLevel();
-    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
+    if (Thread->Queue)
+        KiActivateWaiterQueue(Thread->Queue);
+    return (NTSTATUS)KiBlockThread(Thread, WaitBlockList, WaitReason, WaitMode, Alertable);
 }
 
 // Switches to Next, if any, putting the current thread back in a ready queue; then
@@ -142,9 +115,88 @@ void KiCheckMutantLimit(PDISPATCHER_HEADER Object, PKTHREAD Thread)
     }
 }
 
+// Links a thread's wait blocks into their objects' wait lists and waits; returns
+// STATUS_TIMEOUT without waiting for a poll or a timeout already past. At SYNCH_LEVEL
+// with the dispatcher lock held; returns at WaitIrql.
+NTSTATUS KiWaitOnBlocks(PKTHREAD Thread, PKWAIT_BLOCK First, BOOLEAN Poll, PLARGE_INTEGER Timeout,
+                        ULONG64 DueTime, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+{
+    if (Poll || (Timeout && !KiArmWaitTimer(Thread, First, DueTime))) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return STATUS_TIMEOUT;
+    }
+    PKWAIT_BLOCK WaitBlock = First;
+    do {
+        if (WaitBlock->WaitKey != (USHORT)STATUS_TIMEOUT)
+            InsertTailList(&static_cast<PDISPATCHER_HEADER>(WaitBlock->Object)->WaitListHead,
+                           &WaitBlock->WaitListEntry);
+        WaitBlock = WaitBlock->NextWaitBlock;
+    } while (WaitBlock != First);
+    return KiCommitThreadWait(Thread, First, WaitReason, WaitMode, Alertable);
+}
+
+// Checks an object given to a wait is a dispatcher object.
+void KiCheckWaitObject(PVOID ObjectPointer)
+{
+    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
+    if (!Object || Object->Type > TimerSynchronizationObject || Object->Type == GateObject)
+        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), Object ? Object->Type : 0, 0, 0);
+}
+
+} // namespace
+
+// Bugchecks a wait that may block at DISPATCH_LEVEL or above (a zero timeout may poll
+// at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
+extern "C" VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
+                     reinterpret_cast<ULONG_PTR>(Caller));
+}
+
+// Arms the thread's own timer for a wait that may last until DueTime (interrupt
+// time); its wait block joins WaitBlock's ring (or stands alone for a delay). FALSE
+// if DueTime has passed. At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" BOOLEAN NTAPI KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime)
+{
+    PKTIMER Timer = &Thread->Timer;
+    PKWAIT_BLOCK TimerBlock = &Thread->WaitBlock[TIMER_WAIT_BLOCK];
+    KiSetSignalState(&Timer->Header, FALSE);
+    if (!KiInsertTimerTable(Timer, DueTime))
+        return FALSE;
+    InitializeListHead(&Timer->Header.WaitListHead);
+    InsertTailList(&Timer->Header.WaitListHead, &TimerBlock->WaitListEntry);
+    if (WaitBlock) {
+        TimerBlock->NextWaitBlock = WaitBlock->NextWaitBlock;
+        WaitBlock->NextWaitBlock = TimerBlock;
+    } else {
+        TimerBlock->NextWaitBlock = TimerBlock;
+    }
+    return TRUE;
+}
+
+// Records a thread's wait and gives up the processor; returns the wait status (a
+// queue entry for a KeRemoveQueue wait).
+// Entered at SYNCH_LEVEL with the dispatcher lock held and the wait blocks linked;
+// returns at the thread's WaitIrql.
+extern "C" LONG_PTR NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                                        KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+{
+    Thread->WaitBlockList = WaitBlockList;
+    Thread->Alertable = Alertable;
+    Thread->WaitMode = WaitMode;
+    Thread->WaitReason = (UCHAR)WaitReason;
+    Thread->WaitTime = KiTickCountLow();
+    KiSetThreadState(Thread, Waiting);
+    Thread->SwapBusy = TRUE;
+    KiReleaseDispatcherLockFromSynchLevel();
+    return KiSwapThread(Thread, KeGetCurrentPrcb());
+}
+
 // Whether an alert or a user APC ends the wait before it starts: STATUS_ALERTED,
 // STATUS_USER_APC, or STATUS_WAIT_0 to go on. At SYNCH_LEVEL with the dispatcher lock.
-NTSTATUS KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE WaitMode)
+extern "C" NTSTATUS NTAPI KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE WaitMode)
 {
     if (!Alertable)
         return WaitMode != KernelMode && Thread->ApcState.UserApcPending ? STATUS_USER_APC : STATUS_WAIT_0;
@@ -166,7 +218,7 @@ NTSTATUS KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE
 // Takes the dispatcher lock for one pass of a wait, unless KeSetEvent/KeReleaseX with
 // Wait = TRUE left it held; FALSE (lock dropped, IRQL back at WaitIrql so the APC
 // interrupt runs) if a kernel APC must be delivered before the wait can be tried.
-BOOLEAN KiBeginWaitPass(PKTHREAD Thread)
+extern "C" BOOLEAN NTAPI KiBeginWaitPass(PKTHREAD Thread)
 {
     if (Thread->WaitNext)
         Thread->WaitNext = FALSE;
@@ -180,45 +232,6 @@ BOOLEAN KiBeginWaitPass(PKTHREAD Thread)
     return TRUE;
 }
 
-// Bugchecks a wait that may block at DISPATCH_LEVEL or above (a zero timeout may poll
-// at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
-void KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
-{
-    KIRQL Irql = KeGetCurrentIrql();
-    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(Caller));
-}
-
-// Links a thread's wait blocks into their objects' wait lists and waits; returns
-// STATUS_TIMEOUT without waiting for a poll or a timeout already past. At SYNCH_LEVEL
-// with the dispatcher lock held; returns at WaitIrql.
-NTSTATUS KiWaitOnBlocks(PKTHREAD Thread, PKWAIT_BLOCK First, BOOLEAN Poll, PLARGE_INTEGER Timeout,
-                        ULONG64 DueTime, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
-{
-    if (Poll || (Timeout && !KiArmWaitTimer(Thread, First, DueTime))) {
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return STATUS_TIMEOUT;
-    }
-    PKWAIT_BLOCK WaitBlock = First;
-    do {
-        if (WaitBlock->WaitKey != (USHORT)STATUS_TIMEOUT)
-            InsertTailList(&static_cast<PDISPATCHER_HEADER>(WaitBlock->Object)->WaitListHead,
-                           &WaitBlock->WaitListEntry);
-        WaitBlock = WaitBlock->NextWaitBlock;
-    } while (WaitBlock != First);
-    return KiBlockThread(Thread, First, WaitReason, WaitMode, Alertable);
-}
-
-// Checks an object given to a wait is a dispatcher object.
-void KiCheckWaitObject(PVOID ObjectPointer)
-{
-    auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
-    if (!Object || Object->Type > TimerSynchronizationObject || Object->Type == GateObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), Object ? Object->Type : 0, 0, 0);
-}
-
-} // namespace
 
 // The exit path of every dispatcher-lock release: places the threads readied under
 // the lock, then if a Standby thread was chosen for
@@ -260,10 +273,13 @@ extern "C" VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLE
 }
 
 // Wakes one waiting thread: unlinks its wait blocks with WaitStatus and readies it
-// with an unwait boost of Increment. At SYNCH_LEVEL with the dispatcher lock held.
+// with an unwait boost of Increment; a thread associated with a queue counts as
+// active in it again. At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment)
 {
     KiUnlinkThread(Thread, WaitStatus);
+    if (Thread->Queue)
+        Thread->Queue->CurrentCount++;
     Thread->AdjustIncrement = (SCHAR)Increment;
     Thread->AdjustReason = AdjustUnwait;
     KiReadyThread(Thread);
@@ -271,7 +287,7 @@ extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIO
 
 // Satisfies waiters of a signalled object in wait-list order while it stays
 // signalled: a WaitAny waiter takes it, a WaitAll waiter only once all its objects
-// can be taken. At SYNCH_LEVEL with the dispatcher lock held.
+// can be taken; a queue's KeRemoveQueue waiters (WaitDequeue) are left alone. At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
 {
     auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
@@ -283,7 +299,7 @@ extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
         LONG_PTR WaitStatus = WaitBlock->WaitKey;
         if (WaitBlock->WaitType == WaitAny) {
             KiSatisfyObjectWait(Object, Thread);
-        } else if (KiIsWaitAllSatisfied(WaitBlock)) {
+        } else if (WaitBlock->WaitType == WaitAll && KiIsWaitAllSatisfied(WaitBlock)) {
             KiWaitSatisfyAll(WaitBlock);
             WaitStatus = STATUS_WAIT_0;
         } else {
@@ -404,7 +420,7 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
             continue;
         NTSTATUS Status = KiCheckAlertability(Thread, Alertable, WaitMode);
         if (Status == STATUS_WAIT_0 && KiArmWaitTimer(Thread, NULL, DueTime)) {
-            Status = KiBlockThread(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
+            Status = KiCommitThreadWait(Thread, TimerBlock, DelayExecution, WaitMode, Alertable);
         } else {
             // Alerted, or the deadline passed already (a delay restarted after an APC).
             if (Status == STATUS_WAIT_0)

@@ -3,6 +3,7 @@
 #define _INTERNAL_EX_H
 
 #include "ntddk.h"
+#include "ndk/extypes.h"
 
 NT_EXTERN_C_BEGIN
 
@@ -21,6 +22,11 @@ extern LIST_ENTRY ExpSystemResourcesList;
 extern KSPIN_LOCK ExpResourceSpinLock;
 extern BOOLEAN ExResourceStrict;
 VOID NTAPI ExpResourceInitialization(VOID);
+
+/* work.cpp: the system worker threads */
+extern EX_WORK_QUEUE ExWorkerQueue[MaximumWorkQueue];
+VOID NTAPI ExpInitializeWorkerThreads(VOID);
+VOID NTAPI ExpShutdownWorkerThreads(VOID);
 
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);

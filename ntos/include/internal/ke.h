@@ -3,7 +3,7 @@
 #ifndef _INTERNAL_KE_H
 #define _INTERNAL_KE_H
 
-#include "ntddk.h"
+#include "ntifs.h"
 #include "ndk/ntndk.h"
 #include "halhost.h"
 
@@ -70,6 +70,21 @@ VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLEAN Wait);
 VOID NTAPI KiWaitTest(PVOID Object, KPRIORITY Increment);
 VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment);
 VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment);
+BOOLEAN NTAPI KiBeginWaitPass(PKTHREAD Thread);
+NTSTATUS NTAPI KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE WaitMode);
+BOOLEAN NTAPI KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime);
+LONG_PTR NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                             KPROCESSOR_MODE WaitMode, BOOLEAN Alertable);
+VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller);
+
+/* queue.cpp */
+VOID NTAPI KiActivateWaiterQueue(PKQUEUE Queue);
+
+/* miscc.cpp: the scheduler notify routines (Windows 2000); NULL when unset */
+extern PSWAP_CONTEXT_NOTIFY_ROUTINE KiSwapContextNotifyRoutine;
+extern PTHREAD_SELECT_NOTIFY_ROUTINE KiThreadSelectNotifyRoutine;
+extern PTIME_UPDATE_NOTIFY_ROUTINE KiTimeUpdateNotifyRoutine;
+HANDLE NTAPI KiThreadId(PKTHREAD Thread);
 
 /* apc.cpp */
 VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost);

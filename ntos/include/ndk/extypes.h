@@ -62,6 +62,15 @@ typedef struct _KGUARDED_MUTEX {
 
 typedef struct _HANDLE_TABLE *PHANDLE_TABLE;
 
+/* One of the executive's system work queues (ExWorkerQueue[WORK_QUEUE_TYPE]). */
+typedef struct _EX_WORK_QUEUE {
+    KQUEUE WorkerQueue;
+    ULONG DynamicThreadCount;
+    volatile LONG WorkItemsProcessed;
+    ULONG WorkItemsProcessedLastPass;
+    ULONG QueueDepthLastPass;
+} EX_WORK_QUEUE, *PEX_WORK_QUEUE;
+
 NT_EXTERN_C_END
 
 #endif /* _EXTYPES_H */

@@ -3,6 +3,7 @@
 #include "ke.h"
 #include "ex.h"
 #include "ps.h"
+#include "ob.h"
 
 volatile LONG ExpBootComplete;
 
@@ -19,12 +20,16 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
 }
 
-// Phase 1: starts the system worker threads, tells the host the system is up, then
+// Phase 1: starts the object manager and the system worker threads, tells the host
+// the system is up, then
 // (as NT's phase 1 thread becomes the zero-page thread) serves host requests. At
 // PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
+    NTSTATUS Status = ObInitSystem();
+    if (!NT_SUCCESS(Status))
+        KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
     ExpInitializeWorkerThreads();
     InterlockedExchange(&ExpBootComplete, 1);
     HalHostWakeHost();

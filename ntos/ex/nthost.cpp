@@ -6,10 +6,14 @@
 #include "ex.h"
 #include "mm.h"
 #include "ps.h"
+#include "ob.h"
 #include "rtl.h"
 #include "nthost.h"
 
 namespace {
+
+// Objects still alive when the object manager stopped, for the leak report.
+ULONG ExpObjectsLeft;
 
 enum ExpSystemState : LONG { SystemDown, SystemBooting, SystemUp, SystemShuttingDown };
 
@@ -91,7 +95,7 @@ ULONG ExpTearDown()
         DbgPrint("NtosShutdown: %u thread(s) had not terminated\n", ThreadsLeft);
     KiReleaseProcessors();
     MmShutdownKernelStacks();
-    ULONG Leaks = ExpReportPoolLeaks() + ThreadsLeft;
+    ULONG Leaks = ExpReportPoolLeaks() + ThreadsLeft + ExpObjectsLeft;
     ULONG Stacks = HalHostOutstandingStacks();
     if (Stacks)
         DbgPrint("NtosShutdown: %u kernel stack(s) not freed\n", Stacks);
@@ -111,6 +115,7 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
                 ExpShutdownWorkerThreads();
+                ExpObjectsLeft = ObShutdownSystem();
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);
                 KeTerminateThread(0);

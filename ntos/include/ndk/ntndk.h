@@ -5,6 +5,7 @@
 #include "ndk/ketypes.h"
 #include "ndk/extypes.h"
 #include "ndk/pstypes.h"
+#include "ndk/obtypes.h"
 #include "ndk/kefuncs.h"
 #include "ndk/halfuncs.h"
 #endif

@@ -1,0 +1,178 @@
+/* ndk/obtypes.h - the object manager's structures (NT 5.2 layout): object types, the
+ * object header and its optional parts, creation information. */
+#ifndef _OBTYPES_H
+#define _OBTYPES_H
+
+#include "ntddk.h"
+
+NT_EXTERN_C_BEGIN
+
+#define OBJ_KERNEL_EXCLUSIVE 0x00010000L
+#define OBJ_VALID_KERNEL_ATTRIBUTES (OBJ_VALID_ATTRIBUTES | OBJ_KERNEL_EXCLUSIVE)
+#define OBJ_NAME_PATH_SEPARATOR ((WCHAR)L'\\')
+#define OBJECT_TYPE_CREATE 0x0001
+#define OBJECT_TYPE_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | 0x1)
+
+/* OBJECT_HEADER.Flags */
+#define OB_FLAG_CREATE_INFO 0x01
+#define OB_FLAG_KERNEL_MODE 0x02
+#define OB_FLAG_CREATOR_INFO 0x04
+#define OB_FLAG_EXCLUSIVE 0x08
+#define OB_FLAG_PERMANENT 0x10
+#define OB_FLAG_SECURITY 0x20
+#define OB_FLAG_SINGLE_PROCESS 0x40
+#define OB_FLAG_DEFER_DELETE 0x80
+
+typedef enum _OB_OPEN_REASON { ObCreateHandle, ObOpenHandle, ObDuplicateHandle, ObInheritHandle, ObMaxOpenReason } OB_OPEN_REASON;
+typedef enum _SECURITY_OPERATION_CODE {
+    SetSecurityDescriptor,
+    QuerySecurityDescriptor,
+    DeleteSecurityDescriptor,
+    AssignSecurityDescriptor
+} SECURITY_OPERATION_CODE, *PSECURITY_OPERATION_CODE;
+typedef ULONG SECURITY_INFORMATION, *PSECURITY_INFORMATION;
+typedef PVOID PSECURITY_DESCRIPTOR;
+typedef struct _OBJECT_NAME_INFORMATION {
+    UNICODE_STRING Name;
+} OBJECT_NAME_INFORMATION, *POBJECT_NAME_INFORMATION;
+struct _ACCESS_STATE;
+struct _SECURITY_QUALITY_OF_SERVICE;
+
+typedef struct _OB_DUMP_CONTROL {
+    PVOID Stream;
+    ULONG Detail;
+} OB_DUMP_CONTROL, *POB_DUMP_CONTROL;
+typedef VOID(NTAPI *OB_DUMP_METHOD)(PVOID Object, POB_DUMP_CONTROL Control);
+typedef NTSTATUS(NTAPI *OB_OPEN_METHOD)(OB_OPEN_REASON Reason, struct _EPROCESS *Process, PVOID ObjectBody,
+                                        ACCESS_MASK GrantedAccess, ULONG HandleCount);
+typedef VOID(NTAPI *OB_CLOSE_METHOD)(struct _EPROCESS *Process, PVOID Object, ACCESS_MASK GrantedAccess,
+                                     ULONG ProcessHandleCount, ULONG SystemHandleCount);
+typedef VOID(NTAPI *OB_DELETE_METHOD)(PVOID Object);
+typedef NTSTATUS(NTAPI *OB_PARSE_METHOD)(PVOID ParseObject, PVOID ObjectType, struct _ACCESS_STATE *AccessState,
+                                         KPROCESSOR_MODE AccessMode, ULONG Attributes, PUNICODE_STRING CompleteName,
+                                         PUNICODE_STRING RemainingName, PVOID Context,
+                                         struct _SECURITY_QUALITY_OF_SERVICE *SecurityQos, PVOID *Object);
+typedef NTSTATUS(NTAPI *OB_SECURITY_METHOD)(PVOID Object, SECURITY_OPERATION_CODE OperationType,
+                                            PSECURITY_INFORMATION SecurityInformation,
+                                            PSECURITY_DESCRIPTOR SecurityDescriptor, PULONG CapturedLength,
+                                            PSECURITY_DESCRIPTOR *ObjectSecurityDescriptor, POOL_TYPE PoolType,
+                                            PGENERIC_MAPPING GenericMapping);
+typedef NTSTATUS(NTAPI *OB_QUERYNAME_METHOD)(PVOID Object, BOOLEAN HasObjectName,
+                                             POBJECT_NAME_INFORMATION ObjectNameInfo, ULONG Length,
+                                             PULONG ReturnLength, KPROCESSOR_MODE AccessMode);
+typedef BOOLEAN(NTAPI *OB_OKAYTOCLOSE_METHOD)(struct _EPROCESS *Process, PVOID Object, HANDLE Handle,
+                                              KPROCESSOR_MODE AccessMode);
+
+typedef struct _OBJECT_TYPE_INITIALIZER {
+    USHORT Length;
+    BOOLEAN UseDefaultObject;
+    BOOLEAN CaseInsensitive;
+    ULONG InvalidAttributes;
+    GENERIC_MAPPING GenericMapping;
+    ULONG ValidAccessMask;
+    BOOLEAN SecurityRequired;
+    BOOLEAN MaintainHandleCount;
+    BOOLEAN MaintainTypeList;
+    POOL_TYPE PoolType;
+    ULONG DefaultPagedPoolCharge;
+    ULONG DefaultNonPagedPoolCharge;
+    OB_DUMP_METHOD DumpProcedure;
+    OB_OPEN_METHOD OpenProcedure;
+    OB_CLOSE_METHOD CloseProcedure;
+    OB_DELETE_METHOD DeleteProcedure;
+    OB_PARSE_METHOD ParseProcedure;
+    OB_SECURITY_METHOD SecurityProcedure;
+    OB_QUERYNAME_METHOD QueryNameProcedure;
+    OB_OKAYTOCLOSE_METHOD OkayToCloseProcedure;
+} OBJECT_TYPE_INITIALIZER, *POBJECT_TYPE_INITIALIZER;
+
+typedef struct _OBJECT_TYPE {
+    ERESOURCE Mutex;     /* guards TypeList */
+    LIST_ENTRY TypeList; /* the creator infos of this type's objects (MaintainTypeList) */
+    UNICODE_STRING Name;
+    PVOID DefaultObject;
+    ULONG Index;
+    volatile ULONG TotalNumberOfObjects;
+    volatile ULONG TotalNumberOfHandles;
+    volatile ULONG HighWaterNumberOfObjects;
+    volatile ULONG HighWaterNumberOfHandles;
+    OBJECT_TYPE_INITIALIZER TypeInfo;
+    ULONG Key; /* pool tag of its objects */
+    ERESOURCE ObjectLocks[4];
+} OBJECT_TYPE;
+
+typedef struct _OBJECT_CREATE_INFORMATION {
+    ULONG Attributes;
+    HANDLE RootDirectory;
+    PVOID ParseContext;
+    KPROCESSOR_MODE ProbeMode;
+    ULONG PagedPoolCharge;
+    ULONG NonPagedPoolCharge;
+    ULONG SecurityDescriptorCharge;
+    PSECURITY_DESCRIPTOR SecurityDescriptor;
+    struct _SECURITY_QUALITY_OF_SERVICE *SecurityQos;
+} OBJECT_CREATE_INFORMATION, *POBJECT_CREATE_INFORMATION;
+
+typedef struct _OBJECT_HEADER_NAME_INFO {
+    struct _OBJECT_DIRECTORY *Directory;
+    UNICODE_STRING Name;
+    ULONG QueryReferences;
+    ULONG Reserved2;
+    ULONG DbgReferenceCount;
+    ULONG64 Reserved3;
+} OBJECT_HEADER_NAME_INFO, *POBJECT_HEADER_NAME_INFO;
+
+typedef struct _OBJECT_HEADER_CREATOR_INFO {
+    LIST_ENTRY TypeList;
+    PVOID CreatorUniqueProcess;
+    USHORT CreatorBackTraceIndex;
+    USHORT Reserved;
+} OBJECT_HEADER_CREATOR_INFO, *POBJECT_HEADER_CREATOR_INFO;
+
+typedef struct _OBJECT_HEADER_QUOTA_INFO {
+    ULONG PagedPoolCharge;
+    ULONG NonPagedPoolCharge;
+    ULONG SecurityDescriptorCharge;
+    struct _EPROCESS *ExclusiveProcess;
+    ULONG64 Reserved;
+} OBJECT_HEADER_QUOTA_INFO, *POBJECT_HEADER_QUOTA_INFO;
+
+typedef struct _OBJECT_HEADER {
+    volatile LONG_PTR PointerCount;
+    union {
+        volatile LONG_PTR HandleCount;
+        PVOID NextToFree; /* on the deferred-deletion list */
+    };
+    POBJECT_TYPE Type;
+    UCHAR NameInfoOffset;
+    UCHAR HandleInfoOffset;
+    UCHAR QuotaInfoOffset;
+    UCHAR Flags;
+    union {
+        POBJECT_CREATE_INFORMATION ObjectCreateInfo;
+        PVOID QuotaBlockCharged;
+    };
+    PSECURITY_DESCRIPTOR SecurityDescriptor;
+    LONGLONG Body;
+} OBJECT_HEADER, *POBJECT_HEADER;
+
+#define OBJECT_TO_OBJECT_HEADER(o) CONTAINING_RECORD((o), OBJECT_HEADER, Body)
+#define OBJECT_HEADER_TO_NAME_INFO(h) \
+    ((POBJECT_HEADER_NAME_INFO)(!(h)->NameInfoOffset ? NULL : ((PCHAR)(h) - (h)->NameInfoOffset)))
+#define OBJECT_HEADER_TO_QUOTA_INFO(h) \
+    ((POBJECT_HEADER_QUOTA_INFO)(!(h)->QuotaInfoOffset ? NULL : ((PCHAR)(h) - (h)->QuotaInfoOffset)))
+#define OBJECT_HEADER_TO_CREATOR_INFO(h)                                                              \
+    ((POBJECT_HEADER_CREATOR_INFO)(!((h)->Flags & OB_FLAG_CREATOR_INFO) ? NULL                        \
+                                                                          : ((PCHAR)(h) - sizeof(OBJECT_HEADER_CREATOR_INFO))))
+
+NTKERNELAPI NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_TYPE_INITIALIZER ObjectTypeInitializer,
+                                              PVOID Reserved, POBJECT_TYPE *ObjectType);
+NTKERNELAPI NTSTATUS NTAPI ObCreateObject(KPROCESSOR_MODE ProbeMode, POBJECT_TYPE ObjectType,
+                                          POBJECT_ATTRIBUTES ObjectAttributes, KPROCESSOR_MODE AccessMode,
+                                          PVOID ParseContext, ULONG ObjectSize, ULONG PagedPoolCharge,
+                                          ULONG NonPagedPoolCharge, PVOID *Object);
+extern NTKERNELAPI POBJECT_TYPE ObpTypeObjectType;
+
+NT_EXTERN_C_END
+
+#endif /* _OBTYPES_H */

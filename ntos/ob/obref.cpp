@@ -1,0 +1,129 @@
+// obref.cpp - object references: the pointer count in the object header, deletion on
+// the last dereference (deferred to a worker thread above PASSIVE_LEVEL), and
+// referencing by pointer with a type check.
+#include "ke.h"
+#include "ob.h"
+
+WORK_QUEUE_ITEM ObpReaperWorkItem;
+// Headers waiting for the reaper, linked through NextToFree. kObpReaperActive marks
+// "the reaper is queued or running": only the push that finds the list empty queues it.
+static PVOID volatile ObpReaperList;
+static PVOID const kObpReaperActive = reinterpret_cast<PVOID>(1);
+
+namespace {
+
+// Bugchecks a pointer count driven below zero (a dereference without its reference).
+[[noreturn]] void ObpBadDereference(POBJECT_HEADER Header, LONG_PTR NewCount)
+{
+    KeBugCheckEx(REFERENCE_BY_POINTER, reinterpret_cast<ULONG_PTR>(Header->Type),
+                 reinterpret_cast<ULONG_PTR>(&Header->Body), (ULONG_PTR)Header->HandleCount, (ULONG_PTR)NewCount);
+}
+
+// Deletes an object whose last reference just went: now at PASSIVE_LEVEL, else by the
+// reaper.
+void ObpRemoveObject(POBJECT_HEADER Header)
+{
+    if (KeGetCurrentIrql() == PASSIVE_LEVEL)
+        ObpDeleteObject(&Header->Body, FALSE);
+    else
+        ObpDeferObjectDeletion(Header);
+}
+
+} // namespace
+
+// Adds a reference to an object; returns the new pointer count. Any IRQL.
+extern "C" LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)
+{
+    return InterlockedIncrement64(&OBJECT_TO_OBJECT_HEADER(Object)->PointerCount);
+}
+
+// Drops a reference; the last one deletes the object. Returns the new pointer count;
+// below zero bugchecks REFERENCE_BY_POINTER. At or below DISPATCH_LEVEL.
+extern "C" LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    LONG_PTR NewCount = InterlockedDecrement64(&Header->PointerCount);
+    if (NewCount > 0)
+        return NewCount;
+    if (NewCount < 0)
+        ObpBadDereference(Header, NewCount);
+    ObpRemoveObject(Header);
+    return 0;
+}
+
+// Adds Count references at once; returns the new pointer count. Any IRQL.
+extern "C" LONG_PTR FASTCALL ObReferenceObjectEx(PVOID Object, LONG Count)
+{
+    return InterlockedExchangeAdd64(&OBJECT_TO_OBJECT_HEADER(Object)->PointerCount, Count) + Count;
+}
+
+// Drops Count references at once, deleting the object with the last; returns the new
+// pointer count. At or below DISPATCH_LEVEL.
+extern "C" LONG_PTR FASTCALL ObDereferenceObjectEx(PVOID Object, LONG Count)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    LONG_PTR NewCount = InterlockedExchangeAdd64(&Header->PointerCount, -(LONG64)Count) - Count;
+    if (NewCount > 0)
+        return NewCount;
+    if (NewCount < 0)
+        ObpBadDereference(Header, NewCount);
+    ObpRemoveObject(Header);
+    return 0;
+}
+
+// Drops a reference, always leaving a deletion to the reaper (for callers holding
+// locks the delete procedure may take). At or below DISPATCH_LEVEL.
+extern "C" VOID NTAPI ObDereferenceObjectDeferDelete(PVOID Object)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    LONG_PTR NewCount = InterlockedDecrement64(&Header->PointerCount);
+    if (NewCount < 0)
+        ObpBadDereference(Header, NewCount);
+    if (NewCount == 0)
+        ObpDeferObjectDeletion(Header);
+}
+
+// References an object the caller already points to. A user-mode caller (or anyone
+// asking for a symbolic link) must name its type right: STATUS_OBJECT_TYPE_MISMATCH
+// otherwise, as on NT, where kernel-mode callers are trusted. At or below
+// DISPATCH_LEVEL.
+extern "C" NTSTATUS NTAPI ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                                     KPROCESSOR_MODE AccessMode)
+{
+    UNREFERENCED_PARAMETER(DesiredAccess);
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    if (Header->Type != ObjectType && AccessMode != KernelMode)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    InterlockedIncrement64(&Header->PointerCount);
+    return STATUS_SUCCESS;
+}
+
+// Queues a dead object for the reaper work item, queueing the work item if the list
+// was idle. Any IRQL up to DISPATCH_LEVEL.
+extern "C" VOID NTAPI ObpDeferObjectDeletion(POBJECT_HEADER Header)
+{
+    PVOID Head = __atomic_load_n(&ObpReaperList, __ATOMIC_RELAXED);
+    do {
+        Header->NextToFree = Head;
+    } while (!__atomic_compare_exchange_n(&ObpReaperList, &Head, Header, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (Head == NULL)
+        ExQueueWorkItem(&ObpReaperWorkItem, DelayedWorkQueue);
+}
+
+// The reaper work item: deletes queued objects until the list stays empty. At
+// PASSIVE_LEVEL in a system worker thread.
+extern "C" VOID NTAPI ObpReapObject(PVOID Parameter)
+{
+    UNREFERENCED_PARAMETER(Parameter);
+    for (;;) {
+        PVOID Batch = __atomic_exchange_n(&ObpReaperList, kObpReaperActive, __ATOMIC_ACQUIRE);
+        while (Batch && Batch != kObpReaperActive) {
+            auto *Header = static_cast<POBJECT_HEADER>(Batch);
+            Batch = Header->NextToFree;
+            ObpDeleteObject(&Header->Body, TRUE);
+        }
+        PVOID Expected = kObpReaperActive;
+        if (__atomic_compare_exchange_n(&ObpReaperList, &Expected, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return;
+    }
+}

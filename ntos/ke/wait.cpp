@@ -40,23 +40,6 @@ BOOLEAN KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 DueTime)
     return TRUE;
 }
 
-// Records a thread's wait and gives up the processor; returns the wait status.
-// Entered at SYNCH_LEVEL with the dispatcher lock held and the wait blocks linked;
-// returns at the thread's WaitIrql.
-NTSTATUS KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
-                       KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
-{
-    Thread->WaitBlockList = WaitBlockList;
-    Thread->Alertable = Alertable;
-    Thread->WaitMode = WaitMode;
-    Thread->WaitReason = (UCHAR)WaitReason;
-    Thread->WaitTime = KiTickCountLow();
-    KiSetThreadState(Thread, Waiting);
-    Thread->SwapBusy = TRUE;
-    KiReleaseDispatcherLockFromSynchLevel();
-    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
-}
-
 // Switches to Next, if any, putting the current thread back in a ready queue; then
 // delivers kernel APCs that became due and returns at OldIrql. At SYNCH_LEVEL with
 // the PRCB lock held; releases it.
@@ -163,33 +146,6 @@ NTSTATUS KiCheckAlertability(PKTHREAD Thread, BOOLEAN Alertable, KPROCESSOR_MODE
     return STATUS_WAIT_0;
 }
 
-// Takes the dispatcher lock for one pass of a wait, unless KeSetEvent/KeReleaseX with
-// Wait = TRUE left it held; FALSE (lock dropped, IRQL back at WaitIrql so the APC
-// interrupt runs) if a kernel APC must be delivered before the wait can be tried.
-BOOLEAN KiBeginWaitPass(PKTHREAD Thread)
-{
-    if (Thread->WaitNext)
-        Thread->WaitNext = FALSE;
-    else
-        Thread->WaitIrql = KiAcquireDispatcherLock();
-    if (KiKernelApcPending(Thread) && !Thread->SpecialApcDisable && Thread->WaitIrql < APC_LEVEL) {
-        KiReleaseDispatcherLock(Thread->WaitIrql);
-        return FALSE;
-    }
-    Thread->WaitStatus = 0;
-    return TRUE;
-}
-
-// Bugchecks a wait that may block at DISPATCH_LEVEL or above (a zero timeout may poll
-// at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
-void KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
-{
-    KIRQL Irql = KeGetCurrentIrql();
-    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(Caller));
-}
-
 // Links a thread's wait blocks into their objects' wait lists and waits; returns
 // STATUS_TIMEOUT without waiting for a poll or a timeout already past. At SYNCH_LEVEL
 // with the dispatcher lock held; returns at WaitIrql.
@@ -219,6 +175,50 @@ void KiCheckWaitObject(PVOID ObjectPointer)
 }
 
 } // namespace
+
+// Records a thread's wait and gives up the processor; returns the wait status.
+// Entered at SYNCH_LEVEL with the dispatcher lock held and the wait blocks linked;
+// returns at the thread's WaitIrql.
+extern "C" NTSTATUS NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                                        KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+{
+    Thread->WaitBlockList = WaitBlockList;
+    Thread->Alertable = Alertable;
+    Thread->WaitMode = WaitMode;
+    Thread->WaitReason = (UCHAR)WaitReason;
+    Thread->WaitTime = KiTickCountLow();
+    KiSetThreadState(Thread, Waiting);
+    Thread->SwapBusy = TRUE;
+    KiReleaseDispatcherLockFromSynchLevel();
+    return (NTSTATUS)KiSwapThread(Thread, KeGetCurrentPrcb());
+}
+
+// Takes the dispatcher lock for one pass of a wait, unless KeSetEvent/KeReleaseX with
+// Wait = TRUE left it held; FALSE (lock dropped, IRQL back at WaitIrql so the APC
+// interrupt runs) if a kernel APC must be delivered before the wait can be tried.
+extern "C" BOOLEAN NTAPI KiBeginWaitPass(PKTHREAD Thread)
+{
+    if (Thread->WaitNext)
+        Thread->WaitNext = FALSE;
+    else
+        Thread->WaitIrql = KiAcquireDispatcherLock();
+    if (KiKernelApcPending(Thread) && !Thread->SpecialApcDisable && Thread->WaitIrql < APC_LEVEL) {
+        KiReleaseDispatcherLock(Thread->WaitIrql);
+        return FALSE;
+    }
+    Thread->WaitStatus = 0;
+    return TRUE;
+}
+
+// Bugchecks a wait that may block at DISPATCH_LEVEL or above (a zero timeout may poll
+// at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
+extern "C" VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+    if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
+                     reinterpret_cast<ULONG_PTR>(Caller));
+}
 
 // The exit path of every dispatcher-lock release: places the threads readied under
 // the lock, then if a Standby thread was chosen for

@@ -71,6 +71,22 @@ VOID NTAPI KiWaitTest(PVOID Object, KPRIORITY Increment);
 VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment);
 VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment);
 
+/* gate.cpp, and the wait steps gates share with the other waits (wait.cpp) */
+VOID FASTCALL KeInitializeGate(PKGATE Gate);
+VOID FASTCALL KeWaitForGate(PKGATE Gate, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode);
+VOID FASTCALL KeSignalGateBoostPriority(PKGATE Gate);
+BOOLEAN NTAPI KiBeginWaitPass(PKTHREAD Thread);
+VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller);
+NTSTATUS NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                             KPROCESSOR_MODE WaitMode, BOOLEAN Alertable);
+VOID NTAPI KiUnwaitThreadBoostPriority(PKTHREAD WaitThread); /* eventobj.cpp */
+
+/* gmutex.cpp: KGUARDED_MUTEX.Count; the lock bit is SET while the mutex is free */
+#define GM_LOCK_BIT 0x1
+#define GM_LOCK_BIT_V 0x0
+#define GM_LOCK_WAITER_WOKEN 0x2
+#define GM_LOCK_WAITER_INC 0x4
+
 /* apc.cpp */
 VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost);
 VOID NTAPI KiCheckForKernelApcDelivery(VOID);

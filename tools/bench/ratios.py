@@ -90,6 +90,14 @@ def main():
         rows.append((f"{n} blocked: page tables per thread / mappings",
                      f"{kernel['ptes_B_per_thread']:.0f} B / {kernel['mappings']:.0f}", "", ""))
 
+    mutex = find(table, "BM_Baseline_MutexLockUnlock")
+    for name, label in (("GuardedMutexUncontended", "guarded mutex"), ("FastMutexUncontended", "fast mutex"),
+                        ("PushLockUncontended/Exclusive", "push lock exclusive"),
+                        ("PushLockUncontended/Shared", "push lock shared")):
+        lock = find(table, f"BM_Kernel_{name}")
+        if lock:
+            row(f"{label} acquire+release, uncontended", lock["real_ns"], "pthread mutex", mutex and mutex["real_ns"])
+
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -89,7 +89,6 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread)
 {
     KiCheckEvent(Event);
-    PKTHREAD Thread = KeGetCurrentThread();
     KIRQL OldIrql = KiAcquireDispatcherLock();
     PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
     PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);
@@ -97,18 +96,25 @@ extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingTh
         KiSetSignalState(&Event->Header, 1);
         KiWaitTest(Event, EVENT_INCREMENT);
     } else {
-        PKTHREAD WaitThread = WaitBlock->Thread;
         if (WaitingThread)
-            *WaitingThread = WaitThread;
-        PKPRCB Prcb = KeGetCurrentPrcb();
-        KiAcquireThreadLock(Thread);
-        KiAcquirePrcbLock(Prcb);
-        KiWritePriority(Thread, KiComputeNewPriority(Thread, 0));
-        KiReleasePrcbLock(Prcb);
-        KiReleaseThreadLock(Thread);
-        KiUnwaitThread(WaitThread, STATUS_SUCCESS, 0);
-        WaitThread->AdjustIncrement = KiReadPriority(Thread);
-        WaitThread->AdjustReason = AdjustBoost;
+            *WaitingThread = WaitBlock->Thread;
+        KiUnwaitThreadBoostPriority(WaitBlock->Thread);
     }
     KiReleaseDispatcherLock(OldIrql);
+}
+
+// Wakes a waiting thread with STATUS_SUCCESS and the lock-ownership boost: it runs at
+// the waker's priority (recomputed first). At SYNCH_LEVEL with the dispatcher lock held.
+extern "C" VOID NTAPI KiUnwaitThreadBoostPriority(PKTHREAD WaitThread)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    PKPRCB Prcb = KeGetCurrentPrcb();
+    KiAcquireThreadLock(Thread);
+    KiAcquirePrcbLock(Prcb);
+    KiWritePriority(Thread, KiComputeNewPriority(Thread, 0));
+    KiReleasePrcbLock(Prcb);
+    KiReleaseThreadLock(Thread);
+    KiUnwaitThread(WaitThread, STATUS_SUCCESS, 0);
+    WaitThread->AdjustIncrement = KiReadPriority(Thread);
+    WaitThread->AdjustReason = AdjustBoost;
 }

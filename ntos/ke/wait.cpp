@@ -22,13 +22,17 @@ void KiUnlinkThread(PKTHREAD Thread, LONG_PTR WaitStatus)
 // Blocks the current thread in an ordinary (non-queue) wait; a thread associated with
 // a queue first lets another waiter of that queue take an entry. At SYNCH_LEVEL with
 // the dispatcher lock held; returns at WaitIrql.
-NTSTATUS KiCommitThreadWait(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
-                            KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
+} // namespace
+
+extern "C" NTSTATUS NTAPI KiCommitThreadWait(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                                             KPROCESSOR_MODE WaitMode, BOOLEAN Alertable)
 {
     if (Thread->Queue)
         KiActivateWaiterQueue(Thread->Queue);
     return (NTSTATUS)KiBlockThread(Thread, WaitBlockList, WaitReason, WaitMode, Alertable);
 }
+
+namespace {
 
 // Switches to Next, if any, putting the current thread back in a ready queue; then
 // delivers kernel APCs that became due and returns at OldIrql. At SYNCH_LEVEL with

@@ -13,6 +13,7 @@
 #include "ke.h"
 #include "ps.h"
 #include "pseh/pseh2.h"
+#include "ex.h"
 
 namespace {
 
@@ -204,5 +205,54 @@ void BM_Kernel_SehTryNoException(benchmark::State &State)
     });
 }
 BENCHMARK(BM_Kernel_SehTryNoException);
+// Uncontended acquire + release of each executive lock, one iteration per pair, on a
+// realtime processor at PASSIVE_LEVEL (the push locks inside a critical region, as
+// their callers are); the host's scale is BM_Baseline_MutexLockUnlock.
+void BM_Kernel_GuardedMutexUncontended(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        KGUARDED_MUTEX Mutex;
+        KeInitializeGuardedMutex(&Mutex);
+        for (auto _ : State) {
+            KeAcquireGuardedMutex(&Mutex);
+            KeReleaseGuardedMutex(&Mutex);
+        }
+    });
+}
+BENCHMARK(BM_Kernel_GuardedMutexUncontended);
+
+void BM_Kernel_FastMutexUncontended(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        FAST_MUTEX Mutex;
+        ExInitializeFastMutex(&Mutex);
+        for (auto _ : State) {
+            ExAcquireFastMutex(&Mutex);
+            ExReleaseFastMutex(&Mutex);
+        }
+    });
+}
+BENCHMARK(BM_Kernel_FastMutexUncontended);
+
+void BM_Kernel_PushLockUncontended(benchmark::State &State, bool Shared)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        EX_PUSH_LOCK Lock;
+        ExInitializePushLock(&Lock);
+        KeEnterCriticalRegion();
+        for (auto _ : State) {
+            if (Shared) {
+                ExAcquirePushLockShared(&Lock);
+                ExReleasePushLockShared(&Lock);
+            } else {
+                ExAcquirePushLockExclusive(&Lock);
+                ExReleasePushLockExclusive(&Lock);
+            }
+        }
+        KeLeaveCriticalRegion();
+    });
+}
+BENCHMARK_CAPTURE(BM_Kernel_PushLockUncontended, Exclusive, false);
+BENCHMARK_CAPTURE(BM_Kernel_PushLockUncontended, Shared, true);
 
 } // namespace

@@ -99,6 +99,14 @@ def main():
         rw = find(table, "BM_Baseline_Rwlock/write:0")
         row("rundown acquire+release", rundown["real_ns"], "rwlock read", rw and rw["real_ns"])
 
+    mutex = find(table, "BM_Baseline_MutexLockUnlock")
+    for name, label in (("GuardedMutexUncontended", "guarded mutex"), ("FastMutexUncontended", "fast mutex"),
+                        ("PushLockUncontended/Exclusive", "push lock exclusive"),
+                        ("PushLockUncontended/Shared", "push lock shared")):
+        lock = find(table, f"BM_Kernel_{name}")
+        if lock:
+            row(f"{label} acquire+release, uncontended", lock["real_ns"], "pthread mutex", mutex and mutex["real_ns"])
+
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -47,6 +47,88 @@ typedef struct _EXP_HOST_REQUEST {
 
 DECLSPEC_NORETURN VOID NTAPI ExpHostRequestLoop(VOID);
 
+/* pushlock.cpp: push locks. Callers are in a critical region or at APC_LEVEL (at or
+ * below APC_LEVEL); the inline forms below are the uncontended paths. */
+VOID FASTCALL ExfAcquirePushLockExclusive(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfAcquirePushLockShared(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfReleasePushLock(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfReleasePushLockExclusive(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfReleasePushLockShared(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfWakePushLock(PEX_PUSH_LOCK PushLock, EX_PUSH_LOCK OldValue);
+VOID FASTCALL ExfTryToWakePushLock(PEX_PUSH_LOCK PushLock);
+VOID FASTCALL ExfUnblockPushLock(PEX_PUSH_LOCK PushLock, PVOID CurrentWaitBlock);
+VOID FASTCALL ExBlockPushLock(PEX_PUSH_LOCK PushLock, PVOID WaitBlock);
+VOID FASTCALL ExWaitForUnblockPushLock(PEX_PUSH_LOCK PushLock, PVOID WaitBlock);
+
+/* The push lock word, read and exchanged whole. */
+FORCEINLINE ULONG_PTR ExpReadPushLock(PEX_PUSH_LOCK PushLock)
+{
+    return __atomic_load_n(&PushLock->Value, __ATOMIC_ACQUIRE);
+}
+/* Replaces the push lock word if it still holds *Expected; else loads the current word into *Expected. */
+FORCEINLINE BOOLEAN ExpCompareExchangePushLock(PEX_PUSH_LOCK PushLock, ULONG_PTR *Expected, ULONG_PTR Value)
+{
+    return __atomic_compare_exchange_n(&PushLock->Value, Expected, Value, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* Makes a push lock free with no waiters. Any IRQL. */
+FORCEINLINE VOID ExInitializePushLock(PEX_PUSH_LOCK PushLock)
+{
+    __atomic_store_n(&PushLock->Value, 0, __ATOMIC_RELEASE);
+}
+/* Takes a push lock exclusively, waiting if it is held. At or below APC_LEVEL. */
+FORCEINLINE VOID ExAcquirePushLockExclusive(PEX_PUSH_LOCK PushLock)
+{
+    if (__atomic_fetch_or(&PushLock->Value, (ULONG_PTR)EX_PUSH_LOCK_LOCK, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK)
+        ExfAcquirePushLockExclusive(PushLock);
+}
+/* Takes a free push lock exclusively; FALSE if it is held. At or below APC_LEVEL. */
+FORCEINLINE BOOLEAN ExTryToAcquirePushLockExclusive(PEX_PUSH_LOCK PushLock)
+{
+    return !(__atomic_fetch_or(&PushLock->Value, (ULONG_PTR)EX_PUSH_LOCK_LOCK, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK);
+}
+/* Takes a push lock shared, waiting while it is held exclusively or has waiters. At or
+ * below APC_LEVEL. */
+FORCEINLINE VOID ExAcquirePushLockShared(PEX_PUSH_LOCK PushLock)
+{
+    ULONG_PTR Free = 0;
+    if (!ExpCompareExchangePushLock(PushLock, &Free, EX_PUSH_LOCK_SHARE_INC | EX_PUSH_LOCK_LOCK))
+        ExfAcquirePushLockShared(PushLock);
+}
+/* Turns the caller's sole shared hold into an exclusive one; FALSE (still shared) if
+ * others share it or wait. At or below APC_LEVEL. */
+FORCEINLINE BOOLEAN ExConvertPushLockSharedToExclusive(PEX_PUSH_LOCK PushLock)
+{
+    ULONG_PTR SoleShared = EX_PUSH_LOCK_SHARE_INC | EX_PUSH_LOCK_LOCK;
+    return ExpCompareExchangePushLock(PushLock, &SoleShared, EX_PUSH_LOCK_LOCK);
+}
+/* Drops an exclusive hold and wakes the waiters if nobody is waking them yet. At or
+ * below APC_LEVEL. */
+FORCEINLINE VOID ExReleasePushLockExclusive(PEX_PUSH_LOCK PushLock)
+{
+    ULONG_PTR Old = __atomic_fetch_sub(&PushLock->Value, (ULONG_PTR)EX_PUSH_LOCK_LOCK, __ATOMIC_SEQ_CST);
+    ASSERT(Old & EX_PUSH_LOCK_LOCK);
+    ASSERT((Old & EX_PUSH_LOCK_WAITING) || !(Old & ~(ULONG_PTR)EX_PUSH_LOCK_PTR_BITS));
+    if ((Old & (EX_PUSH_LOCK_WAITING | EX_PUSH_LOCK_WAKING)) == EX_PUSH_LOCK_WAITING)
+        ExfTryToWakePushLock(PushLock);
+}
+/* Drops one shared hold; the last one with waiters wakes them. At or below APC_LEVEL. */
+FORCEINLINE VOID ExReleasePushLockShared(PEX_PUSH_LOCK PushLock)
+{
+    ULONG_PTR SoleShared = EX_PUSH_LOCK_SHARE_INC | EX_PUSH_LOCK_LOCK;
+    if (!ExpCompareExchangePushLock(PushLock, &SoleShared, 0))
+        ExfReleasePushLockShared(PushLock);
+}
+/* Drops a hold of either kind. At or below APC_LEVEL. */
+FORCEINLINE VOID ExReleasePushLock(PEX_PUSH_LOCK PushLock)
+{
+    ULONG_PTR Old = ExpReadPushLock(PushLock);
+    ASSERT(Old & EX_PUSH_LOCK_LOCK);
+    ULONG_PTR New = (Old >> 4) > 1 ? Old - EX_PUSH_LOCK_SHARE_INC : 0;
+    if ((Old & EX_PUSH_LOCK_WAITING) || !ExpCompareExchangePushLock(PushLock, &Old, New))
+        ExfReleasePushLock(PushLock);
+}
+
 NT_EXTERN_C_END
 
 #endif /* _INTERNAL_EX_H */

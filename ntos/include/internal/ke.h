@@ -76,6 +76,10 @@ BOOLEAN NTAPI KiArmWaitTimer(PKTHREAD Thread, PKWAIT_BLOCK WaitBlock, ULONG64 Du
 LONG_PTR NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
                              KPROCESSOR_MODE WaitMode, BOOLEAN Alertable);
 VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller);
+/* KiBlockThread for any wait but a queue's own: a queue-associated thread first lets
+ * another waiter of its queue run. */
+NTSTATUS NTAPI KiCommitThreadWait(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockList, KWAIT_REASON WaitReason,
+                                  KPROCESSOR_MODE WaitMode, BOOLEAN Alertable);
 
 /* queue.cpp */
 VOID NTAPI KiActivateWaiterQueue(PKQUEUE Queue);
@@ -85,6 +89,18 @@ extern PSWAP_CONTEXT_NOTIFY_ROUTINE KiSwapContextNotifyRoutine;
 extern PTHREAD_SELECT_NOTIFY_ROUTINE KiThreadSelectNotifyRoutine;
 extern PTIME_UPDATE_NOTIFY_ROUTINE KiTimeUpdateNotifyRoutine;
 HANDLE NTAPI KiThreadId(PKTHREAD Thread);
+
+/* gate.cpp, and the wait steps gates share with the other waits (wait.cpp) */
+VOID FASTCALL KeInitializeGate(PKGATE Gate);
+VOID FASTCALL KeWaitForGate(PKGATE Gate, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode);
+VOID FASTCALL KeSignalGateBoostPriority(PKGATE Gate);
+VOID NTAPI KiUnwaitThreadBoostPriority(PKTHREAD WaitThread); /* eventobj.cpp */
+
+/* gmutex.cpp: KGUARDED_MUTEX.Count; the lock bit is SET while the mutex is free */
+#define GM_LOCK_BIT 0x1
+#define GM_LOCK_BIT_V 0x0
+#define GM_LOCK_WAITER_WOKEN 0x2
+#define GM_LOCK_WAITER_INC 0x4
 
 /* apc.cpp */
 VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost);

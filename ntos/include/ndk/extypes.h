@@ -21,6 +21,34 @@ typedef struct _EX_PUSH_LOCK {
     };
 } EX_PUSH_LOCK, *PEX_PUSH_LOCK;
 
+/* EX_PUSH_LOCK.Value: the low four bits, then a share count, or (Waiting) the newest
+ * waiter's EX_PUSH_LOCK_WAIT_BLOCK. */
+#define EX_PUSH_LOCK_LOCK_V 0
+#define EX_PUSH_LOCK_LOCK 0x1
+#define EX_PUSH_LOCK_WAITING 0x2
+#define EX_PUSH_LOCK_WAKING 0x4
+#define EX_PUSH_LOCK_MULTIPLE_SHARED 0x8
+#define EX_PUSH_LOCK_SHARE_INC 0x10
+#define EX_PUSH_LOCK_PTR_BITS 0xF
+/* EX_PUSH_LOCK_WAIT_BLOCK.Flags */
+#define EX_PUSH_LOCK_FLAGS_EXCLUSIVE 0x1
+#define EX_PUSH_LOCK_FLAGS_WAIT_V 1
+#define EX_PUSH_LOCK_FLAGS_WAIT 0x2
+
+/* A push lock waiter, on its own stack: Next runs from newest to oldest, Last (in the
+ * newest block, once the list is optimised) names the oldest, Previous runs back. */
+typedef struct __attribute__((aligned(16))) _EX_PUSH_LOCK_WAIT_BLOCK {
+    union {
+        KGATE WakeGate;
+        KEVENT WakeEvent;
+    };
+    struct _EX_PUSH_LOCK_WAIT_BLOCK *Next;
+    struct _EX_PUSH_LOCK_WAIT_BLOCK *Last;
+    struct _EX_PUSH_LOCK_WAIT_BLOCK *Previous;
+    volatile LONG ShareCount;
+    volatile LONG Flags;
+} EX_PUSH_LOCK_WAIT_BLOCK, *PEX_PUSH_LOCK_WAIT_BLOCK;
+
 typedef struct _EX_RUNDOWN_REF {
     union {
         volatile ULONG_PTR Count;

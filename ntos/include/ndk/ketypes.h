@@ -119,6 +119,7 @@ typedef enum _KWAIT_REASON {
     WrUserRequest, WrEventPair, WrQueue, WrLpcReceive, WrLpcReply, WrVirtualMemory,
     WrPageOut, WrRendezvous, Spare2, Spare3, Spare4, Spare5, Spare6, WrKernel, WrResource,
     WrPushLock, WrMutex, WrQuantumEnd, WrDispatchInt, WrPreempted, WrYieldExecution,
+    WrFastMutex, WrGuardedMutex, WrRundown,
     MaximumWaitReason
 } KWAIT_REASON;
 

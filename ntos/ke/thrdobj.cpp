@@ -147,10 +147,6 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), Link,
                                                Head) != Head);
 
-    // The processor that readied this thread may still be releasing its thread lock
-    // after placing it; wait for that before the thread (and then its memory) can go.
-    KiAcquireThreadLock(Thread);
-    KiReleaseThreadLock(Thread);
     if (PKQUEUE Queue = Thread->Queue) {
         RemoveEntryList(&Thread->QueueListEntry);
         Thread->Queue = NULL;

@@ -54,7 +54,6 @@ PLIST_ENTRY KiTakeQueueEntry(PKQUEUE Queue)
 // held.
 LONG KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head)
 {
-    KiCheckQueue(Queue);
     LONG Previous = KiSignalState(&Queue->Header);
     PKTHREAD Current = KeGetCurrentThread();
     PKWAIT_BLOCK Waiter = Queue->CurrentCount < Queue->MaximumCount ? KiLastDequeueWaiter(Queue) : NULL;
@@ -177,6 +176,7 @@ extern "C" VOID NTAPI KeInitializeQueue(PRKQUEUE Queue, ULONG Count)
 // entries. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeInsertQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 {
+    KiCheckQueue(Queue);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG Previous = KiInsertQueue(Queue, Entry, FALSE);
     KiReleaseDispatcherLock(OldIrql);
@@ -187,6 +187,7 @@ extern "C" LONG NTAPI KeInsertQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 // entries. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeInsertHeadQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 {
+    KiCheckQueue(Queue);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG Previous = KiInsertQueue(Queue, Entry, TRUE);
     KiReleaseDispatcherLock(OldIrql);

@@ -115,8 +115,17 @@ void KiAdjustPriorityThread(PKTHREAD Thread)
     Thread->AdjustReason = AdjustNone;
 }
 
+// Lets go of a thread just placed on Prcb: its thread lock first, while the PRCB lock
+// still keeps it from running (and so from exiting and being freed), then the PRCB lock.
+void KiReleasePlacedThread(PKTHREAD Thread, PKPRCB Prcb)
+{
+    KiReleaseThreadLock(Thread);
+    KiReleasePrcbLock(Prcb);
+}
+
 // Makes a DeferredReady thread Standby on an idle processor or over a lower priority,
-// else queues it; returns a Standby thread it displaced, or NULL. Thread lock held.
+// else queues it; returns a Standby thread it displaced, or NULL. Entered with the
+// thread lock held; releases it.
 PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
 {
     BOOLEAN Preempted = Thread->Preempted;
@@ -128,7 +137,7 @@ PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
         if ((__atomic_load_n(&KiIdleSummary, __ATOMIC_ACQUIRE) & Bit) && !KiPeekNextThread(Prcb)) {
             __atomic_fetch_and(&KiIdleSummary, ~Bit, __ATOMIC_ACQ_REL);
             KiSetStandbyThread(Prcb, Thread);
-            KiReleasePrcbLock(Prcb);
+            KiReleasePlacedThread(Thread, Prcb);
             KiRequestDispatch(Prcb);
             return NULL;
         }
@@ -149,7 +158,7 @@ PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
             Next->Preempted = TRUE;
             KiSetThreadState(Next, DeferredReady);
         }
-        KiReleasePrcbLock(Prcb);
+        KiReleasePlacedThread(Thread, Prcb);
         KiRequestDispatch(Prcb);
         return Next;
     }
@@ -158,14 +167,14 @@ PKTHREAD KiPlaceReadyThread(PKTHREAD Thread)
         if (KiGetThreadState(Current) == Running)
             Current->Preempted = TRUE;
         KiSetStandbyThread(Prcb, Thread);
-        KiReleasePrcbLock(Prcb);
+        KiReleasePlacedThread(Thread, Prcb);
         KiRequestDispatch(Prcb);
         return NULL;
     }
     Thread->Preempted = Preempted;
     KiInsertReadyQueue(Thread, Prcb);
     Thread->Preempted = FALSE;
-    KiReleasePrcbLock(Prcb);
+    KiReleasePlacedThread(Thread, Prcb);
     return NULL;
 }
 
@@ -269,9 +278,7 @@ extern "C" VOID NTAPI KiDeferredReadyThread(PKTHREAD Thread)
     while (Thread) {
         KiAcquireThreadLock(Thread);
         KiAdjustPriorityThread(Thread);
-        PKTHREAD Displaced = KiPlaceReadyThread(Thread);
-        KiReleaseThreadLock(Thread);
-        Thread = Displaced;
+        Thread = KiPlaceReadyThread(Thread);
     }
 }
 

@@ -43,11 +43,18 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
                   KEVENT Ping, Pong;
                   KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
                   KeInitializeEvent(&Pong, SynchronizationEvent, FALSE);
+                  // Each thread ends on Finish, set by this thread, so that neither is
+                  // freed while the other's processor may still be placing it.
+                  KEVENT Finish;
+                  KeInitializeEvent(&Finish, NotificationEvent, FALSE);
+                  volatile LONG AtFinish = 0;
                   std::function<void()> A = [&] {
                       for (int i = 0; i < Rounds; i++) {
                           KeWaitForSingleObject(&Ping, Executive, KernelMode, FALSE, nullptr);
                           KeSetEvent(&Pong, 0, FALSE);
                       }
+                      InterlockedIncrement(&AtFinish);
+                      KeWaitForSingleObject(&Finish, Executive, KernelMode, FALSE, nullptr);
                   };
                   KEVENT Start;
                   KeInitializeEvent(&Start, NotificationEvent, FALSE);
@@ -57,6 +64,8 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
                           KeSetEvent(&Ping, 0, FALSE);
                           KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, nullptr);
                       }
+                      InterlockedIncrement(&AtFinish);
+                      KeWaitForSingleObject(&Finish, Executive, KernelMode, FALSE, nullptr);
                   };
                   PETHREAD Self = PsGetCurrentThread();
                   Self->Cid.UniqueThread = IdOf(0x10);
@@ -73,6 +82,8 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
                   Tb->Cid.UniqueThread = IdOf(0xB0);
                   KeSetSwapContextNotifyRoutine(RecordSwap);
                   KeSetEvent(&Start, 0, FALSE);
+                  SpinUntil([&] { return ReadShared(AtFinish) == 2; });
+                  KeSetEvent(&Finish, 0, FALSE);
                   JoinKernelThread(Ta);
                   JoinKernelThread(Tb);
                   KeSetSwapContextNotifyRoutine(nullptr);

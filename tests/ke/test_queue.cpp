@@ -147,10 +147,10 @@ TEST_P(QueueTest, BlockedAssociatedThreadLetsAnotherRunAndCountsAgainWhenReadied
                       for (;;) {
                           PLIST_ENTRY Entry = KeRemoveQueue(&Queue, KernelMode, nullptr);
                           if (Entry == &BlockItem) {
-                              Ran[0] = KeGetCurrentThread();
+                              __atomic_store_n(&Ran[0], KeGetCurrentThread(), __ATOMIC_RELEASE);
                               KeWaitForSingleObject(&Block, Executive, KernelMode, FALSE, nullptr);
                           } else if (Entry == &QuickItem) {
-                              Ran[1] = KeGetCurrentThread();
+                              __atomic_store_n(&Ran[1], KeGetCurrentThread(), __ATOMIC_RELEASE);
                           } else {
                               return;
                           }

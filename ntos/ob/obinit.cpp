@@ -52,21 +52,21 @@ extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 // returns their number. At PASSIVE_LEVEL, once nothing else runs.
 extern "C" ULONG NTAPI ObShutdownSystem(VOID)
 {
-    if (!ObpTypeObjectType)
+    POBJECT_TYPE TypeOfTypes = ObpTypeObjectType;
+    if (!TypeOfTypes)
         return 0;
     ULONG Alive = 0;
-    PLIST_ENTRY Head = &ObpTypeObjectType->TypeList;
-    while (Head->Flink != Head) {
-        PLIST_ENTRY Entry = Head->Blink; // the newest type first, the type of types last
+    PLIST_ENTRY Head = &TypeOfTypes->TypeList;
+    for (;;) {
+        PLIST_ENTRY Entry = Head->Blink; // the newest type first; the type of types is the oldest
         auto *Header = reinterpret_cast<POBJECT_HEADER>(CONTAINING_RECORD(Entry, OBJECT_HEADER_CREATOR_INFO, TypeList) + 1);
         auto *Type = reinterpret_cast<POBJECT_TYPE>(&Header->Body);
-        if (Type != ObpTypeObjectType)
-            Alive += ObpReportLiveObjects(Type);
-        else if (Entry != Head->Flink)
-            break; // the type of types must be alone now
-        if (Type == ObpTypeObjectType)
-            ObpTypeObjectType = NULL;
+        if (Type == TypeOfTypes)
+            break;
+        Alive += ObpReportLiveObjects(Type);
         ObDereferenceObject(Type);
     }
+    ObpTypeObjectType = NULL;
+    ObDereferenceObject(TypeOfTypes);
     return Alive;
 }

@@ -83,9 +83,9 @@ extern "C" VOID NTAPI ObDereferenceObjectDeferDelete(PVOID Object)
         ObpDeferObjectDeletion(Header);
 }
 
-// References an object the caller already points to. A user-mode caller (or anyone
-// asking for a symbolic link) must name its type right: STATUS_OBJECT_TYPE_MISMATCH
-// otherwise, as on NT, where kernel-mode callers are trusted. At or below
+// References an object the caller already points to. A user-mode caller must name its
+// type right (STATUS_OBJECT_TYPE_MISMATCH otherwise); kernel-mode callers are trusted,
+// as on NT (whose one exception, symbolic links, comes with the namespace). At or below
 // DISPATCH_LEVEL.
 extern "C" NTSTATUS NTAPI ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                                      KPROCESSOR_MODE AccessMode)

@@ -283,10 +283,12 @@ extern "C" VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThre
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
     POBJECT_TYPE Type = Header->Type;
     POBJECT_HEADER_CREATOR_INFO CreatorInfo = OBJECT_HEADER_TO_CREATOR_INFO(Header);
-    if (CreatorInfo && !IsListEmpty(&CreatorInfo->TypeList)) {
+    if (CreatorInfo) {
+        // Its links change when neighbours come and go: read them under the mutex only.
         KeEnterCriticalRegion();
         ExAcquireResourceExclusiveLite(&Type->Mutex, TRUE);
-        RemoveEntryList(&CreatorInfo->TypeList);
+        if (!IsListEmpty(&CreatorInfo->TypeList))
+            RemoveEntryList(&CreatorInfo->TypeList);
         ExReleaseResourceLite(&Type->Mutex);
         KeLeaveCriticalRegion();
     }

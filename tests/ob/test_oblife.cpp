@@ -238,8 +238,9 @@ TEST_P(ObLifeTest, ManyDeferredDeletionsFromSeveralThreadsAllHappen)
                   Churn();
                   for (PETHREAD Thread : Threads)
                       JoinKernelThread(Thread);
-                  SpinUntil([&] { return ReadShared(DeleteCalls) == 3 * kPerThread; });
-                  Left = Type->TotalNumberOfObjects;
+                  // The reaper frees each object's memory after its delete procedure ran.
+                  SpinUntil([&] { return __atomic_load_n(&Type->TotalNumberOfObjects, __ATOMIC_ACQUIRE) == 0; });
+                  Left = __atomic_load_n(&Type->TotalNumberOfObjects, __ATOMIC_ACQUIRE);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(DeleteCalls, 3 * kPerThread);

@@ -11,19 +11,10 @@
 
 namespace {
 
-// Bugchecks a fast-mutex call above APC_LEVEL.
-void ExpCheckFastMutexIrql(PFAST_MUTEX FastMutex, PVOID Caller)
-{
-    KIRQL Irql = KeGetCurrentIrql();
-    if (Irql > APC_LEVEL)
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(FastMutex), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(Caller));
-}
-
 // The unsafe forms' precondition: APC_LEVEL, or a critical or guarded region.
 void ExpCheckUnsafeFastMutexContext(PFAST_MUTEX FastMutex, PVOID Caller)
 {
-    ExpCheckFastMutexIrql(FastMutex, Caller);
+    KiCheckIrqlAtMost(APC_LEVEL, FastMutex, Caller);
     ASSERT(KeGetCurrentIrql() == APC_LEVEL || KeAreApcsDisabled());
 }
 
@@ -61,7 +52,7 @@ void ExpReleaseFastMutex(PFAST_MUTEX FastMutex)
 // previous IRQL is kept in the mutex. At or below APC_LEVEL.
 extern "C" VOID FASTCALL ExAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
-    ExpCheckFastMutexIrql(FastMutex, __builtin_return_address(0));
+    KiCheckIrqlAtMost(APC_LEVEL, FastMutex, __builtin_return_address(0));
     KIRQL OldIrql = KfRaiseIrql(APC_LEVEL);
     ExpAcquireFastMutex(FastMutex, KeGetCurrentThread());
     FastMutex->OldIrql = OldIrql;
@@ -85,7 +76,7 @@ extern "C" VOID FASTCALL ExReleaseFastMutex(PFAST_MUTEX FastMutex)
 // is owned. At or below APC_LEVEL.
 extern "C" BOOLEAN FASTCALL ExTryToAcquireFastMutex(PFAST_MUTEX FastMutex)
 {
-    ExpCheckFastMutexIrql(FastMutex, __builtin_return_address(0));
+    KiCheckIrqlAtMost(APC_LEVEL, FastMutex, __builtin_return_address(0));
     KIRQL OldIrql = KfRaiseIrql(APC_LEVEL);
     if (InterlockedCompareExchange(&FastMutex->Count, 0, 1) != 1) {
         KeLowerIrql(OldIrql);

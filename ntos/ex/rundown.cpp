@@ -96,10 +96,7 @@ extern "C" VOID FASTCALL ExReleaseRundownProtection(PEX_RUNDOWN_REF RunRef)
 // APC_LEVEL.
 extern "C" VOID FASTCALL ExWaitForRundownProtectionRelease(PEX_RUNDOWN_REF RunRef)
 {
-    KIRQL Irql = KeGetCurrentIrql();
-    if (Irql > APC_LEVEL)
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(RunRef), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
+    KiCheckIrqlAtMost(APC_LEVEL, RunRef, __builtin_return_address(0));
     EX_RUNDOWN_WAIT_BLOCK WaitBlock;
     KeInitializeEvent(&WaitBlock.WakeEvent, SynchronizationEvent, FALSE);
     ULONG_PTR Value = ExpReadRundown(RunRef), Outstanding;

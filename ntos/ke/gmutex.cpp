@@ -10,15 +10,6 @@
 
 namespace {
 
-// Bugchecks a guarded-mutex call above APC_LEVEL.
-void KiCheckGuardedMutexIrql(PKGUARDED_MUTEX GuardedMutex, PVOID Caller)
-{
-    KIRQL Irql = KeGetCurrentIrql();
-    if (Irql > APC_LEVEL)
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(GuardedMutex), Irql, 0,
-                     reinterpret_cast<ULONG_PTR>(Caller));
-}
-
 inline PKTHREAD KiGuardedMutexOwner(PKGUARDED_MUTEX GuardedMutex)
 {
     return __atomic_load_n(&GuardedMutex->Owner, __ATOMIC_RELAXED);
@@ -86,7 +77,7 @@ void KiReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex, PKTHREAD Thread)
 // The unsafe forms' precondition: APC_LEVEL, or a guarded region.
 void KiCheckUnsafeGuardedMutexContext(PKGUARDED_MUTEX GuardedMutex, PKTHREAD Thread, PVOID Caller)
 {
-    KiCheckGuardedMutexIrql(GuardedMutex, Caller);
+    KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, Caller);
     ASSERT(KeGetCurrentIrql() == APC_LEVEL || KiSpecialApcDisable(Thread) < 0);
 }
 
@@ -105,7 +96,7 @@ extern "C" VOID FASTCALL KeInitializeGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 // records the region depth for the release to check. At or below APC_LEVEL.
 extern "C" VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
-    KiCheckGuardedMutexIrql(GuardedMutex, __builtin_return_address(0));
+    KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
     PKTHREAD Thread = KeGetCurrentThread();
     KeEnterGuardedRegion();
     KiAcquireGuardedMutex(GuardedMutex, Thread);
@@ -116,7 +107,7 @@ extern "C" VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 // its guarded region. At or below APC_LEVEL.
 extern "C" VOID FASTCALL KeReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
-    KiCheckGuardedMutexIrql(GuardedMutex, __builtin_return_address(0));
+    KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
     PKTHREAD Thread = KeGetCurrentThread();
     ASSERT(GuardedMutex->SpecialApcDisable == KiSpecialApcDisable(Thread));
     KiReleaseGuardedMutex(GuardedMutex, Thread);
@@ -145,7 +136,7 @@ extern "C" VOID FASTCALL KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMute
 // region) if it is owned. At or below APC_LEVEL.
 extern "C" BOOLEAN FASTCALL KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
-    KiCheckGuardedMutexIrql(GuardedMutex, __builtin_return_address(0));
+    KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
     PKTHREAD Thread = KeGetCurrentThread();
     KeEnterGuardedRegion();
     if (!InterlockedBitTestAndReset(&GuardedMutex->Count, GM_LOCK_BIT_V)) {

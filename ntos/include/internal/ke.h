@@ -259,6 +259,15 @@ FORCEINLINE VOID KiWriteQuantum(PKTHREAD Thread, LONG Quantum)
 }
 FORCEINLINE ULONG KiTickCountLow(VOID) { return (ULONG)__atomic_load_n(&KeTickCount, __ATOMIC_RELAXED); }
 
+/* Bugchecks IRQL_NOT_LESS_OR_EQUAL (Object, IRQL, 0, Caller) for a call made above
+ * MaxIrql, as the lock and wait routines that may block check their callers. */
+FORCEINLINE VOID KiCheckIrqlAtMost(KIRQL MaxIrql, PVOID Object, PVOID Caller)
+{
+    KIRQL Irql = KeGetCurrentIrql();
+    if (Irql > MaxIrql)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (ULONG_PTR)Object, Irql, 0, (ULONG_PTR)Caller);
+}
+
 /* Keeps a base or current priority inside [Low, High] (a priority class). */
 FORCEINLINE KPRIORITY KiClampPriority(KPRIORITY Priority, KPRIORITY Low, KPRIORITY High)
 {

@@ -164,7 +164,7 @@ TEST_P(ObLifeTest, ReferencesCountAndTheLastOneDeletesAtPassiveLevel)
                   Counts[1] = ObReferenceObjectEx(Object, 5);
                   Counts[2] = ObDereferenceObjectEx(Object, 5);
                   Counts[3] = ObDereferenceObject(Object);
-                  CallsBeforeLast = DeleteCalls;
+                  CallsBeforeLast = ReadShared(DeleteCalls);
                   Counts[4] = ObDereferenceObject(Object);
               }),
               STATUS_SUCCESS);
@@ -195,7 +195,7 @@ TEST_P(ObLifeTest, LastReferenceAtDispatchLevelIsDeletedByTheReaper)
                   KIRQL OldIrql;
                   KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
                   ObDereferenceObject(Object);
-                  CallsRightAfter = DeleteCalls;
+                  CallsRightAfter = ReadShared(DeleteCalls);
                   KeLowerIrql(OldIrql);
                   KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, nullptr);
                   Deleters[0] = DeleteThread;

@@ -17,6 +17,36 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 
+/* handle.cpp: handle tables. The callbacks run with the entry locked. */
+typedef BOOLEAN(NTAPI *PEX_ENUM_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, HANDLE Handle,
+                                                 PVOID Context);
+typedef VOID(NTAPI *PEX_SWEEP_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, HANDLE Handle, PVOID Context);
+typedef BOOLEAN(NTAPI *PEX_DUPLICATE_HANDLE_CALLBACK)(struct _EPROCESS *Process, PHANDLE_TABLE HandleTable,
+                                                      PHANDLE_TABLE_ENTRY HandleTableEntry,
+                                                      PHANDLE_TABLE_ENTRY NewEntry);
+typedef BOOLEAN(NTAPI *PEX_CHANGE_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, ULONG_PTR Context);
+typedef VOID(NTAPI *PEX_DESTROY_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, HANDLE Handle);
+
+extern LIST_ENTRY HandleTableListHead;
+extern EX_PUSH_LOCK HandleTableListLock;
+VOID NTAPI ExpInitializeHandleTables(VOID);
+PHANDLE_TABLE NTAPI ExCreateHandleTable(struct _EPROCESS *Process);
+VOID NTAPI ExDestroyHandleTable(PHANDLE_TABLE HandleTable, PEX_DESTROY_HANDLE_CALLBACK DestroyHandleProcedure);
+VOID NTAPI ExRemoveHandleTable(PHANDLE_TABLE HandleTable);
+HANDLE NTAPI ExCreateHandle(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
+BOOLEAN NTAPI ExDestroyHandle(PHANDLE_TABLE HandleTable, HANDLE Handle, PHANDLE_TABLE_ENTRY HandleTableEntry);
+PHANDLE_TABLE_ENTRY NTAPI ExMapHandleToPointer(PHANDLE_TABLE HandleTable, HANDLE Handle);
+VOID NTAPI ExUnlockHandleTableEntry(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
+BOOLEAN NTAPI ExpLockHandleTableEntry(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
+BOOLEAN NTAPI ExEnumHandleTable(PHANDLE_TABLE HandleTable, PEX_ENUM_HANDLE_CALLBACK EnumHandleProcedure,
+                                PVOID Context, PHANDLE EnumHandle);
+VOID NTAPI ExSweepHandleTable(PHANDLE_TABLE HandleTable, PEX_SWEEP_HANDLE_CALLBACK EnumHandleProcedure,
+                              PVOID Context);
+PHANDLE_TABLE NTAPI ExDupHandleTable(struct _EPROCESS *Process, PHANDLE_TABLE HandleTable,
+                                     PEX_DUPLICATE_HANDLE_CALLBACK DupHandleProcedure, ULONG_PTR Mask);
+BOOLEAN NTAPI ExChangeHandle(PHANDLE_TABLE HandleTable, HANDLE Handle, PEX_CHANGE_HANDLE_CALLBACK ChangeRoutine,
+                             ULONG_PTR Context);
+
 /* resource.cpp */
 extern LIST_ENTRY ExpSystemResourcesList;
 extern KSPIN_LOCK ExpResourceSpinLock;

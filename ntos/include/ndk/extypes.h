@@ -88,7 +88,60 @@ typedef struct _KGUARDED_MUTEX {
     };
 } KGUARDED_MUTEX, *PKGUARDED_MUTEX;
 
-typedef struct _HANDLE_TABLE *PHANDLE_TABLE;
+/* A handle table entry (NT 5.2): the object's header with the handle attributes in its
+ * low bits (EXHANDLE_TABLE_ENTRY_LOCK_BIT set while the entry is in use and unlocked),
+ * and the granted access. A free entry holds 0 and links the free list by index. */
+typedef struct _HANDLE_TABLE_ENTRY {
+    union {
+        volatile PVOID Object;
+        volatile ULONG ObAttributes;
+        volatile ULONG_PTR Value;
+    };
+    union {
+        ULONG GrantedAccess;
+        struct {
+            USHORT GrantedAccessIndex;
+            USHORT CreatorBackTraceIndex;
+        };
+        volatile LONG NextFreeTableEntry;
+    };
+} HANDLE_TABLE_ENTRY, *PHANDLE_TABLE_ENTRY;
+
+#define EXHANDLE_TABLE_ENTRY_LOCK_BIT 0x1
+#define HANDLE_TAG_BITS 0x3
+#define HANDLE_VALUE_INC 4
+
+/* A handle table: TableCode points at the top-level page, its low two bits say how
+ * many levels there are (0: one page of entries; 1: a page of pointers to entry pages;
+ * 2: a page of pointers to such pages). HandleTableList links every table (kd). */
+typedef struct _HANDLE_TABLE {
+    volatile ULONG_PTR TableCode;
+    struct _EPROCESS *QuotaProcess;
+    HANDLE UniqueProcessId;
+    EX_PUSH_LOCK HandleTableLock[4];
+    LIST_ENTRY HandleTableList;
+    EX_PUSH_LOCK HandleContentionEvent;
+    PVOID DebugInfo;
+    LONG ExtraInfoPages;
+    volatile ULONG FirstFree;
+    volatile ULONG LastFree;
+    ULONG NextHandleNeedingPool;
+    volatile LONG HandleCount;
+    union {
+        ULONG Flags;
+        UCHAR StrictFIFO : 1;
+    };
+} HANDLE_TABLE, *PHANDLE_TABLE;
+
+/* A handle value taken apart: the tag bits, then the index of its entry. */
+typedef union _EXHANDLE {
+    struct {
+        ULONG_PTR TagBits : 2;
+        ULONG_PTR Index : 30;
+    };
+    HANDLE GenericHandleOverlay;
+    ULONG_PTR Value;
+} EXHANDLE, *PEXHANDLE;
 
 /* One of the executive's system work queues (ExWorkerQueue[WORK_QUEUE_TYPE]). */
 typedef struct _EX_WORK_QUEUE {

@@ -13,6 +13,8 @@ PVOID ObpAllocationBase(POBJECT_HEADER Header)
 {
     if (POBJECT_HEADER_QUOTA_INFO Quota = OBJECT_HEADER_TO_QUOTA_INFO(Header))
         return Quota;
+    if (POBJECT_HEADER_HANDLE_INFO Handles = OBJECT_HEADER_TO_HANDLE_INFO(Header))
+        return Handles;
     if (POBJECT_HEADER_NAME_INFO Name = OBJECT_HEADER_TO_NAME_INFO(Header))
         return Name;
     if (POBJECT_HEADER_CREATOR_INFO Creator = OBJECT_HEADER_TO_CREATOR_INFO(Header))
@@ -29,6 +31,9 @@ void ObpDeallocateObject(PVOID Object)
     InterlockedDecrement(reinterpret_cast<volatile LONG *>(&Type->TotalNumberOfObjects));
     if ((Header->Flags & OB_FLAG_CREATE_INFO) && Header->ObjectCreateInfo)
         ObpFreeObjectCreateInformation(Header->ObjectCreateInfo);
+    POBJECT_HEADER_HANDLE_INFO HandleInfo = OBJECT_HEADER_TO_HANDLE_INFO(Header);
+    if (HandleInfo && !(Header->Flags & OB_FLAG_SINGLE_PROCESS))
+        ExFreePoolWithTag(HandleInfo->HandleCountDataBase, OB_HANDLE_DB_TAG);
     POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
     if (NameInfo && NameInfo->Name.Buffer)
         ExFreePoolWithTag(NameInfo->Name.Buffer, OB_NAME_TAG);
@@ -68,30 +73,51 @@ NTSTATUS ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes, 
     return STATUS_SUCCESS;
 }
 
-// Allocates an object of Type with its header: a name part if it has a name, a creator
-// part if the type keeps a list of its objects. The new object has one reference and
-// owns CreateInfo and the name buffer.
+// Whether an object needs the quota part of the header: its charges are not its
+// type's defaults, or it may be opened exclusively.
+BOOLEAN ObpNeedsQuotaInfo(POBJECT_CREATE_INFORMATION CreateInfo, POBJECT_TYPE Type)
+{
+    return CreateInfo && ((CreateInfo->Attributes & OBJ_EXCLUSIVE) ||
+                          CreateInfo->PagedPoolCharge != Type->TypeInfo.DefaultPagedPoolCharge ||
+                          CreateInfo->NonPagedPoolCharge != Type->TypeInfo.DefaultNonPagedPoolCharge);
+}
+
+// Allocates an object of Type with its header and the optional parts before it, in
+// NT's order: quota (non-default charges or exclusive), handle counts (types that
+// maintain them), name, creator (types that keep a list of their objects). The new
+// object has one reference and owns CreateInfo and the name buffer.
 NTSTATUS ObpAllocateObject(POBJECT_CREATE_INFORMATION CreateInfo, PUNICODE_STRING ObjectName, POBJECT_TYPE Type,
                            ULONG ObjectSize, KPROCESSOR_MODE OwnerMode, POBJECT_HEADER *ObjectHeader)
 {
-    BOOLEAN Creator = Type->TypeInfo.MaintainTypeList;
-    BOOLEAN Named = ObjectName && ObjectName->Buffer;
-    SIZE_T CreatorSize = Creator ? sizeof(OBJECT_HEADER_CREATOR_INFO) : 0;
-    SIZE_T NameSize = Named ? sizeof(OBJECT_HEADER_NAME_INFO) : 0;
-    SIZE_T Total = NameSize + CreatorSize + FIELD_OFFSET(OBJECT_HEADER, Body) + ObjectSize;
+    SIZE_T QuotaSize = ObpNeedsQuotaInfo(CreateInfo, Type) ? sizeof(OBJECT_HEADER_QUOTA_INFO) : 0;
+    SIZE_T HandleSize = Type->TypeInfo.MaintainHandleCount ? sizeof(OBJECT_HEADER_HANDLE_INFO) : 0;
+    SIZE_T NameSize = ObjectName && ObjectName->Buffer ? sizeof(OBJECT_HEADER_NAME_INFO) : 0;
+    SIZE_T CreatorSize = Type->TypeInfo.MaintainTypeList ? sizeof(OBJECT_HEADER_CREATOR_INFO) : 0;
+    SIZE_T Parts = QuotaSize + HandleSize + NameSize + CreatorSize;
+    SIZE_T Total = Parts + FIELD_OFFSET(OBJECT_HEADER, Body) + ObjectSize;
     auto *Base = static_cast<PCHAR>(ExAllocatePoolWithTag(Type->TypeInfo.PoolType, Total, Type->Key));
     if (!Base)
         return STATUS_INSUFFICIENT_RESOURCES;
-    auto *Header = reinterpret_cast<POBJECT_HEADER>(Base + NameSize + CreatorSize);
+    auto *Header = reinterpret_cast<POBJECT_HEADER>(Base + Parts);
     RtlZeroMemory(Base, Total - ObjectSize);
-    if (Named) {
-        auto *NameInfo = reinterpret_cast<POBJECT_HEADER_NAME_INFO>(Base);
+    if (QuotaSize) {
+        auto *QuotaInfo = reinterpret_cast<POBJECT_HEADER_QUOTA_INFO>(Base);
+        QuotaInfo->PagedPoolCharge = CreateInfo->PagedPoolCharge;
+        QuotaInfo->NonPagedPoolCharge = CreateInfo->NonPagedPoolCharge;
+        Header->QuotaInfoOffset = (UCHAR)Parts;
+    }
+    if (HandleSize) {
+        Header->HandleInfoOffset = (UCHAR)(Parts - QuotaSize);
+        Header->Flags |= OB_FLAG_SINGLE_PROCESS;
+    }
+    if (NameSize) {
+        auto *NameInfo = reinterpret_cast<POBJECT_HEADER_NAME_INFO>(Base + QuotaSize + HandleSize);
         NameInfo->Name = *ObjectName;
         NameInfo->QueryReferences = 1;
         Header->NameInfoOffset = (UCHAR)(NameSize + CreatorSize);
     }
-    if (Creator) {
-        auto *CreatorInfo = reinterpret_cast<POBJECT_HEADER_CREATOR_INFO>(Base + NameSize);
+    if (CreatorSize) {
+        auto *CreatorInfo = reinterpret_cast<POBJECT_HEADER_CREATOR_INFO>(Base + Parts - CreatorSize);
         InitializeListHead(&CreatorInfo->TypeList);
         Header->Flags |= OB_FLAG_CREATOR_INFO;
     }

@@ -3,6 +3,7 @@
 // referencing by pointer with a type check.
 #include "ke.h"
 #include "ob.h"
+#include "ps.h"
 
 WORK_QUEUE_ITEM ObpReaperWorkItem;
 // Headers waiting for the reaper, linked through NextToFree. kObpReaperActive marks
@@ -126,4 +127,51 @@ extern "C" VOID NTAPI ObpReapObject(PVOID Parameter)
         if (__atomic_compare_exchange_n(&ObpReaperList, &Expected, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
             return;
     }
+}
+
+// References the object a handle names, for a caller in AccessMode: the handle must be
+// the current process's (or a kernel handle, for kernel mode: STATUS_INVALID_HANDLE
+// otherwise), of ObjectType if one is given (STATUS_OBJECT_TYPE_MISMATCH), and grant
+// DesiredAccess to a user-mode caller (STATUS_ACCESS_DENIED). Reports the handle's
+// attributes and granted access. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                                    KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                                    POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+    *Object = NULL;
+    PHANDLE_TABLE Table;
+    if (ObpIsKernelHandle(Handle, AccessMode)) {
+        Table = ObpKernelHandleTable;
+        Handle = ObKernelHandleToHandle(Handle);
+    } else {
+        Table = PsGetCurrentProcess()->ObjectTable;
+    }
+    if (!Table)
+        return STATUS_INVALID_HANDLE;
+    KeEnterCriticalRegion();
+    PHANDLE_TABLE_ENTRY Entry = ExMapHandleToPointer(Table, Handle);
+    if (!Entry) {
+        KeLeaveCriticalRegion();
+        return STATUS_INVALID_HANDLE;
+    }
+    POBJECT_HEADER Header = ObpGetHandleObject(Entry);
+    ACCESS_MASK GrantedAccess = Entry->GrantedAccess & ~ObpAccessProtectCloseBit;
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (ObjectType && Header->Type != ObjectType)
+        Status = STATUS_OBJECT_TYPE_MISMATCH;
+    else if (AccessMode != KernelMode && (DesiredAccess & ~GrantedAccess))
+        Status = STATUS_ACCESS_DENIED;
+    if (NT_SUCCESS(Status)) {
+        InterlockedIncrement64(&Header->PointerCount);
+        if (HandleInformation) {
+            HandleInformation->HandleAttributes = (ULONG)(Entry->Value & OBJ_HANDLE_ATTRIBUTES);
+            if (Entry->GrantedAccess & ObpAccessProtectCloseBit)
+                HandleInformation->HandleAttributes |= OBJ_PROTECT_CLOSE;
+            HandleInformation->GrantedAccess = GrantedAccess;
+        }
+        *Object = &Header->Body;
+    }
+    ExUnlockHandleTableEntry(Table, Entry);
+    KeLeaveCriticalRegion();
+    return Status;
 }

@@ -4,11 +4,55 @@
 
 #include "ntddk.h"
 #include "ndk/obtypes.h"
+#include "ndk/extypes.h"
+#include "ex.h"
 
 NT_EXTERN_C_BEGIN
 
 #define OB_CREATE_INFO_TAG 'iCbO'
 #define OB_NAME_TAG 'mNbO'
+#define OB_HANDLE_DB_TAG 'dHbO'
+
+/* A handle table entry's object word: the header, EXHANDLE_TABLE_ENTRY_LOCK_BIT, and
+ * the handle attributes the entry keeps. Protection from close lives in the granted
+ * access, in the MAXIMUM_ALLOWED bit no granted access ever has. */
+#define OBJ_PROTECT_CLOSE 0x00000001L
+#define OBJ_AUDIT_OBJECT_CLOSE 0x00000004L
+#define OBJ_HANDLE_ATTRIBUTES (OBJ_INHERIT | OBJ_AUDIT_OBJECT_CLOSE)
+#define ObpAccessProtectCloseBit MAXIMUM_ALLOWED
+#define GENERIC_ACCESS (GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL)
+
+/* Kernel handles (OBJ_KERNEL_HANDLE) live in the System process's table and carry the
+ * sign bits, so user mode can never name one. */
+#define KERNEL_HANDLE_FLAG ((ULONG_PTR)0xFFFFFFFF80000000ULL)
+#define ObpIsKernelHandle(Handle, ProcessorMode) \
+    ((((ULONG_PTR)(Handle) & KERNEL_HANDLE_FLAG) == KERNEL_HANDLE_FLAG) && ((ProcessorMode) == KernelMode) && \
+     ((Handle) != NtCurrentProcess()) && ((Handle) != NtCurrentThread()))
+#define ObKernelHandleToHandle(Handle) ((HANDLE)((ULONG_PTR)(Handle) & ~KERNEL_HANDLE_FLAG))
+#define ObMarkHandleAsKernelHandle(Handle) ((HANDLE)((ULONG_PTR)(Handle) | KERNEL_HANDLE_FLAG))
+
+/* The object header an in-use handle table entry names. */
+FORCEINLINE POBJECT_HEADER ObpGetHandleObject(PHANDLE_TABLE_ENTRY HandleEntry)
+{
+    return (POBJECT_HEADER)(HandleEntry->Value & ~(ULONG_PTR)(EXHANDLE_TABLE_ENTRY_LOCK_BIT | OBJ_HANDLE_ATTRIBUTES));
+}
+
+/* Takes the per-object lock (one of four ERESOURCEs of the object's type, by address)
+ * that guards handle counts. At or below APC_LEVEL; enters a critical region. */
+FORCEINLINE PERESOURCE ObpObjectLock(POBJECT_HEADER Header)
+{
+    return &Header->Type->ObjectLocks[((ULONG_PTR)Header >> 8) & 3];
+}
+FORCEINLINE VOID ObpAcquireObjectLock(POBJECT_HEADER Header)
+{
+    KeEnterCriticalRegion();
+    ExAcquireResourceExclusiveLite(ObpObjectLock(Header), TRUE);
+}
+FORCEINLINE VOID ObpReleaseObjectLock(POBJECT_HEADER Header)
+{
+    ExReleaseResourceLite(ObpObjectLock(Header));
+    KeLeaveCriticalRegion();
+}
 
 /* obinit.cpp */
 NTSTATUS NTAPI ObInitSystem(VOID);
@@ -21,6 +65,25 @@ extern KEVENT ObpDefaultObject;
 VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThread);
 VOID NTAPI ObpReapObject(PVOID Parameter);
 VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo);
+
+/* obhandle.cpp */
+extern PHANDLE_TABLE ObpKernelHandleTable;
+NTSTATUS NTAPI ObpCreateKernelHandleTable(VOID);
+ULONG NTAPI ObpDestroyKernelHandleTable(VOID);
+NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,
+                                      ULONG HandleAttributes, KPROCESSOR_MODE AccessMode, PVOID *ReturnedObject,
+                                      PHANDLE ReturnedHandle);
+NTSTATUS NTAPI ObpCloseHandle(HANDLE Handle, KPROCESSOR_MODE AccessMode);
+VOID NTAPI ObpDecrementHandleCount(PVOID ObjectBody, struct _EPROCESS *Process, ACCESS_MASK GrantedAccess,
+                                   POBJECT_TYPE ObjectType);
+PHANDLE_TABLE NTAPI ObReferenceProcessHandleTable(struct _EPROCESS *Process);
+VOID NTAPI ObDereferenceProcessHandleTable(struct _EPROCESS *Process);
+NTSTATUS NTAPI ObInitProcess(struct _EPROCESS *Parent, struct _EPROCESS *Process);
+VOID NTAPI ObKillProcess(struct _EPROCESS *Process);
+ULONG NTAPI ObGetProcessHandleCount(struct _EPROCESS *Process);
+
+/* obname.cpp */
+VOID NTAPI ObpDeleteNameCheck(PVOID Object);
 
 /* obref.cpp */
 VOID NTAPI ObpDeferObjectDeletion(POBJECT_HEADER Header);

@@ -4,6 +4,7 @@
 #define _OBTYPES_H
 
 #include "ntddk.h"
+#include "ndk/extypes.h"
 
 NT_EXTERN_C_BEGIN
 
@@ -137,6 +138,25 @@ typedef struct _OBJECT_HEADER_QUOTA_INFO {
     ULONG64 Reserved;
 } OBJECT_HEADER_QUOTA_INFO, *POBJECT_HEADER_QUOTA_INFO;
 
+/* The per-process handle counts of an object whose type maintains them: one entry
+ * while a single process holds handles (OB_FLAG_SINGLE_PROCESS), then a database. */
+typedef struct _OBJECT_HANDLE_COUNT_ENTRY {
+    struct _EPROCESS *Process;
+    ULONG HandleCount;
+} OBJECT_HANDLE_COUNT_ENTRY, *POBJECT_HANDLE_COUNT_ENTRY;
+
+typedef struct _OBJECT_HANDLE_COUNT_DATABASE {
+    ULONG CountEntries;
+    OBJECT_HANDLE_COUNT_ENTRY HandleCountEntries[1];
+} OBJECT_HANDLE_COUNT_DATABASE, *POBJECT_HANDLE_COUNT_DATABASE;
+
+typedef struct _OBJECT_HEADER_HANDLE_INFO {
+    union {
+        POBJECT_HANDLE_COUNT_DATABASE HandleCountDataBase;
+        OBJECT_HANDLE_COUNT_ENTRY SingleEntry;
+    };
+} OBJECT_HEADER_HANDLE_INFO, *POBJECT_HEADER_HANDLE_INFO;
+
 typedef struct _OBJECT_HEADER {
     volatile LONG_PTR PointerCount;
     union {
@@ -159,11 +179,58 @@ typedef struct _OBJECT_HEADER {
 #define OBJECT_TO_OBJECT_HEADER(o) CONTAINING_RECORD((o), OBJECT_HEADER, Body)
 #define OBJECT_HEADER_TO_NAME_INFO(h) \
     ((POBJECT_HEADER_NAME_INFO)(!(h)->NameInfoOffset ? NULL : ((PCHAR)(h) - (h)->NameInfoOffset)))
+#define OBJECT_HEADER_TO_HANDLE_INFO(h) \
+    ((POBJECT_HEADER_HANDLE_INFO)(!(h)->HandleInfoOffset ? NULL : ((PCHAR)(h) - (h)->HandleInfoOffset)))
 #define OBJECT_HEADER_TO_QUOTA_INFO(h) \
     ((POBJECT_HEADER_QUOTA_INFO)(!(h)->QuotaInfoOffset ? NULL : ((PCHAR)(h) - (h)->QuotaInfoOffset)))
 #define OBJECT_HEADER_TO_CREATOR_INFO(h)                                                              \
     ((POBJECT_HEADER_CREATOR_INFO)(!((h)->Flags & OB_FLAG_CREATOR_INFO) ? NULL                        \
                                                                           : ((PCHAR)(h) - sizeof(OBJECT_HEADER_CREATOR_INFO))))
+
+/* Directories: 37 hash chains of entries, guarded by a push lock. */
+#define NUMBER_HASH_BUCKETS 37
+#define DIRECTORY_QUERY 0x0001
+#define DIRECTORY_TRAVERSE 0x0002
+#define DIRECTORY_CREATE_OBJECT 0x0004
+#define DIRECTORY_CREATE_SUBDIRECTORY 0x0008
+#define DIRECTORY_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | 0xF)
+
+typedef struct _OBJECT_DIRECTORY_ENTRY {
+    struct _OBJECT_DIRECTORY_ENTRY *ChainLink;
+    PVOID Object;
+    ULONG HashValue;
+} OBJECT_DIRECTORY_ENTRY, *POBJECT_DIRECTORY_ENTRY;
+
+typedef struct _OBJECT_DIRECTORY {
+    POBJECT_DIRECTORY_ENTRY HashBuckets[NUMBER_HASH_BUCKETS];
+    EX_PUSH_LOCK Lock;
+    PVOID DeviceMap;
+    ULONG SessionId;
+} OBJECT_DIRECTORY, *POBJECT_DIRECTORY;
+
+/* A lookup in progress: the directory (locked or not), the object found, and where
+ * its name hashes, so an insertion or deletion can follow without hashing again. */
+typedef struct _OBP_LOOKUP_CONTEXT {
+    POBJECT_DIRECTORY Directory;
+    PVOID Object;
+    ULONG HashValue;
+    USHORT HashIndex;
+    BOOLEAN DirectoryLocked;
+    BOOLEAN LockedExclusive;
+    ULONG LockStateSignature;
+} OBP_LOOKUP_CONTEXT, *POBP_LOOKUP_CONTEXT;
+
+/* Symbolic links: a name that reparses to another. */
+#define SYMBOLIC_LINK_QUERY 0x0001
+#define SYMBOLIC_LINK_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | 0x1)
+
+typedef struct _OBJECT_SYMBOLIC_LINK {
+    LARGE_INTEGER CreationTime;
+    UNICODE_STRING LinkTarget;
+    UNICODE_STRING LinkTargetRemaining;
+    PVOID LinkTargetObject;
+    ULONG DosDeviceDriveIndex;
+} OBJECT_SYMBOLIC_LINK, *POBJECT_SYMBOLIC_LINK;
 
 NTKERNELAPI NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_TYPE_INITIALIZER ObjectTypeInitializer,
                                               PVOID Reserved, POBJECT_TYPE *ObjectType);

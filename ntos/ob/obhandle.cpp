@@ -1,0 +1,536 @@
+// obhandle.cpp - handles: an object's handle count and per-process handle counts,
+// creating handles in the current process's table or the kernel table, closing them
+// (protection from close, the type's okay-to-close and close procedures), duplicating
+// them, and a process's table at creation (inheritance) and death (the sweep).
+#include "ke.h"
+#include "ob.h"
+#include "ps.h"
+
+PHANDLE_TABLE ObpKernelHandleTable;
+
+namespace {
+
+// The entry of Process in a handle-count database, or a free one (Process NULL) if it
+// has none; NULL if the database is full. Under the object lock.
+POBJECT_HANDLE_COUNT_ENTRY ObpFindHandleCountEntry(POBJECT_HANDLE_COUNT_DATABASE Database, PEPROCESS Process)
+{
+    POBJECT_HANDLE_COUNT_ENTRY Free = NULL;
+    for (ULONG I = 0; I < Database->CountEntries; I++) {
+        POBJECT_HANDLE_COUNT_ENTRY Entry = &Database->HandleCountEntries[I];
+        if (Entry->HandleCount && Entry->Process == Process)
+            return Entry;
+        if (!Entry->HandleCount && !Free)
+            Free = Entry;
+    }
+    return Free;
+}
+
+// Replaces an object's handle counts with a database four entries larger (the first
+// growth turns the single entry into a database); returns a free entry, or NULL when
+// pool is short. Under the object lock.
+POBJECT_HANDLE_COUNT_ENTRY ObpInsertHandleCount(POBJECT_HEADER Header)
+{
+    POBJECT_HEADER_HANDLE_INFO HandleInfo = OBJECT_HEADER_TO_HANDLE_INFO(Header);
+    BOOLEAN Single = (Header->Flags & OB_FLAG_SINGLE_PROCESS) != 0;
+    ULONG OldEntries = Single ? 1 : HandleInfo->HandleCountDataBase->CountEntries;
+    ULONG NewEntries = OldEntries + 4;
+    SIZE_T Size = FIELD_OFFSET(OBJECT_HANDLE_COUNT_DATABASE, HandleCountEntries) +
+                  NewEntries * sizeof(OBJECT_HANDLE_COUNT_ENTRY);
+    auto *Database = static_cast<POBJECT_HANDLE_COUNT_DATABASE>(ExAllocatePoolWithTag(PagedPool, Size, OB_HANDLE_DB_TAG));
+    if (!Database)
+        return NULL;
+    RtlZeroMemory(Database, Size);
+    Database->CountEntries = NewEntries;
+    if (Single) {
+        Database->HandleCountEntries[0] = HandleInfo->SingleEntry;
+        Header->Flags &= ~OB_FLAG_SINGLE_PROCESS;
+    } else {
+        RtlCopyMemory(Database->HandleCountEntries, HandleInfo->HandleCountDataBase->HandleCountEntries,
+                      OldEntries * sizeof(OBJECT_HANDLE_COUNT_ENTRY));
+        ExFreePoolWithTag(HandleInfo->HandleCountDataBase, OB_HANDLE_DB_TAG);
+    }
+    HandleInfo->HandleCountDataBase = Database;
+    return &Database->HandleCountEntries[OldEntries];
+}
+
+// Counts one more handle of Process in the object's per-process counts; returns the
+// process's new count through ProcessHandleCount. Under the object lock.
+NTSTATUS ObpIncrementHandleDataBase(POBJECT_HEADER Header, PEPROCESS Process, PULONG ProcessHandleCount)
+{
+    POBJECT_HEADER_HANDLE_INFO HandleInfo = OBJECT_HEADER_TO_HANDLE_INFO(Header);
+    POBJECT_HANDLE_COUNT_ENTRY Entry;
+    if (Header->Flags & OB_FLAG_SINGLE_PROCESS) {
+        Entry = &HandleInfo->SingleEntry;
+        if (Entry->HandleCount && Entry->Process != Process)
+            Entry = ObpInsertHandleCount(Header);
+    } else {
+        Entry = ObpFindHandleCountEntry(HandleInfo->HandleCountDataBase, Process);
+        if (!Entry)
+            Entry = ObpInsertHandleCount(Header);
+    }
+    if (!Entry)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Entry->Process = Process;
+    *ProcessHandleCount = ++Entry->HandleCount;
+    return STATUS_SUCCESS;
+}
+
+// Counts one handle of Process less; returns the process's count before. Under the
+// object lock.
+ULONG ObpDecrementHandleDataBase(POBJECT_HEADER Header, PEPROCESS Process)
+{
+    POBJECT_HEADER_HANDLE_INFO HandleInfo = OBJECT_HEADER_TO_HANDLE_INFO(Header);
+    POBJECT_HANDLE_COUNT_ENTRY Entry = (Header->Flags & OB_FLAG_SINGLE_PROCESS)
+                                           ? &HandleInfo->SingleEntry
+                                           : ObpFindHandleCountEntry(HandleInfo->HandleCountDataBase, Process);
+    ASSERT(Entry && Entry->Process == Process && Entry->HandleCount);
+    ULONG Before = Entry->HandleCount--;
+    if (!Entry->HandleCount)
+        Entry->Process = NULL;
+    return Before;
+}
+
+// The process an exclusive object is held by, if any.
+PEPROCESS ObpExclusiveProcess(POBJECT_HEADER Header)
+{
+    POBJECT_HEADER_QUOTA_INFO Quota = OBJECT_HEADER_TO_QUOTA_INFO(Header);
+    return Quota ? Quota->ExclusiveProcess : NULL;
+}
+
+// Checks OBJ_EXCLUSIVE rules for a new handle: only an object created exclusive, only
+// without OBJ_INHERIT, only by the process holding it (or the first), and nobody else
+// while it is held. Sets *Exclusive when this handle takes or keeps the object. Under
+// the object lock.
+NTSTATUS ObpCheckExclusiveOpen(POBJECT_HEADER Header, ULONG HandleAttributes, PEPROCESS Process,
+                               PBOOLEAN Exclusive)
+{
+    PEPROCESS Holder = ObpExclusiveProcess(Header);
+    *Exclusive = FALSE;
+    if (!(HandleAttributes & OBJ_EXCLUSIVE))
+        return (Header->Flags & OB_FLAG_EXCLUSIVE) && Holder ? STATUS_ACCESS_DENIED : STATUS_SUCCESS;
+    if ((HandleAttributes & OBJ_INHERIT) || !(Header->Flags & OB_FLAG_EXCLUSIVE))
+        return STATUS_INVALID_PARAMETER;
+    if ((!Holder && Header->HandleCount) || (Holder && Holder != Process))
+        return STATUS_ACCESS_DENIED;
+    *Exclusive = TRUE;
+    return STATUS_SUCCESS;
+}
+
+// Turns MAXIMUM_ALLOWED into GENERIC_ALL and maps generic rights through the type's
+// mapping, for a handle whose object is new (its creator gets what it asks).
+ACCESS_MASK ObpMapCreatorAccess(ACCESS_MASK DesiredAccess, POBJECT_TYPE Type)
+{
+    if (DesiredAccess & MAXIMUM_ALLOWED)
+        DesiredAccess = (DesiredAccess & ~MAXIMUM_ALLOWED) | GENERIC_ALL;
+    if (DesiredAccess & GENERIC_ACCESS)
+        RtlMapGenericMask(&DesiredAccess, &Type->TypeInfo.GenericMapping);
+    return DesiredAccess;
+}
+
+// Raises a type's high-water mark to Count if Count passed it.
+void ObpRaiseHighWater(volatile ULONG *HighWater, ULONG Count)
+{
+    ULONG High = __atomic_load_n(HighWater, __ATOMIC_RELAXED);
+    while (Count > High && !__atomic_compare_exchange_n(HighWater, &High, Count, true, __ATOMIC_RELAXED,
+                                                        __ATOMIC_RELAXED)) {
+    }
+}
+
+// The handle table a new handle goes in, attaching to the System process for a kernel
+// handle made elsewhere; *Attached says whether to detach afterwards.
+PHANDLE_TABLE ObpTableForNewHandle(ULONG HandleAttributes, PKAPC_STATE ApcState, PBOOLEAN Attached)
+{
+    *Attached = FALSE;
+    if (!(HandleAttributes & OBJ_KERNEL_HANDLE))
+        return PsGetCurrentProcess()->ObjectTable;
+    if (PsGetCurrentProcess() != PsInitialSystemProcess) {
+        KeStackAttachProcess(&PsInitialSystemProcess->Pcb, ApcState);
+        *Attached = TRUE;
+    }
+    return ObpKernelHandleTable;
+}
+
+// The table a handle value names for a caller in AccessMode, with the value to look
+// up in it; NULL if the process has no table.
+PHANDLE_TABLE ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE AccessMode)
+{
+    if (ObpIsKernelHandle(*Handle, AccessMode)) {
+        *Handle = ObKernelHandleToHandle(*Handle);
+        return ObpKernelHandleTable;
+    }
+    return PsGetCurrentProcess()->ObjectTable;
+}
+
+// Takes one handle of Process off the object's counts, clearing the exclusive holder
+// with the last handle; returns the handle count before, and the process's count
+// before through ProcessHandleCount. Takes the object lock.
+ULONG ObpDropHandleCount(POBJECT_HEADER Header, PEPROCESS Process, PULONG ProcessHandleCount)
+{
+    ObpAcquireObjectLock(Header);
+    ULONG SystemHandleCount = (ULONG)Header->HandleCount;
+    *ProcessHandleCount = 0;
+    if (!InterlockedDecrement64(&Header->HandleCount) && OBJECT_HEADER_TO_QUOTA_INFO(Header))
+        OBJECT_HEADER_TO_QUOTA_INFO(Header)->ExclusiveProcess = NULL;
+    if (Header->Type->TypeInfo.MaintainHandleCount)
+        *ProcessHandleCount = ObpDecrementHandleDataBase(Header, Process);
+    ObpReleaseObjectLock(Header);
+    return SystemHandleCount;
+}
+
+// Counts a handle in its type's totals and high-water mark.
+void ObpCountTypeHandle(POBJECT_TYPE Type)
+{
+    ObpRaiseHighWater(&Type->HighWaterNumberOfHandles,
+                      (ULONG)InterlockedIncrement(reinterpret_cast<volatile LONG *>(&Type->TotalNumberOfHandles)));
+}
+
+// Calls the type's open procedure for a handle just counted; if it refuses, the
+// handle is uncounted (no close procedure: it never opened) and its status returned.
+NTSTATUS ObpCallOpenProcedure(OB_OPEN_REASON Reason, PEPROCESS Process, POBJECT_HEADER Header,
+                              ACCESS_MASK GrantedAccess, ULONG ProcessHandleCount)
+{
+    POBJECT_TYPE Type = Header->Type;
+    if (!Type->TypeInfo.OpenProcedure)
+        return STATUS_SUCCESS;
+    NTSTATUS Status = Type->TypeInfo.OpenProcedure(Reason, Process, &Header->Body, GrantedAccess, ProcessHandleCount);
+    if (!NT_SUCCESS(Status)) {
+        ULONG Ignored;
+        ObpDropHandleCount(Header, Process, &Ignored);
+        InterlockedDecrement(reinterpret_cast<volatile LONG *>(&Type->TotalNumberOfHandles));
+    }
+    return Status;
+}
+
+} // namespace
+
+// Counts a new handle to Object for Process: the exclusive-open rules, the handle
+// count and per-process count, the type's open procedure, the type's handle totals.
+// DesiredAccess is mapped for the creator of a new object. At PASSIVE_LEVEL.
+static NTSTATUS ObpIncrementUnnamedHandleCount(PVOID Object, PACCESS_MASK DesiredAccess, ULONG HandleAttributes,
+                                               PEPROCESS Process)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    POBJECT_TYPE Type = Header->Type;
+    ULONG ProcessHandleCount = 0;
+    BOOLEAN Exclusive;
+    ObpAcquireObjectLock(Header);
+    BOOLEAN NewObject = (Header->Flags & OB_FLAG_CREATE_INFO) != 0;
+    NTSTATUS Status = ObpCheckExclusiveOpen(Header, HandleAttributes, Process, &Exclusive);
+    // An object back from zero handles whose type only sees closes would miss the open.
+    if (NT_SUCCESS(Status) && !Header->HandleCount && !NewObject && Type->TypeInfo.MaintainHandleCount &&
+        !Type->TypeInfo.OpenProcedure && Type->TypeInfo.CloseProcedure)
+        Status = STATUS_UNSUCCESSFUL;
+    if (NT_SUCCESS(Status) && Type->TypeInfo.MaintainHandleCount)
+        Status = ObpIncrementHandleDataBase(Header, Process, &ProcessHandleCount);
+    if (!NT_SUCCESS(Status)) {
+        ObpReleaseObjectLock(Header);
+        return Status;
+    }
+    *DesiredAccess = ObpMapCreatorAccess(*DesiredAccess, Type);
+    if (Exclusive)
+        OBJECT_HEADER_TO_QUOTA_INFO(Header)->ExclusiveProcess = Process;
+    InterlockedIncrement64(&Header->HandleCount);
+    Header->Flags &= ~OB_FLAG_CREATE_INFO;
+    ObpReleaseObjectLock(Header);
+    ObpCountTypeHandle(Type);
+    return ObpCallOpenProcedure(ObCreateHandle, Process, Header, *DesiredAccess, ProcessHandleCount);
+}
+
+// Takes away one handle of Process to ObjectBody: the counts, the exclusive holder
+// when the last handle goes, the type's close procedure, and the object's name when it
+// was the last handle of a temporary object. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI ObpDecrementHandleCount(PVOID ObjectBody, PEPROCESS Process, ACCESS_MASK GrantedAccess,
+                                              POBJECT_TYPE ObjectType)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(ObjectBody);
+    ULONG ProcessHandleCount;
+    ULONG SystemHandleCount = ObpDropHandleCount(Header, Process, &ProcessHandleCount);
+    if (ObjectType->TypeInfo.CloseProcedure)
+        ObjectType->TypeInfo.CloseProcedure(Process, ObjectBody, GrantedAccess, ProcessHandleCount,
+                                            SystemHandleCount);
+    ObpDeleteNameCheck(ObjectBody);
+    InterlockedDecrement(reinterpret_cast<volatile LONG *>(&ObjectType->TotalNumberOfHandles));
+}
+
+// Creates a handle to Object without an access check (its creator's handle, or a
+// kernel open): counts it, keeps the granted access to the type's valid rights, adds
+// AdditionalReferences, and enters it in the current process's table or the kernel
+// table. STATUS_INSUFFICIENT_RESOURCES if the table cannot grow. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,
+                                                 ULONG HandleAttributes, KPROCESSOR_MODE AccessMode,
+                                                 PVOID *ReturnedObject, PHANDLE ReturnedHandle)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    POBJECT_TYPE Type = Header->Type;
+    KAPC_STATE ApcState;
+    BOOLEAN Attached;
+    PHANDLE_TABLE Table = ObpTableForNewHandle(HandleAttributes, &ApcState, &Attached);
+    PEPROCESS Process = PsGetCurrentProcess();
+    NTSTATUS Status = ObpIncrementUnnamedHandleCount(Object, &DesiredAccess, HandleAttributes, Process);
+    HANDLE Handle = NULL;
+    if (NT_SUCCESS(Status)) {
+        ACCESS_MASK GrantedAccess = DesiredAccess & (Type->TypeInfo.ValidAccessMask | ACCESS_SYSTEM_SECURITY);
+        if (AdditionalReferences)
+            ObReferenceObjectEx(Object, (LONG)AdditionalReferences);
+        HANDLE_TABLE_ENTRY NewEntry;
+        NewEntry.Value = (ULONG_PTR)Header | (HandleAttributes & OBJ_HANDLE_ATTRIBUTES) | EXHANDLE_TABLE_ENTRY_LOCK_BIT;
+        NewEntry.GrantedAccess = GrantedAccess;
+        KeEnterCriticalRegion();
+        Handle = ExCreateHandle(Table, &NewEntry);
+        KeLeaveCriticalRegion();
+        if (!Handle) {
+            if (AdditionalReferences)
+                ObDereferenceObjectEx(Object, (LONG)AdditionalReferences);
+            ObpDecrementHandleCount(Object, Process, GrantedAccess, Type);
+            Status = STATUS_INSUFFICIENT_RESOURCES;
+        }
+    }
+    if (Attached)
+        KeUnstackDetachProcess(&ApcState);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    *ReturnedHandle = (HandleAttributes & OBJ_KERNEL_HANDLE) ? ObMarkHandleAsKernelHandle(Handle) : Handle;
+    if (AdditionalReferences && ReturnedObject)
+        *ReturnedObject = Object;
+    return STATUS_SUCCESS;
+}
+
+// Closes the locked entry Handle of HandleTable: the type may refuse
+// (STATUS_HANDLE_NOT_CLOSABLE), a handle protected from close is refused to user mode
+// and bugchecks INVALID_KERNEL_HANDLE for kernel mode unless the protection is
+// ignored (process rundown). Then the entry goes, the counts drop, and the handle's
+// reference. At PASSIVE_LEVEL in a critical region; unlocks the entry.
+static NTSTATUS ObpCloseHandleTableEntry(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleEntry, HANDLE Handle,
+                                         KPROCESSOR_MODE AccessMode, BOOLEAN IgnoreHandleProtection)
+{
+    POBJECT_HEADER Header = ObpGetHandleObject(HandleEntry);
+    POBJECT_TYPE Type = Header->Type;
+    PVOID Body = &Header->Body;
+    ACCESS_MASK GrantedAccess = HandleEntry->GrantedAccess;
+    PEPROCESS Process = PsGetCurrentProcess();
+    if (Type->TypeInfo.OkayToCloseProcedure &&
+        !Type->TypeInfo.OkayToCloseProcedure(Process, Body, Handle, AccessMode)) {
+        ExUnlockHandleTableEntry(HandleTable, HandleEntry);
+        return STATUS_HANDLE_NOT_CLOSABLE;
+    }
+    if ((GrantedAccess & ObpAccessProtectCloseBit) && !IgnoreHandleProtection) {
+        ExUnlockHandleTableEntry(HandleTable, HandleEntry);
+        if (AccessMode == KernelMode)
+            KeBugCheckEx(INVALID_KERNEL_HANDLE, (ULONG_PTR)Handle, 0, 0, 0);
+        return STATUS_HANDLE_NOT_CLOSABLE;
+    }
+    ExDestroyHandle(HandleTable, Handle, HandleEntry);
+    ObpDecrementHandleCount(Body, Process, GrantedAccess & ~ObpAccessProtectCloseBit, Type);
+    ObDereferenceObject(Body);
+    return STATUS_SUCCESS;
+}
+
+// Closes a handle of the current process, or a kernel handle for a kernel-mode caller.
+// An invalid handle is STATUS_INVALID_HANDLE, except that a kernel-mode caller (not
+// terminating) naming a handle that is not one bugchecks INVALID_KERNEL_HANDLE, as
+// NT does; NULL and the pseudo-handles are only invalid. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCloseHandle(HANDLE Handle, KPROCESSOR_MODE AccessMode)
+{
+    HANDLE Original = Handle;
+    BOOLEAN KernelHandle = ObpIsKernelHandle(Handle, AccessMode);
+    PETHREAD Thread = PsGetCurrentThread();
+    KAPC_STATE ApcState;
+    BOOLEAN Attached = FALSE;
+    if (KernelHandle && PsGetCurrentProcess() != PsInitialSystemProcess) {
+        KeStackAttachProcess(&PsInitialSystemProcess->Pcb, &ApcState);
+        Attached = TRUE;
+    }
+    PHANDLE_TABLE Table = ObpTableOfHandle(&Handle, AccessMode);
+    NTSTATUS Status = STATUS_INVALID_HANDLE;
+    KeEnterCriticalRegion();
+    PHANDLE_TABLE_ENTRY Entry = Table ? ExMapHandleToPointer(Table, Handle) : NULL;
+    if (Entry)
+        Status = ObpCloseHandleTableEntry(Table, Entry, Handle, AccessMode, FALSE);
+    KeLeaveCriticalRegion();
+    if (Attached)
+        KeUnstackDetachProcess(&ApcState);
+    if (!Entry && AccessMode == KernelMode && !Thread->Terminated && Original && Original != NtCurrentProcess() &&
+        Original != NtCurrentThread() && Handle)
+        KeBugCheckEx(INVALID_KERNEL_HANDLE, (ULONG_PTR)Original, 1, 0, 0);
+    return Status;
+}
+
+// Closes a handle on behalf of a caller in PreviousMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode)
+{
+    return ObpCloseHandle(Handle, PreviousMode);
+}
+
+// The close system service: closes a handle of the caller's previous mode. At
+// PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtClose(HANDLE Handle)
+{
+    return ObpCloseHandle(Handle, ExGetPreviousMode());
+}
+
+// Creates the kernel handle table, the System process's table. At PASSIVE_LEVEL
+// while the object manager starts.
+extern "C" NTSTATUS NTAPI ObpCreateKernelHandleTable(VOID)
+{
+    ObpKernelHandleTable = ExCreateHandleTable(NULL);
+    if (!ObpKernelHandleTable)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PsInitialSystemProcess->ObjectTable = ObpKernelHandleTable;
+    return STATUS_SUCCESS;
+}
+
+// Reports and closes each handle left in a dying table (protected or not); the
+// entry is locked.
+static VOID NTAPI ObpCloseLeakedHandle(PHANDLE_TABLE_ENTRY HandleEntry, HANDLE Handle, PVOID Context)
+{
+    POBJECT_HEADER Header = ObpGetHandleObject(HandleEntry);
+    DbgPrint("NtosShutdown: kernel handle %p to a %.*ls object %p was never closed\n", Handle,
+             (int)(Header->Type->Name.Length / sizeof(WCHAR)), Header->Type->Name.Buffer, &Header->Body);
+    ++*static_cast<ULONG *>(Context);
+    ObpCloseHandleTableEntry(static_cast<PHANDLE_TABLE>(ObpKernelHandleTable), HandleEntry, Handle, KernelMode, TRUE);
+}
+
+// Closes the handles left in the kernel table (each a leak, reported) and destroys
+// it; returns how many there were. At PASSIVE_LEVEL at shutdown.
+extern "C" ULONG NTAPI ObpDestroyKernelHandleTable(VOID)
+{
+    ULONG Leaked = 0;
+    if (!ObpKernelHandleTable)
+        return 0;
+    KeEnterCriticalRegion();
+    ExSweepHandleTable(ObpKernelHandleTable, ObpCloseLeakedHandle, &Leaked);
+    KeLeaveCriticalRegion();
+    ExDestroyHandleTable(ObpKernelHandleTable, NULL);
+    ObpKernelHandleTable = NULL;
+    PsInitialSystemProcess->ObjectTable = NULL;
+    return Leaked;
+}
+
+// Takes a process's handle table for use, unless the process is being run down:
+// NULL then, or if it has none. At PASSIVE_LEVEL.
+extern "C" PHANDLE_TABLE NTAPI ObReferenceProcessHandleTable(PEPROCESS Process)
+{
+    if (!ExAcquireRundownProtection(&Process->RundownProtect))
+        return NULL;
+    PHANDLE_TABLE Table = Process->ObjectTable;
+    if (!Table)
+        ExReleaseRundownProtection(&Process->RundownProtect);
+    return Table;
+}
+
+// Gives back a table taken by ObReferenceProcessHandleTable. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI ObDereferenceProcessHandleTable(PEPROCESS Process)
+{
+    ExReleaseRundownProtection(&Process->RundownProtect);
+}
+
+// The number of handles a process holds. At PASSIVE_LEVEL.
+extern "C" ULONG NTAPI ObGetProcessHandleCount(PEPROCESS Process)
+{
+    PHANDLE_TABLE Table = ObReferenceProcessHandleTable(Process);
+    if (!Table)
+        return 0;
+    ULONG Count = (ULONG)__atomic_load_n(&Table->HandleCount, __ATOMIC_RELAXED);
+    ObDereferenceProcessHandleTable(Process);
+    return Count;
+}
+
+// ExDupHandleTable's filter for a child: an inheritable handle is copied, and counts
+// as a handle of the child; others are not. The source entry is locked.
+static BOOLEAN NTAPI ObpDuplicateHandleCallback(PEPROCESS Process, PHANDLE_TABLE HandleTable,
+                                                PHANDLE_TABLE_ENTRY OldEntry, PHANDLE_TABLE_ENTRY HandleTableEntry)
+{
+    if (!(OldEntry->Value & OBJ_INHERIT))
+        return FALSE;
+    POBJECT_HEADER Header = ObpGetHandleObject(OldEntry);
+    POBJECT_TYPE Type = Header->Type;
+    ULONG ProcessHandleCount = 0;
+    ObpAcquireObjectLock(Header);
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (Type->TypeInfo.MaintainHandleCount)
+        Status = ObpIncrementHandleDataBase(Header, Process, &ProcessHandleCount);
+    if (NT_SUCCESS(Status))
+        InterlockedIncrement64(&Header->HandleCount);
+    ObpReleaseObjectLock(Header);
+    if (!NT_SUCCESS(Status))
+        return FALSE;
+    ObpCountTypeHandle(Type);
+    ACCESS_MASK GrantedAccess = OldEntry->GrantedAccess & ~ObpAccessProtectCloseBit;
+    if (!NT_SUCCESS(ObpCallOpenProcedure(ObInheritHandle, Process, Header, GrantedAccess, ProcessHandleCount)))
+        return FALSE;
+    ObReferenceObject(&Header->Body);
+    *HandleTableEntry = *OldEntry;
+    HandleTableEntry->Value |= EXHANDLE_TABLE_ENTRY_LOCK_BIT;
+    return TRUE;
+}
+
+// Gives a new process its handle table: a copy of the parent's inheritable handles
+// at the same values, or an empty table without a parent. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObInitProcess(PEPROCESS Parent, PEPROCESS Process)
+{
+    PHANDLE_TABLE ParentTable = Parent ? ObReferenceProcessHandleTable(Parent) : NULL;
+    if (Parent && !ParentTable)
+        return STATUS_PROCESS_IS_TERMINATING;
+    KeEnterCriticalRegion();
+    PHANDLE_TABLE Table = ParentTable ? ExDupHandleTable(Process, ParentTable, ObpDuplicateHandleCallback, OBJ_INHERIT)
+                                      : ExCreateHandleTable(Process);
+    KeLeaveCriticalRegion();
+    if (ParentTable)
+        ObDereferenceProcessHandleTable(Parent);
+    if (!Table)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Process->ObjectTable = Table;
+    return STATUS_SUCCESS;
+}
+
+// ExSweepHandleTable's callback at process rundown: closes the handle whatever its
+// protection. The entry is locked.
+static VOID NTAPI ObpCloseHandleCallback(PHANDLE_TABLE_ENTRY HandleEntry, HANDLE Handle, PVOID Context)
+{
+    ObpCloseHandleTableEntry(static_cast<PHANDLE_TABLE>(Context), HandleEntry, Handle, UserMode, TRUE);
+}
+
+// Closes every handle of a dying process and frees its table, once nobody still
+// uses the table (the rundown). In the context of the process, at PASSIVE_LEVEL.
+extern "C" VOID NTAPI ObKillProcess(PEPROCESS Process)
+{
+    ExWaitForRundownProtectionRelease(&Process->RundownProtect);
+    PHANDLE_TABLE Table = Process->ObjectTable;
+    if (!Table)
+        return;
+    KeEnterCriticalRegion();
+    ExSweepHandleTable(Table, ObpCloseHandleCallback, Table);
+    ASSERT(Table->HandleCount == 0);
+    Process->ObjectTable = NULL;
+    ExDestroyHandleTable(Table, NULL);
+    KeLeaveCriticalRegion();
+}
+
+// Inserts a new object (made by ObCreateObject) and returns a handle to it, consuming
+// the creator's reference: the handle holds it, plus ObjectPointerBias references
+// returned through NewObject. If the insertion fails the object goes. An object with
+// neither a name nor a type requiring security gets its handle without an access
+// check. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObInsertObject(PVOID Object, PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                                         ULONG ObjectPointerBias, PVOID *NewObject, PHANDLE Handle)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    if (!(Header->Flags & OB_FLAG_CREATE_INFO) || !Header->ObjectCreateInfo)
+        return STATUS_INVALID_PARAMETER;
+    POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
+    POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
+    BOOLEAN Named = NameInfo && NameInfo->Name.Buffer;
+    if (Named || Header->Type->TypeInfo.SecurityRequired)
+        return ObpInsertNamedObject(Object, PassedAccessState, DesiredAccess, ObjectPointerBias, NewObject, Handle);
+    if (!Handle) {
+        ObDereferenceObject(Object);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *Handle = NULL;
+    Header->ObjectCreateInfo = NULL;
+    NTSTATUS Status = ObpCreateUnnamedHandle(Object, DesiredAccess, ObjectPointerBias + 1, CreateInfo->Attributes,
+                                            ExGetPreviousMode(), NewObject, Handle);
+    ObpFreeObjectCreateInformation(CreateInfo);
+    ObDereferenceObject(Object);
+    return Status;
+}

@@ -136,12 +136,19 @@ void ObpRaiseHighWater(volatile ULONG *HighWater, ULONG Count)
     }
 }
 
+// Whether a new handle goes in the kernel table: OBJ_KERNEL_HANDLE asked by kernel mode
+// (user mode cannot make one).
+BOOLEAN ObpWantsKernelHandle(ULONG HandleAttributes, KPROCESSOR_MODE AccessMode)
+{
+    return (HandleAttributes & OBJ_KERNEL_HANDLE) && AccessMode == KernelMode;
+}
+
 // The handle table a new handle goes in, attaching to the System process for a kernel
 // handle made elsewhere; *Attached says whether to detach afterwards.
-PHANDLE_TABLE ObpTableForNewHandle(ULONG HandleAttributes, PKAPC_STATE ApcState, PBOOLEAN Attached)
+PHANDLE_TABLE ObpTableForNewHandle(BOOLEAN KernelHandle, PKAPC_STATE ApcState, PBOOLEAN Attached)
 {
     *Attached = FALSE;
-    if (!(HandleAttributes & OBJ_KERNEL_HANDLE))
+    if (!KernelHandle)
         return PsGetCurrentProcess()->ObjectTable;
     if (PsGetCurrentProcess() != PsInitialSystemProcess) {
         KeStackAttachProcess(&PsInitialSystemProcess->Pcb, ApcState);
@@ -203,14 +210,41 @@ NTSTATUS ObpCallOpenProcedure(OB_OPEN_REASON Reason, PEPROCESS Process, POBJECT_
 
 } // namespace
 
-// Counts a new handle to Object for Process: the exclusive-open rules, the handle
-// count and per-process count, the type's open procedure, the type's handle totals.
-// DesiredAccess is mapped for the creator of a new object. At PASSIVE_LEVEL.
-static NTSTATUS ObpIncrementUnnamedHandleCount(PVOID Object, PACCESS_MASK DesiredAccess, ULONG HandleAttributes,
-                                               PEPROCESS Process)
+// The access a new handle gets, under the object lock: an open (or a duplicate asking
+// for more than its source had) is checked against the object's security and gets
+// what the check granted; the creator of a new object gets what it asked, generic
+// rights mapped and MAXIMUM_ALLOWED as GENERIC_ALL. Without an access state the
+// caller's DesiredAccess is taken as asked. FALSE with *Status when access is denied.
+static BOOLEAN ObpGrantHandleAccess(PVOID Object, PACCESS_STATE AccessState, ACCESS_MASK DesiredAccess,
+                                    KPROCESSOR_MODE ProbeMode, OB_OPEN_REASON OpenReason, PACCESS_MASK GrantedAccess,
+                                    NTSTATUS *Status)
+{
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    if (!AccessState) {
+        *GrantedAccess = OpenReason == ObCreateHandle ? ObpMapCreatorAccess(DesiredAccess, Type) : DesiredAccess;
+        return TRUE;
+    }
+    if (OpenReason == ObOpenHandle || OpenReason == ObDuplicateHandle) {
+        if (!ObCheckObjectAccess(Object, AccessState, TRUE, ProbeMode, Status))
+            return FALSE;
+        *GrantedAccess = AccessState->PreviouslyGrantedAccess;
+        return TRUE;
+    }
+    AccessState->RemainingDesiredAccess = ObpMapCreatorAccess(AccessState->RemainingDesiredAccess, Type);
+    *GrantedAccess = AccessState->RemainingDesiredAccess | AccessState->PreviouslyGrantedAccess;
+    return TRUE;
+}
+
+// Counts a new handle to Object for Process: the exclusive-open rules, the access the
+// handle gets (*GrantedAccess), the handle count and per-process count, the type's
+// handle totals and its open procedure. At PASSIVE_LEVEL.
+static NTSTATUS ObpIncrementHandleCount(PVOID Object, PACCESS_STATE AccessState, ACCESS_MASK DesiredAccess,
+                                        KPROCESSOR_MODE AccessMode, ULONG HandleAttributes, PEPROCESS Process,
+                                        OB_OPEN_REASON OpenReason, PACCESS_MASK GrantedAccess)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
     POBJECT_TYPE Type = Header->Type;
+    KPROCESSOR_MODE ProbeMode = (HandleAttributes & OBJ_FORCE_ACCESS_CHECK) ? UserMode : AccessMode;
     ULONG ProcessHandleCount = 0;
     BOOLEAN Exclusive;
     ObpAcquireObjectLock(Header);
@@ -220,20 +254,21 @@ static NTSTATUS ObpIncrementUnnamedHandleCount(PVOID Object, PACCESS_MASK Desire
     if (NT_SUCCESS(Status) && !Header->HandleCount && !NewObject && Type->TypeInfo.MaintainHandleCount &&
         !Type->TypeInfo.OpenProcedure && Type->TypeInfo.CloseProcedure)
         Status = STATUS_UNSUCCESSFUL;
+    if (NT_SUCCESS(Status))
+        ObpGrantHandleAccess(Object, AccessState, DesiredAccess, ProbeMode, OpenReason, GrantedAccess, &Status);
     if (NT_SUCCESS(Status) && Type->TypeInfo.MaintainHandleCount)
         Status = ObpIncrementHandleDataBase(Header, Process, &ProcessHandleCount);
     if (!NT_SUCCESS(Status)) {
         ObpReleaseObjectLock(Header);
         return Status;
     }
-    *DesiredAccess = ObpMapCreatorAccess(*DesiredAccess, Type);
     if (Exclusive)
         OBJECT_HEADER_TO_QUOTA_INFO(Header)->ExclusiveProcess = Process;
     InterlockedIncrement64(&Header->HandleCount);
-    Header->Flags &= ~OB_FLAG_CREATE_INFO;
+    __atomic_fetch_and(&Header->Flags, (UCHAR)~OB_FLAG_CREATE_INFO, __ATOMIC_RELEASE);
     ObpReleaseObjectLock(Header);
     ObpCountTypeHandle(Type);
-    return ObpCallOpenProcedure(ObCreateHandle, Process, Header, *DesiredAccess, ProcessHandleCount);
+    return ObpCallOpenProcedure(OpenReason, Process, Header, *GrantedAccess, ProcessHandleCount);
 }
 
 // Takes away one handle of Process to ObjectBody: the counts, the exclusive holder
@@ -252,24 +287,40 @@ extern "C" VOID NTAPI ObpDecrementHandleCount(PVOID ObjectBody, PEPROCESS Proces
     InterlockedDecrement(reinterpret_cast<volatile LONG *>(&ObjectType->TotalNumberOfHandles));
 }
 
-// Creates a handle to Object without an access check (its creator's handle, or a
-// kernel open): counts it, keeps the granted access to the type's valid rights, adds
-// AdditionalReferences, and enters it in the current process's table or the kernel
-// table. STATUS_INSUFFICIENT_RESOURCES if the table cannot grow. At PASSIVE_LEVEL.
-extern "C" NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,
-                                                 ULONG HandleAttributes, KPROCESSOR_MODE AccessMode,
-                                                 PVOID *ReturnedObject, PHANDLE ReturnedHandle)
+// Creates a handle to Object for OpenReason in the current process's table (or the
+// kernel table for OBJ_KERNEL_HANDLE): the type must match (STATUS_OBJECT_TYPE_MISMATCH),
+// the handle is counted and its access decided (see ObpGrantHandleAccess), kept to the
+// type's valid rights, AdditionalReferences are added, and the entry made
+// (STATUS_INSUFFICIENT_RESOURCES if the table cannot grow). A lookup context left locked
+// by an insertion is released once the handle is counted. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCreateHandle(OB_OPEN_REASON OpenReason, PVOID Object, POBJECT_TYPE Type,
+                                          PACCESS_STATE AccessState, ACCESS_MASK DesiredAccess,
+                                          ULONG AdditionalReferences, ULONG HandleAttributes,
+                                          POBP_LOOKUP_CONTEXT Context, KPROCESSOR_MODE AccessMode,
+                                          PVOID *ReturnedObject, PHANDLE ReturnedHandle)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
-    POBJECT_TYPE Type = Header->Type;
+    POBJECT_TYPE ObjectType = Header->Type;
+    if (Type && ObjectType != Type) {
+        if (Context)
+            ObpReleaseLookupContext(Context);
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    }
     KAPC_STATE ApcState;
     BOOLEAN Attached;
-    PHANDLE_TABLE Table = ObpTableForNewHandle(HandleAttributes, &ApcState, &Attached);
+    BOOLEAN KernelHandle = ObpWantsKernelHandle(HandleAttributes, AccessMode);
+    PHANDLE_TABLE Table = ObpTableForNewHandle(KernelHandle, &ApcState, &Attached);
     PEPROCESS Process = PsGetCurrentProcess();
-    NTSTATUS Status = ObpIncrementUnnamedHandleCount(Object, &DesiredAccess, HandleAttributes, Process);
+    ACCESS_MASK GrantedAccess = 0;
+    NTSTATUS Status = ObpIncrementHandleCount(Object, AccessState, DesiredAccess, AccessMode, HandleAttributes, Process,
+                                              OpenReason, &GrantedAccess);
+    if (Context)
+        ObpReleaseLookupContext(Context);
     HANDLE Handle = NULL;
     if (NT_SUCCESS(Status)) {
-        ACCESS_MASK GrantedAccess = DesiredAccess & (Type->TypeInfo.ValidAccessMask | ACCESS_SYSTEM_SECURITY);
+        GrantedAccess &= ObjectType->TypeInfo.ValidAccessMask | ACCESS_SYSTEM_SECURITY;
+        if (HandleAttributes & OBJ_PROTECT_CLOSE)
+            GrantedAccess |= ObpAccessProtectCloseBit;
         if (AdditionalReferences)
             ObReferenceObjectEx(Object, (LONG)AdditionalReferences);
         HANDLE_TABLE_ENTRY NewEntry;
@@ -281,7 +332,7 @@ extern "C" NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK Desir
         if (!Handle) {
             if (AdditionalReferences)
                 ObDereferenceObjectEx(Object, (LONG)AdditionalReferences);
-            ObpDecrementHandleCount(Object, Process, GrantedAccess, Type);
+            ObpDecrementHandleCount(Object, Process, GrantedAccess, ObjectType);
             Status = STATUS_INSUFFICIENT_RESOURCES;
         }
     }
@@ -289,10 +340,20 @@ extern "C" NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK Desir
         KeUnstackDetachProcess(&ApcState);
     if (!NT_SUCCESS(Status))
         return Status;
-    *ReturnedHandle = (HandleAttributes & OBJ_KERNEL_HANDLE) ? ObMarkHandleAsKernelHandle(Handle) : Handle;
+    *ReturnedHandle = KernelHandle ? ObMarkHandleAsKernelHandle(Handle) : Handle;
     if (AdditionalReferences && ReturnedObject)
         *ReturnedObject = Object;
     return STATUS_SUCCESS;
+}
+
+// Creates the creator's handle to a new object that needs no access check (no name,
+// no required security). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,
+                                                 ULONG HandleAttributes, KPROCESSOR_MODE AccessMode,
+                                                 PVOID *ReturnedObject, PHANDLE ReturnedHandle)
+{
+    return ObpCreateHandle(ObCreateHandle, Object, NULL, NULL, DesiredAccess, AdditionalReferences, HandleAttributes,
+                           NULL, AccessMode, ReturnedObject, ReturnedHandle);
 }
 
 // Closes the locked entry Handle of HandleTable: the type may refuse
@@ -506,11 +567,133 @@ extern "C" VOID NTAPI ObKillProcess(PEPROCESS Process)
     KeLeaveCriticalRegion();
 }
 
+// Gives a new object its security descriptor: from the explicit one it was created
+// with, inheriting from its directory, or the creator's token defaults. At
+// PASSIVE_LEVEL.
+static NTSTATUS ObpAssignNewObjectSecurity(PVOID Object, PACCESS_STATE AccessState)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
+    POBJECT_DIRECTORY Parent = NameInfo ? __atomic_load_n(&NameInfo->Directory, __ATOMIC_ACQUIRE) : NULL;
+    PSECURITY_DESCRIPTOR ParentDescriptor = NULL;
+    BOOLEAN MemoryAllocated = FALSE;
+    if (Parent) {
+        NTSTATUS Status = ObGetObjectSecurity(Parent, &ParentDescriptor, &MemoryAllocated);
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
+    NTSTATUS Status = ObAssignSecurity(AccessState, ParentDescriptor, Object, Header->Type);
+    if (Parent)
+        ObReleaseObjectSecurity(ParentDescriptor, MemoryAllocated);
+    return Status;
+}
+
+// Enters a new object under its name (OBJ_OPENIF may find one already there: Found then
+// differs from Object, STATUS_OBJECT_NAME_EXISTS) with Context keeping the directory
+// locked. Without a name Found is Object. At PASSIVE_LEVEL.
+static NTSTATUS ObpInsertObjectName(PVOID Object, PACCESS_STATE AccessState, POBP_LOOKUP_CONTEXT Context,
+                                    PVOID *Found)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
+    POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
+    *Found = Object;
+    if (!NameInfo || !NameInfo->Name.Buffer)
+        return STATUS_SUCCESS;
+    UNICODE_STRING Name = NameInfo->Name;
+    RtlZeroMemory(&NameInfo->Name, sizeof(NameInfo->Name));
+    NTSTATUS Status = ObpLookupObjectName(CreateInfo->RootDirectory, &Name, CreateInfo->Attributes, Header->Type,
+                                          (Header->Flags & OB_FLAG_KERNEL_MODE) ? KernelMode : UserMode,
+                                          CreateInfo->ParseContext, CreateInfo->SecurityQos, Object, AccessState,
+                                          Context, Found);
+    ObpFreeObjectNameBuffer(&Name);
+    if (NT_SUCCESS(Status) && *Found == Object)
+        ObDereferenceObject(Object); // the lookup's reference; the directory keeps its own
+    return Status;
+}
+
+// Finishes inserting an object whose name (if any) is in place: its security
+// descriptor, then the creator's handle holding ObjectPointerBias + 1 references, or
+// without Handle only the bias references. A failure takes the name away again. At
+// PASSIVE_LEVEL.
+static NTSTATUS ObpFinishInsert(PVOID Object, PACCESS_STATE AccessState, ULONG ObjectPointerBias, PVOID *NewObject,
+                                PHANDLE Handle, POBP_LOOKUP_CONTEXT Context)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    ULONG Attributes = Header->ObjectCreateInfo->Attributes;
+    NTSTATUS Status = ObpAssignNewObjectSecurity(Object, AccessState);
+    if (NT_SUCCESS(Status) && Handle)
+        return ObpCreateHandle(ObCreateHandle, Object, NULL, AccessState, 0, ObjectPointerBias + 1, Attributes, Context,
+                               ExGetPreviousMode(), NewObject, Handle);
+    ObpReleaseLookupContext(Context);
+    if (!NT_SUCCESS(Status)) {
+        ObpDeleteNameCheck(Object);
+        return Status;
+    }
+    __atomic_fetch_and(&Header->Flags, (UCHAR)~OB_FLAG_CREATE_INFO, __ATOMIC_RELEASE);
+    if (ObjectPointerBias)
+        ObReferenceObjectEx(Object, (LONG)ObjectPointerBias);
+    if (NewObject)
+        *NewObject = Object;
+    return STATUS_SUCCESS;
+}
+
+// ObInsertObject for an object that has a name or whose type requires security: an
+// access state, the name entered in its directory (or, with OBJ_OPENIF, the existing
+// object opened instead: STATUS_OBJECT_NAME_EXISTS), OBJ_PERMANENT only with
+// SeCreatePermanentPrivilege, a security descriptor, then the creator's handle.
+// Consumes the creator's reference. At PASSIVE_LEVEL.
+static NTSTATUS ObpInsertObjectWithSecurity(PVOID Object, PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                                            ULONG ObjectPointerBias, PVOID *NewObject, PHANDLE Handle)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
+    ACCESS_STATE LocalAccessState;
+    AUX_ACCESS_DATA AuxData;
+    PACCESS_STATE AccessState = PassedAccessState;
+    BOOLEAN LocalState = FALSE;
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (Handle)
+        *Handle = NULL;
+    if (!AccessState) {
+        AccessState = &LocalAccessState;
+        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess, &Header->Type->TypeInfo.GenericMapping);
+        LocalState = NT_SUCCESS(Status);
+    }
+    if (NT_SUCCESS(Status) && (CreateInfo->Attributes & OBJ_PERMANENT) &&
+        !SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_CREATE_PERMANENT_PRIVILEGE), CreateInfo->ProbeMode))
+        Status = STATUS_PRIVILEGE_NOT_HELD;
+    if (NT_SUCCESS(Status)) {
+        AccessState->SecurityDescriptor = CreateInfo->SecurityDescriptor;
+        OBP_LOOKUP_CONTEXT Context;
+        PVOID Found;
+        Status = ObpInsertObjectName(Object, AccessState, &Context, &Found);
+        if (NT_SUCCESS(Status) && Found != Object) {
+            NTSTATUS OpenStatus = Handle ? ObpCreateHandle(ObOpenHandle, Found, Header->Type, AccessState, 0,
+                                                           ObjectPointerBias, CreateInfo->Attributes, NULL,
+                                                           ExGetPreviousMode(), NewObject, Handle)
+                                         : STATUS_INVALID_PARAMETER;
+            if (!NT_SUCCESS(OpenStatus)) {
+                ObDereferenceObject(Found);
+                Status = OpenStatus;
+            }
+        } else if (NT_SUCCESS(Status)) {
+            Status = ObpFinishInsert(Object, AccessState, ObjectPointerBias, NewObject, Handle, &Context);
+        }
+    }
+    Header->ObjectCreateInfo = NULL;
+    ObpFreeObjectCreateInformation(CreateInfo);
+    if (LocalState)
+        SeDeleteAccessState(AccessState);
+    ObDereferenceObject(Object);
+    return Status;
+}
+
 // Inserts a new object (made by ObCreateObject) and returns a handle to it, consuming
 // the creator's reference: the handle holds it, plus ObjectPointerBias references
 // returned through NewObject. If the insertion fails the object goes. An object with
 // neither a name nor a type requiring security gets its handle without an access
-// check. At PASSIVE_LEVEL.
+// check; others go through ObpInsertObjectWithSecurity. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI ObInsertObject(PVOID Object, PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
                                          ULONG ObjectPointerBias, PVOID *NewObject, PHANDLE Handle)
 {
@@ -519,9 +702,9 @@ extern "C" NTSTATUS NTAPI ObInsertObject(PVOID Object, PACCESS_STATE PassedAcces
         return STATUS_INVALID_PARAMETER;
     POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
     POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
-    BOOLEAN Named = NameInfo && NameInfo->Name.Buffer;
-    if (Named || Header->Type->TypeInfo.SecurityRequired)
-        return ObpInsertNamedObject(Object, PassedAccessState, DesiredAccess, ObjectPointerBias, NewObject, Handle);
+    if ((NameInfo && NameInfo->Name.Buffer) || Header->Type->TypeInfo.SecurityRequired)
+        return ObpInsertObjectWithSecurity(Object, PassedAccessState, DesiredAccess, ObjectPointerBias, NewObject,
+                                           Handle);
     if (!Handle) {
         ObDereferenceObject(Object);
         return STATUS_INVALID_PARAMETER;
@@ -532,5 +715,83 @@ extern "C" NTSTATUS NTAPI ObInsertObject(PVOID Object, PACCESS_STATE PassedAcces
                                             ExGetPreviousMode(), NewObject, Handle);
     ObpFreeObjectCreateInformation(CreateInfo);
     ObDereferenceObject(Object);
+    return Status;
+}
+
+// Opens a handle to an object the caller already points to, for AccessMode: the type
+// must match, and the access asked is checked against the object's security. The
+// handle holds a new reference. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes, PACCESS_STATE PassedAccessState,
+                                                ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                                KPROCESSOR_MODE AccessMode, PHANDLE Handle)
+{
+    *Handle = NULL;
+    if (HandleAttributes & ~OBJ_VALID_KERNEL_ATTRIBUTES)
+        return STATUS_INVALID_PARAMETER;
+    NTSTATUS Status = ObReferenceObjectByPointer(Object, 0, ObjectType, AccessMode);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    ACCESS_STATE LocalAccessState;
+    AUX_ACCESS_DATA AuxData;
+    PACCESS_STATE AccessState = PassedAccessState;
+    if (!AccessState) {
+        AccessState = &LocalAccessState;
+        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess, &Type->TypeInfo.GenericMapping);
+        if (!NT_SUCCESS(Status)) {
+            ObDereferenceObject(Object);
+            return Status;
+        }
+    }
+    Status = ObpCreateHandle(ObOpenHandle, Object, ObjectType, AccessState, 0, 0, HandleAttributes, NULL, AccessMode,
+                             NULL, Handle);
+    if (!NT_SUCCESS(Status))
+        ObDereferenceObject(Object);
+    if (AccessState == &LocalAccessState)
+        SeDeleteAccessState(AccessState);
+    return Status;
+}
+
+// Opens a handle to the object ObjectAttributes names, for AccessMode: the name is
+// looked up, the type must match, the access asked is checked. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes, POBJECT_TYPE ObjectType,
+                                             KPROCESSOR_MODE AccessMode, PACCESS_STATE PassedAccessState,
+                                             ACCESS_MASK DesiredAccess, PVOID ParseContext, PHANDLE Handle)
+{
+    *Handle = NULL;
+    if (!ObjectAttributes)
+        return STATUS_INVALID_PARAMETER;
+    OBJECT_CREATE_INFORMATION CreateInfo;
+    UNICODE_STRING Name;
+    NTSTATUS Status = ObpCaptureObjectCreateInformation(ObjectAttributes, &CreateInfo, &Name);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ACCESS_STATE LocalAccessState;
+    AUX_ACCESS_DATA AuxData;
+    PACCESS_STATE AccessState = PassedAccessState;
+    if (!AccessState) {
+        AccessState = &LocalAccessState;
+        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess,
+                                     ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL);
+        if (!NT_SUCCESS(Status)) {
+            ObpFreeObjectNameBuffer(&Name);
+            return Status;
+        }
+    }
+    OBP_LOOKUP_CONTEXT Context;
+    PVOID Object = NULL;
+    Status = ObpLookupObjectName(CreateInfo.RootDirectory, &Name, CreateInfo.Attributes, ObjectType, AccessMode,
+                                 ParseContext, CreateInfo.SecurityQos, NULL, AccessState, &Context, &Object);
+    ObpFreeObjectNameBuffer(&Name);
+    if (NT_SUCCESS(Status)) {
+        if (!ObjectType)
+            SeSetAccessStateGenericMapping(AccessState, &OBJECT_TO_OBJECT_HEADER(Object)->Type->TypeInfo.GenericMapping);
+        Status = ObpCreateHandle(ObOpenHandle, Object, ObjectType, AccessState, 0, 0, CreateInfo.Attributes, NULL,
+                                 AccessMode, NULL, Handle);
+        if (!NT_SUCCESS(Status))
+            ObDereferenceObject(Object);
+    }
+    if (AccessState == &LocalAccessState)
+        SeDeleteAccessState(AccessState);
     return Status;
 }

@@ -42,11 +42,46 @@ void ObpDeallocateObject(PVOID Object)
     ExFreePoolWithTag(Base, Type->Key);
 }
 
+} // namespace
+
+// Copies a kernel-mode caller's name into a pool buffer (OB_NAME_TAG) with a
+// terminating NUL; an empty name gives an empty string. A name of odd byte length or
+// without a buffer is STATUS_OBJECT_NAME_INVALID. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name)
+{
+    RtlZeroMemory(CapturedName, sizeof(*CapturedName));
+    if (!Name || !Name->Length)
+        return STATUS_SUCCESS;
+    if ((Name->Length & (sizeof(WCHAR) - 1)) || !Name->Buffer || Name->Length > 0xFFFC)
+        return STATUS_OBJECT_NAME_INVALID;
+    auto *Buffer = static_cast<PWSTR>(ExAllocatePoolWithTag(PagedPool, Name->Length + sizeof(WCHAR), OB_NAME_TAG));
+    if (!Buffer)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    RtlCopyMemory(Buffer, Name->Buffer, Name->Length);
+    Buffer[Name->Length / sizeof(WCHAR)] = UNICODE_NULL;
+    CapturedName->Buffer = Buffer;
+    CapturedName->Length = Name->Length;
+    CapturedName->MaximumLength = (USHORT)(Name->Length + sizeof(WCHAR));
+    return STATUS_SUCCESS;
+}
+
+// Frees a name ObpCaptureObjectName made (or a parse procedure put in its place).
+extern "C" VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name)
+{
+    if (Name->Buffer)
+        ExFreePoolWithTag(Name->Buffer, OB_NAME_TAG);
+    Name->Buffer = NULL;
+    Name->Length = Name->MaximumLength = 0;
+}
+
 // Copies a kernel-mode caller's OBJECT_ATTRIBUTES into CreateInfo and its name into a
-// pool buffer. A wrong Length or attribute bits are STATUS_INVALID_PARAMETER, a name
-// of odd byte length STATUS_OBJECT_NAME_INVALID.
-NTSTATUS ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes, POBJECT_CREATE_INFORMATION CreateInfo,
-                                           PUNICODE_STRING ObjectName)
+// pool buffer. A wrong Length or attribute bits are STATUS_INVALID_PARAMETER. The
+// security descriptor and quality of service are referenced, not copied: kernel
+// callers keep them valid until the object is inserted or opened. At or below
+// APC_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
+                                                            POBJECT_CREATE_INFORMATION CreateInfo,
+                                                            PUNICODE_STRING ObjectName)
 {
     RtlZeroMemory(CreateInfo, sizeof(*CreateInfo));
     RtlZeroMemory(ObjectName, sizeof(*ObjectName));
@@ -57,21 +92,12 @@ NTSTATUS ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes, 
         return STATUS_INVALID_PARAMETER;
     CreateInfo->RootDirectory = ObjectAttributes->RootDirectory;
     CreateInfo->Attributes = ObjectAttributes->Attributes;
-    PUNICODE_STRING Name = ObjectAttributes->ObjectName;
-    if (!Name || !Name->Length)
-        return STATUS_SUCCESS;
-    if ((Name->Length & (sizeof(WCHAR) - 1)) || !Name->Buffer)
-        return STATUS_OBJECT_NAME_INVALID;
-    auto *Buffer = static_cast<PWSTR>(ExAllocatePoolWithTag(PagedPool, Name->Length + sizeof(WCHAR), OB_NAME_TAG));
-    if (!Buffer)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    RtlCopyMemory(Buffer, Name->Buffer, Name->Length);
-    Buffer[Name->Length / sizeof(WCHAR)] = UNICODE_NULL;
-    ObjectName->Buffer = Buffer;
-    ObjectName->Length = Name->Length;
-    ObjectName->MaximumLength = (USHORT)(Name->Length + sizeof(WCHAR));
-    return STATUS_SUCCESS;
+    CreateInfo->SecurityDescriptor = ObjectAttributes->SecurityDescriptor;
+    CreateInfo->SecurityQos = static_cast<struct _SECURITY_QUALITY_OF_SERVICE *>(ObjectAttributes->SecurityQualityOfService);
+    return ObpCaptureObjectName(ObjectName, ObjectAttributes->ObjectName);
 }
+
+namespace {
 
 // Whether an object needs the quota part of the header: its charges are not its
 // type's defaults, or it may be opened exclusively.

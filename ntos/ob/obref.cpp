@@ -86,14 +86,14 @@ extern "C" VOID NTAPI ObDereferenceObjectDeferDelete(PVOID Object)
 
 // References an object the caller already points to. A user-mode caller must name its
 // type right (STATUS_OBJECT_TYPE_MISMATCH otherwise); kernel-mode callers are trusted,
-// as on NT (whose one exception, symbolic links, comes with the namespace). At or below
+// as on NT, except that asking for a symbolic link must find one. At or below
 // DISPATCH_LEVEL.
 extern "C" NTSTATUS NTAPI ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                                      KPROCESSOR_MODE AccessMode)
 {
     UNREFERENCED_PARAMETER(DesiredAccess);
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
-    if (Header->Type != ObjectType && AccessMode != KernelMode)
+    if (Header->Type != ObjectType && (AccessMode != KernelMode || (ObjectType && ObjectType == ObpSymbolicLinkObjectType)))
         return STATUS_OBJECT_TYPE_MISMATCH;
     InterlockedIncrement64(&Header->PointerCount);
     return STATUS_SUCCESS;
@@ -173,5 +173,58 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK D
     }
     ExUnlockHandleTableEntry(Table, Entry);
     KeLeaveCriticalRegion();
+    return Status;
+}
+
+// References the object ObjectPath names (a full path from the root), for AccessMode:
+// the type must match, and a user-mode caller must be granted DesiredAccess. At
+// PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, ULONG Attributes,
+                                                  PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess,
+                                                  POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                                  PVOID ParseContext, PVOID *ObjectPtr)
+{
+    *ObjectPtr = NULL;
+    if (!ObjectPath || !ObjectPath->Length || !ObjectPath->Buffer)
+        return STATUS_OBJECT_NAME_INVALID;
+    UNICODE_STRING Name;
+    NTSTATUS Status = ObpCaptureObjectName(&Name, ObjectPath);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ACCESS_STATE LocalAccessState;
+    AUX_ACCESS_DATA AuxData;
+    PACCESS_STATE AccessState = PassedAccessState;
+    if (!AccessState) {
+        AccessState = &LocalAccessState;
+        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess,
+                                     ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL);
+        if (!NT_SUCCESS(Status)) {
+            ObpFreeObjectNameBuffer(&Name);
+            return Status;
+        }
+    }
+    OBP_LOOKUP_CONTEXT Context;
+    PVOID Object = NULL;
+    Status = ObpLookupObjectName(NULL, &Name, Attributes, ObjectType, AccessMode, ParseContext, NULL, NULL, AccessState,
+                                 &Context, &Object);
+    ObpFreeObjectNameBuffer(&Name);
+    if (NT_SUCCESS(Status) && ObjectType && OBJECT_TO_OBJECT_HEADER(Object)->Type != ObjectType) {
+        ObDereferenceObject(Object);
+        Status = STATUS_OBJECT_TYPE_MISMATCH;
+    }
+    if (NT_SUCCESS(Status) && AccessMode != KernelMode) {
+        POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+        ObpAcquireObjectLock(Header);
+        BOOLEAN Granted = ObCheckObjectAccess(Object, AccessState, TRUE, AccessMode, &Status);
+        ObpReleaseObjectLock(Header);
+        if (!Granted) {
+            ObDereferenceObject(Object);
+            Object = NULL;
+        }
+    }
+    if (NT_SUCCESS(Status))
+        *ObjectPtr = Object;
+    if (AccessState == &LocalAccessState)
+        SeDeleteAccessState(AccessState);
     return Status;
 }

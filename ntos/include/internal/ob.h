@@ -62,6 +62,10 @@ ULONG NTAPI ObShutdownSystem(VOID);
 extern KEVENT ObpDefaultObject;
 
 /* oblife.cpp */
+NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name);
+VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name);
+NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
+                                                 POBJECT_CREATE_INFORMATION CreateInfo, PUNICODE_STRING ObjectName);
 VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThread);
 VOID NTAPI ObpReapObject(PVOID Parameter);
 VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo);
@@ -82,8 +86,31 @@ NTSTATUS NTAPI ObInitProcess(struct _EPROCESS *Parent, struct _EPROCESS *Process
 VOID NTAPI ObKillProcess(struct _EPROCESS *Process);
 ULONG NTAPI ObGetProcessHandleCount(struct _EPROCESS *Process);
 
+/* obdir.cpp */
+extern POBJECT_TYPE ObpDirectoryObjectType;
+extern POBJECT_DIRECTORY ObpRootDirectoryObject;
+extern POBJECT_DIRECTORY ObpTypeDirectoryObject;
+VOID NTAPI ObpInitializeLookupContext(POBP_LOOKUP_CONTEXT Context);
+VOID NTAPI ObpAcquireDirectoryLock(POBJECT_DIRECTORY Directory, POBP_LOOKUP_CONTEXT Context, BOOLEAN Exclusive);
+VOID NTAPI ObpReleaseDirectoryLock(POBP_LOOKUP_CONTEXT Context);
+VOID NTAPI ObpReleaseLookupContext(POBP_LOOKUP_CONTEXT Context);
+PVOID NTAPI ObpLookupEntryDirectory(POBJECT_DIRECTORY Directory, PCUNICODE_STRING Name, ULONG Attributes,
+                                    POBP_LOOKUP_CONTEXT Context);
+BOOLEAN NTAPI ObpInsertEntryDirectory(POBJECT_DIRECTORY Parent, POBP_LOOKUP_CONTEXT Context,
+                                      POBJECT_HEADER ObjectHeader);
+VOID NTAPI ObpDeleteEntryDirectory(POBP_LOOKUP_CONTEXT Context);
+VOID NTAPI ObpDeleteDirectoryContents(POBJECT_DIRECTORY Directory);
+
 /* obname.cpp */
+NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING ObjectName, ULONG Attributes,
+                                   POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PVOID ParseContext,
+                                   struct _SECURITY_QUALITY_OF_SERVICE *SecurityQos, PVOID InsertObject,
+                                   struct _ACCESS_STATE *AccessState, POBP_LOOKUP_CONTEXT LookupContext,
+                                   PVOID *FoundObject);
 VOID NTAPI ObpDeleteNameCheck(PVOID Object);
+
+/* oblink.cpp */
+extern POBJECT_TYPE ObpSymbolicLinkObjectType;
 
 /* obref.cpp */
 VOID NTAPI ObpDeferObjectDeletion(POBJECT_HEADER Header);

@@ -17,7 +17,24 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 
-/* handle.cpp: handle tables. The callbacks run with the entry locked. */
+/* handle.cpp: handle tables. A table has up to three levels: pages of
+ * LOW_LEVEL_ENTRIES entries, pages of MID_LEVEL_ENTRIES pointers to those, and one
+ * array of HIGH_LEVEL_ENTRIES pointers to the mid-level pages (2^24 handles). Entry 0
+ * of each low-level page is reserved, so no handle value is a multiple of
+ * LOW_LEVEL_ENTRIES * HANDLE_VALUE_INC (handle 0 in particular).
+ * Callback contracts (all run with the entry locked):
+ *  - enumerate / change: the routine returns, the caller of the callback unlocks;
+ *  - sweep: the routine owns the lock and must unlock the entry or destroy it
+ *    (ExDestroyHandle with the entry);
+ *  - duplicate: the routine must unlock the old entry (HandleTableEntry) on every
+ *    path; NewEntry is a copy it may edit, kept if it returns TRUE;
+ *  - destroy-table: nothing to release, the table's memory goes afterwards. */
+#define LOW_LEVEL_ENTRIES (PAGE_SIZE / sizeof(HANDLE_TABLE_ENTRY))
+#define MID_LEVEL_ENTRIES (PAGE_SIZE / sizeof(PHANDLE_TABLE_ENTRY))
+#define MAX_MID_INDEX (MID_LEVEL_ENTRIES * LOW_LEVEL_ENTRIES)
+#define MAX_HANDLE_TABLE_ENTRIES (1UL << 24)
+#define HIGH_LEVEL_ENTRIES (MAX_HANDLE_TABLE_ENTRIES / MAX_MID_INDEX)
+
 typedef BOOLEAN(NTAPI *PEX_ENUM_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, HANDLE Handle,
                                                  PVOID Context);
 typedef VOID(NTAPI *PEX_SWEEP_HANDLE_CALLBACK)(PHANDLE_TABLE_ENTRY HandleTableEntry, HANDLE Handle, PVOID Context);
@@ -33,11 +50,13 @@ VOID NTAPI ExpInitializeHandleTables(VOID);
 PHANDLE_TABLE NTAPI ExCreateHandleTable(struct _EPROCESS *Process);
 VOID NTAPI ExDestroyHandleTable(PHANDLE_TABLE HandleTable, PEX_DESTROY_HANDLE_CALLBACK DestroyHandleProcedure);
 VOID NTAPI ExRemoveHandleTable(PHANDLE_TABLE HandleTable);
+VOID NTAPI ExSetHandleTableStrictFIFO(PHANDLE_TABLE HandleTable);
 HANDLE NTAPI ExCreateHandle(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
 BOOLEAN NTAPI ExDestroyHandle(PHANDLE_TABLE HandleTable, HANDLE Handle, PHANDLE_TABLE_ENTRY HandleTableEntry);
 PHANDLE_TABLE_ENTRY NTAPI ExMapHandleToPointer(PHANDLE_TABLE HandleTable, HANDLE Handle);
 VOID NTAPI ExUnlockHandleTableEntry(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
 BOOLEAN NTAPI ExpLockHandleTableEntry(PHANDLE_TABLE HandleTable, PHANDLE_TABLE_ENTRY HandleTableEntry);
+PHANDLE_TABLE_ENTRY NTAPI ExpLookupHandleTableEntry(PHANDLE_TABLE HandleTable, EXHANDLE Handle);
 BOOLEAN NTAPI ExEnumHandleTable(PHANDLE_TABLE HandleTable, PEX_ENUM_HANDLE_CALLBACK EnumHandleProcedure,
                                 PVOID Context, PHANDLE EnumHandle);
 VOID NTAPI ExSweepHandleTable(PHANDLE_TABLE HandleTable, PEX_SWEEP_HANDLE_CALLBACK EnumHandleProcedure,

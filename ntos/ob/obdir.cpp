@@ -149,3 +149,41 @@ extern "C" VOID NTAPI ObpDeleteDirectoryContents(POBJECT_DIRECTORY Directory)
         }
     }
 }
+
+// Creates a directory object named by ObjectAttributes for a caller in AccessMode and
+// returns a handle with DesiredAccess (what NtCreateDirectoryObject does once its
+// arguments are captured). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCreateDirectory(POBJECT_ATTRIBUTES ObjectAttributes, ACCESS_MASK DesiredAccess,
+                                             KPROCESSOR_MODE AccessMode, PHANDLE DirectoryHandle)
+{
+    PVOID Object;
+    NTSTATUS Status = ObCreateObject(AccessMode, ObpDirectoryObjectType, ObjectAttributes, AccessMode, NULL,
+                                     sizeof(OBJECT_DIRECTORY), 0, 0, &Object);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    auto *Directory = static_cast<POBJECT_DIRECTORY>(Object);
+    RtlZeroMemory(Directory, sizeof(*Directory));
+    ExInitializePushLock(&Directory->Lock);
+    return ObInsertObject(Object, NULL, DesiredAccess, 0, NULL, DirectoryHandle);
+}
+
+// Names an object type in \ObjectTypes (types made before the directory existed are
+// named when it is made). FALSE when pool is short. At PASSIVE_LEVEL.
+extern "C" BOOLEAN NTAPI ObpInsertTypeInDirectory(POBJECT_TYPE Type)
+{
+    POBJECT_DIRECTORY Directory = ObpTypeDirectoryObject;
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Type);
+    POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
+    OBP_LOOKUP_CONTEXT Context;
+    ObpInitializeLookupContext(&Context);
+    ObpAcquireDirectoryLock(Directory, &Context, TRUE);
+    BOOLEAN Inserted = !ObpLookupEntryDirectory(Directory, &NameInfo->Name, OBJ_CASE_INSENSITIVE, &Context) &&
+                       ObpInsertEntryDirectory(Directory, &Context, Header);
+    if (Inserted) {
+        ObReferenceObject(Type);
+        ObReferenceObject(Directory);
+        __atomic_store_n(&NameInfo->Directory, Directory, __ATOMIC_RELEASE);
+    }
+    ObpReleaseLookupContext(&Context);
+    return Inserted;
+}

@@ -496,14 +496,19 @@ extern "C" ULONG NTAPI ObGetProcessHandleCount(PEPROCESS Process)
     return Count;
 }
 
-// ExDupHandleTable's filter for a child: an inheritable handle is copied, and counts
-// as a handle of the child; others are not. The source entry is locked.
+// ExDupHandleTable's filter for a child: an inheritable handle is copied (the object
+// referenced, counted as a handle of the child, the type's open procedure told);
+// others are not. Unlocks the parent's entry, as the contract asks.
 static BOOLEAN NTAPI ObpDuplicateHandleCallback(PEPROCESS Process, PHANDLE_TABLE HandleTable,
                                                 PHANDLE_TABLE_ENTRY OldEntry, PHANDLE_TABLE_ENTRY HandleTableEntry)
 {
-    if (!(OldEntry->Value & OBJ_INHERIT))
+    if (!(OldEntry->Value & OBJ_INHERIT)) {
+        ExUnlockHandleTableEntry(HandleTable, OldEntry);
         return FALSE;
+    }
     POBJECT_HEADER Header = ObpGetHandleObject(OldEntry);
+    ObReferenceObject(&Header->Body);
+    ExUnlockHandleTableEntry(HandleTable, OldEntry);
     POBJECT_TYPE Type = Header->Type;
     ULONG ProcessHandleCount = 0;
     ObpAcquireObjectLock(Header);
@@ -513,15 +518,15 @@ static BOOLEAN NTAPI ObpDuplicateHandleCallback(PEPROCESS Process, PHANDLE_TABLE
     if (NT_SUCCESS(Status))
         InterlockedIncrement64(&Header->HandleCount);
     ObpReleaseObjectLock(Header);
-    if (!NT_SUCCESS(Status))
+    if (NT_SUCCESS(Status)) {
+        ObpCountTypeHandle(Type);
+        Status = ObpCallOpenProcedure(ObInheritHandle, Process, Header,
+                                      HandleTableEntry->GrantedAccess & ~ObpAccessProtectCloseBit, ProcessHandleCount);
+    }
+    if (!NT_SUCCESS(Status)) {
+        ObDereferenceObject(&Header->Body);
         return FALSE;
-    ObpCountTypeHandle(Type);
-    ACCESS_MASK GrantedAccess = OldEntry->GrantedAccess & ~ObpAccessProtectCloseBit;
-    if (!NT_SUCCESS(ObpCallOpenProcedure(ObInheritHandle, Process, Header, GrantedAccess, ProcessHandleCount)))
-        return FALSE;
-    ObReferenceObject(&Header->Body);
-    *HandleTableEntry = *OldEntry;
-    HandleTableEntry->Value |= EXHANDLE_TABLE_ENTRY_LOCK_BIT;
+    }
     return TRUE;
 }
 
@@ -794,4 +799,55 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
     if (AccessState == &LocalAccessState)
         SeDeleteAccessState(AccessState);
     return Status;
+}
+
+// The close service called from kernel code: as NtClose with PreviousMode KernelMode
+// for the call (a system call from the kernel). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwClose(HANDLE Handle)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    CCHAR PreviousMode = Thread->PreviousMode;
+    Thread->PreviousMode = KernelMode;
+    NTSTATUS Status = NtClose(Handle);
+    Thread->PreviousMode = PreviousMode;
+    return Status;
+}
+
+namespace {
+struct OBP_SET_HANDLE_ATTRIBUTES_CONTEXT {
+    POBJECT_HANDLE_ATTRIBUTE_INFORMATION Flags;
+    BOOLEAN Found;
+};
+} // namespace
+
+// Sets a handle's inheritance and protection from close (ObjectHandleFlagInformation)
+// while its entry is locked; FALSE if the type forbids inheritance.
+static BOOLEAN NTAPI ObpSetHandleAttributes(PHANDLE_TABLE_ENTRY HandleTableEntry, ULONG_PTR Context)
+{
+    auto *Set = reinterpret_cast<OBP_SET_HANDLE_ATTRIBUTES_CONTEXT *>(Context);
+    POBJECT_HANDLE_ATTRIBUTE_INFORMATION Flags = Set->Flags;
+    POBJECT_HEADER Header = ObpGetHandleObject(HandleTableEntry);
+    Set->Found = TRUE;
+    if (Flags->Inherit && (Header->Type->TypeInfo.InvalidAttributes & OBJ_INHERIT))
+        return FALSE;
+    ULONG_PTR Value = HandleTableEntry->Value & ~(ULONG_PTR)OBJ_INHERIT;
+    HandleTableEntry->Value = Flags->Inherit ? (Value | OBJ_INHERIT) : Value;
+    ACCESS_MASK Access = HandleTableEntry->GrantedAccess & ~ObpAccessProtectCloseBit;
+    HandleTableEntry->GrantedAccess = Flags->ProtectFromClose ? (Access | ObpAccessProtectCloseBit) : Access;
+    return TRUE;
+}
+
+// Changes a handle's inheritance and protection from close for a caller in
+// PreviousMode: STATUS_INVALID_HANDLE for a handle the caller cannot name,
+// STATUS_ACCESS_DENIED when the type refuses inheritance. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObSetHandleAttributes(HANDLE Handle, POBJECT_HANDLE_ATTRIBUTE_INFORMATION HandleFlags,
+                                                KPROCESSOR_MODE PreviousMode)
+{
+    PHANDLE_TABLE Table = ObpTableOfHandle(&Handle, PreviousMode);
+    if (!Table)
+        return STATUS_INVALID_HANDLE;
+    OBP_SET_HANDLE_ATTRIBUTES_CONTEXT Set = {HandleFlags, FALSE};
+    if (ExChangeHandle(Table, Handle, ObpSetHandleAttributes, reinterpret_cast<ULONG_PTR>(&Set)))
+        return STATUS_SUCCESS;
+    return Set.Found ? STATUS_ACCESS_DENIED : STATUS_INVALID_HANDLE;
 }

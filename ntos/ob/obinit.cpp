@@ -26,10 +26,95 @@ ULONG ObpReportLiveObjects(POBJECT_TYPE Type)
     return Alive;
 }
 
+// Creates the "Directory" object type.
+NTSTATUS ObpCreateDirectoryType()
+{
+    OBJECT_TYPE_INITIALIZER Init{};
+    Init.Length = sizeof(Init);
+    Init.UseDefaultObject = TRUE;
+    Init.CaseInsensitive = TRUE;
+    Init.PoolType = PagedPool;
+    Init.GenericMapping = {STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+                           STANDARD_RIGHTS_WRITE | DIRECTORY_CREATE_OBJECT | DIRECTORY_CREATE_SUBDIRECTORY,
+                           STANDARD_RIGHTS_EXECUTE | DIRECTORY_QUERY | DIRECTORY_TRAVERSE, DIRECTORY_ALL_ACCESS};
+    Init.ValidAccessMask = DIRECTORY_ALL_ACCESS;
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"Directory");
+    return ObCreateObjectType(&Name, &Init, NULL, &ObpDirectoryObjectType);
+}
+
+// Creates a permanent directory (the root when Name is NULL) and returns it
+// referenced.
+NTSTATUS ObpCreateSystemDirectory(PCWSTR Name, POBJECT_DIRECTORY *Directory)
+{
+    UNICODE_STRING DirectoryName;
+    RtlInitUnicodeString(&DirectoryName, Name);
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, Name ? &DirectoryName : NULL, OBJ_PERMANENT | OBJ_CASE_INSENSITIVE, NULL,
+                               NULL);
+    HANDLE Handle;
+    NTSTATUS Status = ObpCreateDirectory(&Attributes, DIRECTORY_ALL_ACCESS, KernelMode, &Handle);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Status = ObReferenceObjectByHandle(Handle, 0, ObpDirectoryObjectType, KernelMode,
+                                       reinterpret_cast<PVOID *>(Directory), NULL);
+    ObCloseHandle(Handle, KernelMode);
+    return Status;
+}
+
+// Names each existing object type in \ObjectTypes.
+NTSTATUS ObpNameExistingTypes()
+{
+    KeEnterCriticalRegion();
+    ExAcquireResourceSharedLite(&ObpTypeObjectType->Mutex, TRUE);
+    BOOLEAN Named = TRUE;
+    for (PLIST_ENTRY Entry = ObpTypeObjectType->TypeList.Flink; Named && Entry != &ObpTypeObjectType->TypeList;
+         Entry = Entry->Flink) {
+        auto *Header = reinterpret_cast<POBJECT_HEADER>(CONTAINING_RECORD(Entry, OBJECT_HEADER_CREATOR_INFO, TypeList) + 1);
+        Named = ObpInsertTypeInDirectory(reinterpret_cast<POBJECT_TYPE>(&Header->Body));
+    }
+    ExReleaseResourceLite(&ObpTypeObjectType->Mutex);
+    KeLeaveCriticalRegion();
+    return Named ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+}
+
+// The namespace NT starts with: the root, \ObjectTypes naming every type,
+// \KernelObjects and \BaseNamedObjects.
+NTSTATUS ObpCreateNamespace()
+{
+    NTSTATUS Status = ObpCreateSystemDirectory(NULL, &ObpRootDirectoryObject);
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateSystemDirectory(L"\\ObjectTypes", &ObpTypeDirectoryObject);
+    if (NT_SUCCESS(Status))
+        Status = ObpNameExistingTypes();
+    static const PCWSTR Names[] = {L"\\KernelObjects", L"\\BaseNamedObjects"};
+    POBJECT_DIRECTORY Directory;
+    for (PCWSTR Name : Names) {
+        if (NT_SUCCESS(Status))
+            Status = ObpCreateSystemDirectory(Name, &Directory);
+        if (NT_SUCCESS(Status))
+            ObDereferenceObject(Directory);
+    }
+    return Status;
+}
+
+// Takes the namespace down at shutdown: every name goes, then the root.
+void ObpDeleteNamespace()
+{
+    if (!ObpRootDirectoryObject)
+        return;
+    ObpDeleteDirectoryContents(ObpRootDirectoryObject);
+    if (ObpTypeDirectoryObject)
+        ObDereferenceObject(ObpTypeDirectoryObject);
+    ObDereferenceObject(ObpRootDirectoryObject);
+    ObpTypeDirectoryObject = NULL;
+    ObpRootDirectoryObject = NULL;
+}
+
 } // namespace
 
-// Sets up the object manager: the default object, the reaper work item, and the
-// "Type" object type. At PASSIVE_LEVEL during phase 1.
+// Sets up the object manager: the default object, the reaper work item, the "Type",
+// "Directory" and "SymbolicLink" types, the kernel handle table and the namespace. At
+// PASSIVE_LEVEL during phase 1.
 extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 {
     KeInitializeEvent(&ObpDefaultObject, NotificationEvent, TRUE);
@@ -45,17 +130,28 @@ extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
     Initializer.DeleteProcedure = ObpDeleteObjectType;
     UNICODE_STRING Name = RTL_CONSTANT_STRING(L"Type");
     POBJECT_TYPE Type;
-    return ObCreateObjectType(&Name, &Initializer, NULL, &Type);
+    NTSTATUS Status = ObCreateObjectType(&Name, &Initializer, NULL, &Type);
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateDirectoryType();
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateSymbolicLinkType();
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateKernelHandleTable();
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateNamespace();
+    return Status;
 }
 
-// Deletes every object type, the type of types last, reporting objects left alive;
-// returns their number. At PASSIVE_LEVEL, once nothing else runs.
+// Closes the kernel handles left open and takes the namespace down, then deletes every
+// object type, the type of types last, reporting handles and objects left; returns
+// their number. At PASSIVE_LEVEL, once nothing else runs.
 extern "C" ULONG NTAPI ObShutdownSystem(VOID)
 {
     POBJECT_TYPE TypeOfTypes = ObpTypeObjectType;
     if (!TypeOfTypes)
         return 0;
-    ULONG Alive = 0;
+    ULONG Alive = ObpDestroyKernelHandleTable();
+    ObpDeleteNamespace();
     PLIST_ENTRY Head = &TypeOfTypes->TypeList;
     for (;;) {
         PLIST_ENTRY Entry = Head->Blink; // the newest type first; the type of types is the oldest

@@ -281,6 +281,10 @@ extern "C" NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_T
     Header->ObjectCreateInfo = NULL;
     Header->Flags &= ~OB_FLAG_CREATE_INFO;
     ObpInsertIntoTypeList(Header);
+    if (ObpTypeDirectoryObject && !ObpInsertTypeInDirectory(Type)) {
+        ObDereferenceObject(Type);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     *ObjectType = Type;
     return STATUS_SUCCESS;
 }
@@ -352,10 +356,13 @@ extern "C" VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThre
     ObpDeallocateObject(Object);
 }
 
-// Makes a permanent object temporary: it leaves the namespace once its last handle
-// closes. At PASSIVE_LEVEL.
+// Makes a permanent object temporary: it leaves the namespace now if it has no handle,
+// else once its last handle closes. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI ObMakeTemporaryObject(PVOID Object)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    ObpAcquireObjectLock(Header);
     __atomic_fetch_and(&Header->Flags, (UCHAR)~OB_FLAG_PERMANENT, __ATOMIC_SEQ_CST);
+    ObpReleaseObjectLock(Header);
+    ObpDeleteNameCheck(Object);
 }

@@ -3,69 +3,13 @@
 // references, deletion through the delete procedure at PASSIVE_LEVEL (now, or by the
 // reaper when the last reference goes at DISPATCH_LEVEL), and ObReferenceObjectByPointer's
 // type rule. After what ReactOS's kmtests ObType and ObReference check of these calls.
-#include "ntos_test.h"
-#include "ex.h"
-#include "ob.h"
+#include "ob_test.h"
 
 using namespace ntos_test;
 
 namespace {
 
 class ObLifeTest : public KernelTest {};
-
-volatile LONG DeleteCalls;
-volatile LONG DeleteAtPassive;
-PKTHREAD volatile DeleteThread;
-KEVENT *volatile DeleteDone;
-
-VOID NTAPI CountingDelete(PVOID Object)
-{
-    UNREFERENCED_PARAMETER(Object);
-    DeleteThread = KeGetCurrentThread();
-    if (KeGetCurrentIrql() == PASSIVE_LEVEL)
-        InterlockedIncrement(&DeleteAtPassive);
-    InterlockedIncrement(&DeleteCalls);
-    if (DeleteDone)
-        KeSetEvent(DeleteDone, 0, FALSE);
-}
-
-void ResetDeleteCounters()
-{
-    DeleteCalls = 0;
-    DeleteAtPassive = 0;
-    DeleteThread = nullptr;
-    DeleteDone = nullptr;
-}
-
-OBJECT_TYPE_INITIALIZER TestInitializer()
-{
-    OBJECT_TYPE_INITIALIZER Init{};
-    Init.Length = sizeof(Init);
-    Init.UseDefaultObject = TRUE;
-    Init.MaintainTypeList = TRUE;
-    Init.PoolType = NonPagedPool;
-    Init.GenericMapping = {GENERIC_READ, GENERIC_WRITE, GENERIC_EXECUTE, GENERIC_ALL};
-    Init.ValidAccessMask = STANDARD_RIGHTS_ALL | 0xFF;
-    Init.DeleteProcedure = CountingDelete;
-    return Init;
-}
-
-// Inside the kernel: creates the test object type named Name.
-POBJECT_TYPE CreateTestType(PCWSTR Name, OBJECT_TYPE_INITIALIZER Init = TestInitializer())
-{
-    UNICODE_STRING TypeName;
-    RtlInitUnicodeString(&TypeName, Name);
-    POBJECT_TYPE Type = nullptr;
-    EXPECT_EQ(ObCreateObjectType(&TypeName, &Init, nullptr, &Type), STATUS_SUCCESS);
-    return Type;
-}
-
-PVOID CreateTestObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES Attributes = nullptr)
-{
-    PVOID Object = nullptr;
-    EXPECT_EQ(ObCreateObject(KernelMode, Type, Attributes, KernelMode, nullptr, 64, 0, 0, &Object), STATUS_SUCCESS);
-    return Object;
-}
 
 TEST_P(ObLifeTest, TypeCreationChecksItsArguments)
 {

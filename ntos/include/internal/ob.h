@@ -100,6 +100,9 @@ BOOLEAN NTAPI ObpInsertEntryDirectory(POBJECT_DIRECTORY Parent, POBP_LOOKUP_CONT
                                       POBJECT_HEADER ObjectHeader);
 VOID NTAPI ObpDeleteEntryDirectory(POBP_LOOKUP_CONTEXT Context);
 VOID NTAPI ObpDeleteDirectoryContents(POBJECT_DIRECTORY Directory);
+NTSTATUS NTAPI ObpCreateDirectory(POBJECT_ATTRIBUTES ObjectAttributes, ACCESS_MASK DesiredAccess,
+                                  KPROCESSOR_MODE AccessMode, PHANDLE DirectoryHandle);
+BOOLEAN NTAPI ObpInsertTypeInDirectory(POBJECT_TYPE Type);
 
 /* obname.cpp */
 NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING ObjectName, ULONG Attributes,
@@ -111,6 +114,10 @@ VOID NTAPI ObpDeleteNameCheck(PVOID Object);
 
 /* oblink.cpp */
 extern POBJECT_TYPE ObpSymbolicLinkObjectType;
+NTSTATUS NTAPI ObpCreateSymbolicLinkType(VOID);
+NTSTATUS NTAPI ObpCreateSymbolicLink(POBJECT_ATTRIBUTES ObjectAttributes, ACCESS_MASK DesiredAccess,
+                                     PCUNICODE_STRING LinkTarget, KPROCESSOR_MODE AccessMode, PHANDLE LinkHandle);
+NTSTATUS NTAPI ObpQuerySymbolicLink(POBJECT_SYMBOLIC_LINK Link, PUNICODE_STRING LinkTarget, PULONG ResultLength);
 
 /* obref.cpp */
 VOID NTAPI ObpDeferObjectDeletion(POBJECT_HEADER Header);

@@ -238,6 +238,24 @@ NTKERNELAPI NTSTATUS NTAPI ObCreateObject(KPROCESSOR_MODE ProbeMode, POBJECT_TYP
                                           POBJECT_ATTRIBUTES ObjectAttributes, KPROCESSOR_MODE AccessMode,
                                           PVOID ParseContext, ULONG ObjectSize, ULONG PagedPoolCharge,
                                           ULONG NonPagedPoolCharge, PVOID *Object);
+/* NtSetInformationObject / NtQueryObject's ObjectHandleFlagInformation. */
+typedef struct _OBJECT_HANDLE_ATTRIBUTE_INFORMATION {
+    BOOLEAN Inherit;
+    BOOLEAN ProtectFromClose;
+} OBJECT_HANDLE_ATTRIBUTE_INFORMATION, *POBJECT_HANDLE_ATTRIBUTE_INFORMATION;
+
+NTKERNELAPI NTSTATUS NTAPI ObSetHandleAttributes(HANDLE Handle, POBJECT_HANDLE_ATTRIBUTE_INFORMATION HandleFlags,
+                                                 KPROCESSOR_MODE PreviousMode);
+NTKERNELAPI NTSTATUS NTAPI ObInsertObject(PVOID Object, struct _ACCESS_STATE *PassedAccessState,
+                                          ACCESS_MASK DesiredAccess, ULONG ObjectPointerBias, PVOID *NewObject,
+                                          PHANDLE Handle);
+NTKERNELAPI NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes, POBJECT_TYPE ObjectType,
+                                              KPROCESSOR_MODE AccessMode, struct _ACCESS_STATE *PassedAccessState,
+                                              ACCESS_MASK DesiredAccess, PVOID ParseContext, PHANDLE Handle);
+NTKERNELAPI NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, ULONG Attributes,
+                                                   struct _ACCESS_STATE *PassedAccessState, ACCESS_MASK DesiredAccess,
+                                                   POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+                                                   PVOID ParseContext, PVOID *Object);
 extern NTKERNELAPI POBJECT_TYPE ObpTypeObjectType;
 
 NT_EXTERN_C_END

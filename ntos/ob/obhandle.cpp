@@ -851,3 +851,85 @@ extern "C" NTSTATUS NTAPI ObSetHandleAttributes(HANDLE Handle, POBJECT_HANDLE_AT
         return STATUS_SUCCESS;
     return Set.Found ? STATUS_ACCESS_DENIED : STATUS_INVALID_HANDLE;
 }
+
+// Runs Routine(Context) in the context of Process (attached, unless it is current).
+template <typename Routine> static auto ObpInProcess(PEPROCESS Process, Routine Body)
+{
+    if (Process == PsGetCurrentProcess())
+        return Body();
+    KAPC_STATE ApcState;
+    KeStackAttachProcess(&Process->Pcb, &ApcState);
+    auto Result = Body();
+    KeUnstackDetachProcess(&ApcState);
+    return Result;
+}
+
+// Makes, in TargetProcess, a handle to what SourceHandle names in SourceProcess, for a
+// caller in PreviousMode: the source's access (DUPLICATE_SAME_ACCESS) or DesiredAccess
+// mapped, checked against the object's security when it asks for more than the source
+// had; the source's attributes (DUPLICATE_SAME_ATTRIBUTES) or HandleAttributes, a
+// kernel handle only for kernel mode in the System process. DUPLICATE_CLOSE_SOURCE
+// closes the source whatever happens; without a target that is all it does. At
+// PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObDuplicateObject(PEPROCESS SourceProcess, HANDLE SourceHandle, PEPROCESS TargetProcess,
+                                            PHANDLE TargetHandle, ACCESS_MASK DesiredAccess, ULONG HandleAttributes,
+                                            ULONG Options, KPROCESSOR_MODE PreviousMode)
+{
+    if (TargetHandle)
+        *TargetHandle = NULL;
+    if (Options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES))
+        return STATUS_INVALID_PARAMETER;
+    if (!ObReferenceProcessHandleTable(SourceProcess))
+        return STATUS_PROCESS_IS_TERMINATING;
+    PVOID Object = NULL;
+    OBJECT_HANDLE_INFORMATION Source;
+    NTSTATUS Status = ObpInProcess(SourceProcess, [&] {
+        return ObReferenceObjectByHandle(SourceHandle, 0, NULL, PreviousMode, &Object, &Source);
+    });
+    ObDereferenceProcessHandleTable(SourceProcess);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    auto CloseSource = [&] {
+        if (Options & DUPLICATE_CLOSE_SOURCE)
+            ObpInProcess(SourceProcess, [&] { return ObpCloseHandle(SourceHandle, PreviousMode); });
+    };
+    if (!TargetProcess || !TargetHandle) {
+        CloseSource();
+        ObDereferenceObject(Object);
+        return TargetProcess ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+    }
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    if (Options & DUPLICATE_SAME_ACCESS)
+        DesiredAccess = Source.GrantedAccess;
+    else if (DesiredAccess & GENERIC_ACCESS)
+        RtlMapGenericMask(&DesiredAccess, &Type->TypeInfo.GenericMapping);
+    if (Options & DUPLICATE_SAME_ATTRIBUTES)
+        HandleAttributes = Source.HandleAttributes;
+    if (TargetProcess != PsInitialSystemProcess)
+        HandleAttributes &= ~OBJ_KERNEL_HANDLE;
+    HandleAttributes &= OBJ_INHERIT | OBJ_PROTECT_CLOSE | OBJ_KERNEL_HANDLE;
+    ACCESS_STATE AccessState;
+    AUX_ACCESS_DATA AuxData;
+    BOOLEAN Checked = (DesiredAccess & ~Source.GrantedAccess) != 0;
+    if (Checked)
+        Status = SeCreateAccessState(&AccessState, &AuxData, DesiredAccess, &Type->TypeInfo.GenericMapping);
+    BOOLEAN StateCreated = Checked && NT_SUCCESS(Status);
+    HANDLE NewHandle = NULL;
+    if (NT_SUCCESS(Status) && !ObReferenceProcessHandleTable(TargetProcess))
+        Status = STATUS_PROCESS_IS_TERMINATING;
+    else if (NT_SUCCESS(Status)) {
+        Status = ObpInProcess(TargetProcess, [&] {
+            return ObpCreateHandle(ObDuplicateHandle, Object, NULL, Checked ? &AccessState : NULL, DesiredAccess, 0,
+                                   HandleAttributes, NULL, PreviousMode, NULL, &NewHandle);
+        });
+        ObDereferenceProcessHandleTable(TargetProcess);
+    }
+    if (StateCreated)
+        SeDeleteAccessState(&AccessState);
+    if (!NT_SUCCESS(Status))
+        ObDereferenceObject(Object);
+    CloseSource();
+    if (NT_SUCCESS(Status))
+        *TargetHandle = NewHandle;
+    return Status;
+}

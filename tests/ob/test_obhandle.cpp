@@ -357,6 +357,70 @@ TEST_P(ObHandleTest, AChildInheritsOnlyInheritableHandlesAndItsRundownClosesThem
     EXPECT_EQ(DeleteCalls, 2);
 }
 
+TEST_P(ObHandleTest, DuplicatesTakeTheAskedOrTheSameAccessAndAttributes)
+{
+    struct Case {
+        ACCESS_MASK Desired;
+        ULONG Attributes;
+        ULONG Options;
+        ACCESS_MASK Granted;
+        ULONG GotAttributes;
+    };
+    const Case Cases[] = {
+        {TestRead, 0, 0, TestRead, 0},
+        {GENERIC_EXECUTE, OBJ_INHERIT, 0, STANDARD_RIGHTS_EXECUTE | TestExecute, OBJ_INHERIT},
+        {TestRead, OBJ_INHERIT, DUPLICATE_SAME_ACCESS, TestRead | TestWrite, OBJ_INHERIT},
+        {TestRead, OBJ_INHERIT, DUPLICATE_SAME_ATTRIBUTES, TestRead, 0},
+        {TestRead, OBJ_KERNEL_HANDLE, 0, TestRead, 0},
+    };
+    NTSTATUS Status[5], BadOptions = 0, ClosedSource = 0, SourceAfterClose = 0;
+    ACCESS_MASK Granted[5] = {};
+    ULONG Attributes[5] = {};
+    bool Kernel[5] = {};
+    LONG_PTR HandlesAtEnd = -1;
+    ASSERT_EQ(RunInKernel([&] {
+                  POBJECT_TYPE Type = CreateTestType(L"Widget");
+                  HANDLE Source;
+                  PVOID Object;
+                  ASSERT_EQ(InsertTestObject(Type, nullptr, 0, TestRead | TestWrite, &Source, &Object), STATUS_SUCCESS);
+                  PEPROCESS System = PsInitialSystemProcess;
+                  for (int I = 0; I < 5; I++) {
+                      HANDLE Copy = nullptr;
+                      Status[I] = ObDuplicateObject(System, Source, System, &Copy, Cases[I].Desired,
+                                                    Cases[I].Attributes, Cases[I].Options, KernelMode);
+                      PVOID Found;
+                      OBJECT_HANDLE_INFORMATION Info{};
+                      if (NT_SUCCESS(ObReferenceObjectByHandle(Copy, 0, Type, KernelMode, &Found, &Info))) {
+                          EXPECT_EQ(Found, Object);
+                          ObDereferenceObject(Found);
+                      }
+                      Granted[I] = Info.GrantedAccess;
+                      Attributes[I] = Info.HandleAttributes;
+                      Kernel[I] = ((ULONG_PTR)Copy & KERNEL_HANDLE_FLAG) == KERNEL_HANDLE_FLAG;
+                      ObCloseHandle(Copy, KernelMode);
+                  }
+                  HANDLE Copy;
+                  BadOptions = ObDuplicateObject(System, Source, System, &Copy, 0, 0, 0x8, KernelMode);
+                  ClosedSource = ObDuplicateObject(System, Source, System, &Copy, 0, 0,
+                                                   DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE, KernelMode);
+                  PVOID Found;
+                  SourceAfterClose = ObReferenceObjectByHandle(Source, 0, nullptr, KernelMode, &Found, nullptr);
+                  HandlesAtEnd = HeaderOf(Object)->HandleCount;
+                  ObCloseHandle(Copy, KernelMode);
+              }),
+              STATUS_SUCCESS);
+    for (int I = 0; I < 5; I++) {
+        EXPECT_EQ(Status[I], STATUS_SUCCESS) << I;
+        EXPECT_EQ(Granted[I], Cases[I].Granted) << I;
+        EXPECT_EQ(Attributes[I], Cases[I].GotAttributes) << I;
+    }
+    EXPECT_TRUE(Kernel[4]) << "kernel mode duplicating into the System process may ask for a kernel handle";
+    EXPECT_EQ(BadOptions, STATUS_INVALID_PARAMETER);
+    EXPECT_EQ(ClosedSource, STATUS_SUCCESS);
+    EXPECT_EQ(SourceAfterClose, STATUS_INVALID_HANDLE);
+    EXPECT_EQ(HandlesAtEnd, 1);
+}
+
 TEST_P(ObHandleTest, OneThreadClosesAHandleWhileOthersReferenceThroughIt)
 {
     ResetDeleteCounters();

@@ -85,6 +85,13 @@ VOID NTAPI ObDereferenceProcessHandleTable(struct _EPROCESS *Process);
 NTSTATUS NTAPI ObInitProcess(struct _EPROCESS *Parent, struct _EPROCESS *Process);
 VOID NTAPI ObKillProcess(struct _EPROCESS *Process);
 ULONG NTAPI ObGetProcessHandleCount(struct _EPROCESS *Process);
+NTSTATUS NTAPI ObpCreateHandle(OB_OPEN_REASON OpenReason, PVOID Object, POBJECT_TYPE Type,
+                               struct _ACCESS_STATE *AccessState, ACCESS_MASK DesiredAccess,
+                               ULONG AdditionalReferences, ULONG HandleAttributes, POBP_LOOKUP_CONTEXT Context,
+                               KPROCESSOR_MODE AccessMode, PVOID *ReturnedObject, PHANDLE ReturnedHandle);
+NTSTATUS NTAPI ObDuplicateObject(struct _EPROCESS *SourceProcess, HANDLE SourceHandle,
+                                 struct _EPROCESS *TargetProcess, PHANDLE TargetHandle, ACCESS_MASK DesiredAccess,
+                                 ULONG HandleAttributes, ULONG Options, KPROCESSOR_MODE PreviousMode);
 
 /* obdir.cpp */
 extern POBJECT_TYPE ObpDirectoryObjectType;

@@ -107,6 +107,16 @@ def main():
         if lock:
             row(f"{label} acquire+release, uncontended", lock["real_ns"], "pthread mutex", mutex and mutex["real_ns"])
 
+    for kernel, label, base, base_label in (
+            ("ObReferenceObjectByHandle", "ObReferenceObjectByHandle + ObDereferenceObject",
+             "SharedLockedTableReference", "locked table ref"),
+            ("ObOpenByPointerAndClose", "handle open by pointer + close", "DupAndCloseFd", "dup+close"),
+            ("ObOpenByNameAndClose", "named object open + close", "OpenPathAndClose", "open+close")):
+        figure = find(table, f"BM_Kernel_{kernel}")
+        baseline = find(table, f"BM_Baseline_{base}")
+        if figure:
+            row(label, figure["real_ns"], base_label, baseline and baseline["real_ns"])
+
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

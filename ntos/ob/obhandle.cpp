@@ -157,17 +157,6 @@ PHANDLE_TABLE ObpTableForNewHandle(BOOLEAN KernelHandle, PKAPC_STATE ApcState, P
     return ObpKernelHandleTable;
 }
 
-// The table a handle value names for a caller in AccessMode, with the value to look
-// up in it; NULL if the process has no table.
-PHANDLE_TABLE ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE AccessMode)
-{
-    if (ObpIsKernelHandle(*Handle, AccessMode)) {
-        *Handle = ObKernelHandleToHandle(*Handle);
-        return ObpKernelHandleTable;
-    }
-    return PsGetCurrentProcess()->ObjectTable;
-}
-
 // Takes one handle of Process off the object's counts, clearing the exclusive holder
 // with the last handle; returns the handle count before, and the process's count
 // before through ProcessHandleCount. Takes the object lock.
@@ -209,6 +198,18 @@ NTSTATUS ObpCallOpenProcedure(OB_OPEN_REASON Reason, PEPROCESS Process, POBJECT_
 }
 
 } // namespace
+
+// The table a handle value names for a caller in AccessMode (the kernel table for a
+// kernel handle from kernel mode, else the current process's), with the value to look
+// up in it; NULL if the process has no table. Any IRQL.
+extern "C" PHANDLE_TABLE NTAPI ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE AccessMode)
+{
+    if (ObpIsKernelHandle(*Handle, AccessMode)) {
+        *Handle = ObKernelHandleToHandle(*Handle);
+        return ObpKernelHandleTable;
+    }
+    return PsGetCurrentProcess()->ObjectTable;
+}
 
 // The access a new handle gets, under the object lock: an open (or a duplicate asking
 // for more than its source had) is checked against the object's security and gets

@@ -139,13 +139,7 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK D
                                                     POBJECT_HANDLE_INFORMATION HandleInformation)
 {
     *Object = NULL;
-    PHANDLE_TABLE Table;
-    if (ObpIsKernelHandle(Handle, AccessMode)) {
-        Table = ObpKernelHandleTable;
-        Handle = ObKernelHandleToHandle(Handle);
-    } else {
-        Table = PsGetCurrentProcess()->ObjectTable;
-    }
+    PHANDLE_TABLE Table = ObpTableOfHandle(&Handle, AccessMode);
     if (!Table)
         return STATUS_INVALID_HANDLE;
     KeEnterCriticalRegion();

@@ -72,6 +72,7 @@ VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo)
 
 /* obhandle.cpp */
 extern PHANDLE_TABLE ObpKernelHandleTable;
+PHANDLE_TABLE NTAPI ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE AccessMode);
 NTSTATUS NTAPI ObpCreateKernelHandleTable(VOID);
 ULONG NTAPI ObpDestroyKernelHandleTable(VOID);
 NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,

@@ -28,12 +28,13 @@ ULONG ObpReportLiveObjects(POBJECT_TYPE Type)
 
 } // namespace
 
-// Sets up the object manager: the default object, the reaper work item, and the
-// "Type" object type. At PASSIVE_LEVEL during phase 1.
+// Sets up the object manager: the default object, the reaper work item, the security
+// descriptor cache, and the "Type" object type. At PASSIVE_LEVEL during phase 1.
 extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 {
     KeInitializeEvent(&ObpDefaultObject, NotificationEvent, TRUE);
     ExInitializeWorkItem(&ObpReaperWorkItem, ObpReapObject, NULL);
+    ObpInitSdCache();
     OBJECT_TYPE_INITIALIZER Initializer{};
     Initializer.Length = sizeof(Initializer);
     Initializer.UseDefaultObject = TRUE;

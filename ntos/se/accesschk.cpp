@@ -49,8 +49,8 @@ BOOLEAN SepAccessResult(BOOLEAN Granted, ACCESS_MASK Access, PPRIVILEGE_SET *Pri
 // privileges first (ACCESS_SYSTEM_SECURITY needs SeSecurityPrivilege, WRITE_OWNER comes
 // with SeTakeOwnershipPrivilege), the owner's implicit READ_CONTROL and WRITE_DAC, then
 // the DACL (absent or NULL: everything; empty: nothing). MAXIMUM_ALLOWED grants all the
-// DACL allows. Anything asked for and not granted is STATUS_ACCESS_DENIED. At
-// PASSIVE_LEVEL.
+// DACL allows. Anything asked for and not granted is STATUS_ACCESS_DENIED; a descriptor
+// of an unknown revision STATUS_UNKNOWN_REVISION. At PASSIVE_LEVEL.
 extern "C" BOOLEAN NTAPI SepAccessCheck(PSECURITY_DESCRIPTOR SecurityDescriptor,
                                         PSECURITY_SUBJECT_CONTEXT SubjectSecurityContext, ACCESS_MASK DesiredAccess,
                                         ACCESS_MASK PreviouslyGrantedAccess, PPRIVILEGE_SET *Privileges,
@@ -75,7 +75,9 @@ extern "C" BOOLEAN NTAPI SepAccessCheck(PSECURITY_DESCRIPTOR SecurityDescriptor,
         return SepAccessResult(Granted != 0, Granted, Privileges, GrantedAccess, AccessStatus);
     BOOLEAN Present = FALSE, Defaulted;
     PACL Dacl = NULL;
-    RtlGetDaclSecurityDescriptor(SecurityDescriptor, &Present, &Dacl, &Defaulted);
+    Status = RtlGetDaclSecurityDescriptor(SecurityDescriptor, &Present, &Dacl, &Defaulted);
+    if (!NT_SUCCESS(Status))
+        return SepAccessResult(FALSE, 0, Privileges, GrantedAccess, AccessStatus, Status);
     BOOLEAN MaximumAllowed = (Remaining & MAXIMUM_ALLOWED) != 0;
     Remaining &= ~MAXIMUM_ALLOWED;
     if (!Present || !Dacl) {

@@ -89,6 +89,10 @@ TEST_P(SeAccessCheckTest, AbsentNullAndEmptyDacl)
                   EXPECT_DENIED(Check(&NullDacl, Subject, 0), STATUS_ACCESS_DENIED) << "nothing asked, nothing held";
                   EXPECT_GRANTED(Check(&EmptyDacl, Subject, 0x1, UserMode, 0x1), 0x1)
                       << "what was granted before stays granted";
+                  SECURITY_DESCRIPTOR BadRevision = MakeSd(nullptr, FALSE, nullptr);
+                  BadRevision.Revision = 2;
+                  EXPECT_DENIED(Check(&BadRevision, Subject, 0x1), STATUS_UNKNOWN_REVISION)
+                      << "a descriptor that cannot be read grants nothing";
               }),
               STATUS_SUCCESS);
 }

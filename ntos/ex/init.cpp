@@ -4,6 +4,7 @@
 #include "ex.h"
 #include "ps.h"
 #include "ob.h"
+#include "se.h"
 
 volatile LONG ExpBootComplete;
 
@@ -21,14 +22,18 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
 }
 
-// Phase 1: starts the object manager and the system worker threads, tells the host
-// the system is up, then
-// (as NT's phase 1 thread becomes the zero-page thread) serves host requests. At
-// PASSIVE_LEVEL.
+// Phase 1: starts the object manager, the security reference monitor (the System
+// process gets its token) and the system worker threads, tells the host the system is
+// up, then (as NT's phase 1 thread becomes the zero-page thread) serves host requests.
+// At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
     NTSTATUS Status = ObInitSystem();
+    if (NT_SUCCESS(Status))
+        Status = SeInitSystem();
+    if (NT_SUCCESS(Status))
+        Status = PspInitializeProcessSecurity(PsInitialSystemProcess, NULL);
     if (!NT_SUCCESS(Status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
     ExpInitializeWorkerThreads();

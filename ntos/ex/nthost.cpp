@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "ps.h"
 #include "ob.h"
+#include "se.h"
 #include "rtl.h"
 #include "nthost.h"
 
@@ -115,6 +116,8 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
                 ExpShutdownWorkerThreads();
+                PspDeleteProcessSecurity(PsInitialSystemProcess);
+                SeShutdownSystem();
                 ExpObjectsLeft = ObShutdownSystem();
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);

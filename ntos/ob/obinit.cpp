@@ -112,13 +112,14 @@ void ObpDeleteNamespace()
 
 } // namespace
 
-// Sets up the object manager: the default object, the reaper work item, the "Type",
-// "Directory" and "SymbolicLink" types, the kernel handle table and the namespace. At
-// PASSIVE_LEVEL during phase 1.
+// Sets up the object manager: the default object, the reaper work item, the security
+// descriptor cache, the "Type", "Directory" and "SymbolicLink" types, the kernel
+// handle table and the namespace. At PASSIVE_LEVEL during phase 1.
 extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 {
     KeInitializeEvent(&ObpDefaultObject, NotificationEvent, TRUE);
     ExInitializeWorkItem(&ObpReaperWorkItem, ObpReapObject, NULL);
+    ObpInitSdCache();
     OBJECT_TYPE_INITIALIZER Initializer{};
     Initializer.Length = sizeof(Initializer);
     Initializer.UseDefaultObject = TRUE;

@@ -264,6 +264,8 @@ extern "C" NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_T
     Type->Name = OBJECT_HEADER_TO_NAME_INFO(Header)->Name;
     Type->TypeInfo = *ObjectTypeInitializer;
     Type->TypeInfo.PoolType = (POOL_TYPE)(ObjectTypeInitializer->PoolType & 7);
+    if (!Type->TypeInfo.SecurityProcedure)
+        Type->TypeInfo.SecurityProcedure = SeDefaultObjectMethod;
     Type->Key = ObpTypeKey(TypeName);
     Type->DefaultObject = ObjectTypeInitializer->UseDefaultObject ? &ObpDefaultObject : NULL;
     InitializeListHead(&Type->TypeList);
@@ -332,8 +334,9 @@ extern "C" VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION 
     ExFreePoolWithTag(CreateInfo, OB_CREATE_INFO_TAG);
 }
 
-// Deletes an object whose last reference went: out of its type's list, through the
-// type's delete procedure, then its memory. At PASSIVE_LEVEL.
+// Deletes an object whose last reference went: out of its type's list, its security
+// descriptor through the type's security procedure, the type's delete procedure, then
+// its memory. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThread)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
@@ -348,6 +351,9 @@ extern "C" VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThre
         ExReleaseResourceLite(&Type->Mutex);
         KeLeaveCriticalRegion();
     }
+    if (Header->SecurityDescriptor)
+        Type->TypeInfo.SecurityProcedure(Object, DeleteSecurityDescriptor, NULL, NULL, NULL, &Header->SecurityDescriptor,
+                                         Type->TypeInfo.PoolType, NULL);
     if (Type->TypeInfo.DeleteProcedure) {
         if (!CalledFromWorkerThread)
             Header->Flags |= OB_FLAG_DEFER_DELETE;

@@ -222,3 +222,65 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, UL
         SeDeleteAccessState(AccessState);
     return Status;
 }
+
+// Points a fast reference at Object, taking the MAX_FAST_REFS references its cache holds
+// (the caller's own reference becomes the base one). At or below DISPATCH_LEVEL.
+extern "C" VOID FASTCALL ObInitializeFastReference(PEX_FAST_REF FastRef, PVOID Object)
+{
+    if (Object)
+        ObReferenceObjectEx(Object, MAX_FAST_REFS);
+    ExInitializeFastReference(FastRef, Object);
+}
+
+// References the object a fast reference points to from its cache, refilling the cache
+// when this took its last entry; NULL when the cache was empty (use the locked path).
+// At or below DISPATCH_LEVEL.
+extern "C" PVOID FASTCALL ObFastReferenceObject(PEX_FAST_REF FastRef)
+{
+    EX_FAST_REF OldValue = ExAcquireFastReference(FastRef);
+    PVOID Object = ExGetObjectFastReference(OldValue);
+    ULONG Count = ExGetCountFastReference(OldValue);
+    if (!Object || !Count)
+        return NULL;
+    if (Count == 1) {
+        ObReferenceObjectEx(Object, MAX_FAST_REFS);
+        if (!ExInsertFastReference(FastRef, Object))
+            ObDereferenceObjectEx(Object, MAX_FAST_REFS);
+    }
+    return Object;
+}
+
+// References the object a fast reference points to with a full reference; the caller
+// holds the lock that keeps the pointer from changing. At or below APC_LEVEL.
+extern "C" PVOID FASTCALL ObFastReferenceObjectLocked(PEX_FAST_REF FastRef)
+{
+    EX_FAST_REF Value;
+    Value.Value = __atomic_load_n(&FastRef->Value, __ATOMIC_ACQUIRE);
+    PVOID Object = ExGetObjectFastReference(Value);
+    if (Object)
+        ObReferenceObject(Object);
+    return Object;
+}
+
+// Drops a reference taken with ObFastReferenceObject: back into the cache if it still
+// points to Object and has room, else on the object. At or below DISPATCH_LEVEL.
+extern "C" VOID FASTCALL ObFastDereferenceObject(PEX_FAST_REF FastRef, PVOID Object)
+{
+    if (!ExReleaseFastReference(FastRef, Object))
+        ObDereferenceObject(Object);
+}
+
+// Points a fast reference at Object (taking its cache's references) and drops the
+// cached references of the old object, which is returned with its base reference for
+// the caller to drop. At or below APC_LEVEL.
+extern "C" PVOID FASTCALL ObFastReplaceObject(PEX_FAST_REF FastRef, PVOID Object)
+{
+    if (Object)
+        ObReferenceObjectEx(Object, MAX_FAST_REFS);
+    EX_FAST_REF OldValue = ExSwapFastReference(FastRef, Object);
+    PVOID OldObject = ExGetObjectFastReference(OldValue);
+    ULONG Count = ExGetCountFastReference(OldValue);
+    if (OldObject && Count)
+        ObDereferenceObjectEx(OldObject, (LONG)Count);
+    return OldObject;
+}

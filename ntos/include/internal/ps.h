@@ -20,6 +20,10 @@ VOID NTAPI PspReapRoutine(PVOID Context);
 PETHREAD NTAPI PsGetCurrentThread(VOID);
 PEPROCESS NTAPI PsGetCurrentProcess(VOID);
 
+/* security.cpp: a process's primary token */
+NTSTATUS NTAPI PspInitializeProcessSecurity(PEPROCESS Process, PEPROCESS Parent);
+VOID NTAPI PspDeleteProcessSecurity(PEPROCESS Process);
+
 NT_EXTERN_C_END
 
 #endif /* _INTERNAL_PS_H */

@@ -6,6 +6,7 @@
 #include "ndk/extypes.h"
 #include "ndk/pstypes.h"
 #include "ndk/obtypes.h"
+#include "ndk/setypes.h"
 #include "ndk/kefuncs.h"
 #include "ndk/halfuncs.h"
 #endif

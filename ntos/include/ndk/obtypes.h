@@ -25,14 +25,6 @@ NT_EXTERN_C_BEGIN
 #define OB_FLAG_DEFER_DELETE 0x80
 
 typedef enum _OB_OPEN_REASON { ObCreateHandle, ObOpenHandle, ObDuplicateHandle, ObInheritHandle, ObMaxOpenReason } OB_OPEN_REASON;
-typedef enum _SECURITY_OPERATION_CODE {
-    SetSecurityDescriptor,
-    QuerySecurityDescriptor,
-    DeleteSecurityDescriptor,
-    AssignSecurityDescriptor
-} SECURITY_OPERATION_CODE, *PSECURITY_OPERATION_CODE;
-typedef ULONG SECURITY_INFORMATION, *PSECURITY_INFORMATION;
-typedef PVOID PSECURITY_DESCRIPTOR;
 typedef struct _OBJECT_NAME_INFORMATION {
     UNICODE_STRING Name;
 } OBJECT_NAME_INFORMATION, *POBJECT_NAME_INFORMATION;

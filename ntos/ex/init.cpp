@@ -22,10 +22,10 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
 }
 
-// Phase 1: starts the object manager, the security reference monitor (the System
-// process gets its token) and the system worker threads, tells the host the system is
-// up, then (as NT's phase 1 thread becomes the zero-page thread) serves host requests.
-// At PASSIVE_LEVEL.
+// Phase 1: starts the object manager's types, the security reference monitor (the
+// System process gets its token), the kernel handle table and the namespace, and the
+// system worker threads; tells the host the system is up, then (as NT's phase 1
+// thread becomes the zero-page thread) serves host requests. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
@@ -34,6 +34,8 @@ extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
         Status = SeInitSystem();
     if (NT_SUCCESS(Status))
         Status = PspInitializeProcessSecurity(PsInitialSystemProcess, NULL);
+    if (NT_SUCCESS(Status))
+        Status = ObpInitSystemPhase1();
     if (!NT_SUCCESS(Status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
     ExpInitializeWorkerThreads();

@@ -13,7 +13,8 @@
 
 namespace {
 
-// Objects still alive when the object manager stopped, for the leak report.
+// Kernel handles and objects still alive when the object manager stopped, for the
+// leak report.
 ULONG ExpObjectsLeft;
 
 enum ExpSystemState : LONG { SystemDown, SystemBooting, SystemUp, SystemShuttingDown };
@@ -116,9 +117,10 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
                 ExpShutdownWorkerThreads();
+                ULONG HandlesLeft = ObpShutdownSystemPhase1();
                 PspDeleteProcessSecurity(PsInitialSystemProcess);
                 SeShutdownSystem();
-                ExpObjectsLeft = ObShutdownSystem();
+                ExpObjectsLeft = HandlesLeft + ObShutdownSystem();
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);
                 KeTerminateThread(0);

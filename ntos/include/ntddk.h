@@ -252,6 +252,7 @@ typedef struct _GENERIC_MAPPING {
 } GENERIC_MAPPING, *PGENERIC_MAPPING;
 
 /* ---- Object manager ---- */
+struct _ACCESS_STATE;
 typedef struct _OBJECT_TYPE *POBJECT_TYPE;
 typedef struct _OBJECT_HANDLE_INFORMATION {
     ULONG HandleAttributes;

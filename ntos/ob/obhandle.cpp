@@ -212,10 +212,11 @@ extern "C" PHANDLE_TABLE NTAPI ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE 
 }
 
 // The access a new handle gets, under the object lock: an open (or a duplicate asking
-// for more than its source had) is checked against the object's security and gets
-// what the check granted; the creator of a new object gets what it asked, generic
-// rights mapped and MAXIMUM_ALLOWED as GENERIC_ALL. Without an access state the
-// caller's DesiredAccess is taken as asked. FALSE with *Status when access is denied.
+// for more than its source had) is checked against the object's security (an object
+// without a descriptor grants what is asked); the creator of a new object gets what it
+// asked, generic rights mapped and MAXIMUM_ALLOWED as GENERIC_ALL. Without an access
+// state the caller's DesiredAccess is taken as asked. FALSE with *Status when access
+// is denied.
 static BOOLEAN ObpGrantHandleAccess(PVOID Object, PACCESS_STATE AccessState, ACCESS_MASK DesiredAccess,
                                     KPROCESSOR_MODE ProbeMode, OB_OPEN_REASON OpenReason, PACCESS_MASK GrantedAccess,
                                     NTSTATUS *Status)
@@ -228,11 +229,10 @@ static BOOLEAN ObpGrantHandleAccess(PVOID Object, PACCESS_STATE AccessState, ACC
     if (OpenReason == ObOpenHandle || OpenReason == ObDuplicateHandle) {
         if (!ObCheckObjectAccess(Object, AccessState, TRUE, ProbeMode, Status))
             return FALSE;
-        *GrantedAccess = AccessState->PreviouslyGrantedAccess;
-        return TRUE;
+    } else {
+        AccessState->RemainingDesiredAccess = ObpMapCreatorAccess(AccessState->RemainingDesiredAccess, Type);
     }
-    AccessState->RemainingDesiredAccess = ObpMapCreatorAccess(AccessState->RemainingDesiredAccess, Type);
-    *GrantedAccess = AccessState->RemainingDesiredAccess | AccessState->PreviouslyGrantedAccess;
+    *GrantedAccess = (AccessState->RemainingDesiredAccess | AccessState->PreviouslyGrantedAccess) & ~MAXIMUM_ALLOWED;
     return TRUE;
 }
 

@@ -113,8 +113,8 @@ void ObpDeleteNamespace()
 } // namespace
 
 // Sets up the object manager: the default object, the reaper work item, the security
-// descriptor cache, the "Type", "Directory" and "SymbolicLink" types, the kernel
-// handle table and the namespace. At PASSIVE_LEVEL during phase 1.
+// descriptor cache, the "Type", "Directory" and "SymbolicLink" types. At PASSIVE_LEVEL
+// during phase 1.
 extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 {
     KeInitializeEvent(&ObpDefaultObject, NotificationEvent, TRUE);
@@ -136,23 +136,37 @@ extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
         Status = ObpCreateDirectoryType();
     if (NT_SUCCESS(Status))
         Status = ObpCreateSymbolicLinkType();
-    if (NT_SUCCESS(Status))
-        Status = ObpCreateKernelHandleTable();
+    return Status;
+}
+
+// The object manager's second phase, once security is up: the kernel handle table
+// and the namespace. At PASSIVE_LEVEL during phase 1.
+extern "C" NTSTATUS NTAPI ObpInitSystemPhase1(VOID)
+{
+    NTSTATUS Status = ObpCreateKernelHandleTable();
     if (NT_SUCCESS(Status))
         Status = ObpCreateNamespace();
     return Status;
 }
 
-// Closes the kernel handles left open and takes the namespace down, then deletes every
-// object type, the type of types last, reporting handles and objects left; returns
-// their number. At PASSIVE_LEVEL, once nothing else runs.
+// Undoes ObpInitSystemPhase1 at shutdown: closes the kernel handles left open (each a
+// leak, reported) and takes the namespace down; returns the number of leaked handles.
+// At PASSIVE_LEVEL, once nothing else runs.
+extern "C" ULONG NTAPI ObpShutdownSystemPhase1(VOID)
+{
+    ULONG Leaked = ObpDestroyKernelHandleTable();
+    ObpDeleteNamespace();
+    return Leaked;
+}
+
+// Deletes every object type, the type of types last, reporting objects left alive;
+// returns their number. At PASSIVE_LEVEL, once nothing else runs.
 extern "C" ULONG NTAPI ObShutdownSystem(VOID)
 {
     POBJECT_TYPE TypeOfTypes = ObpTypeObjectType;
     if (!TypeOfTypes)
         return 0;
-    ULONG Alive = ObpDestroyKernelHandleTable();
-    ObpDeleteNamespace();
+    ULONG Alive = 0;
     PLIST_ENTRY Head = &TypeOfTypes->TypeList;
     for (;;) {
         PLIST_ENTRY Entry = Head->Blink; // the newest type first; the type of types is the oldest

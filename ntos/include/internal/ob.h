@@ -38,27 +38,12 @@ FORCEINLINE POBJECT_HEADER ObpGetHandleObject(PHANDLE_TABLE_ENTRY HandleEntry)
     return (POBJECT_HEADER)(HandleEntry->Value & ~(ULONG_PTR)(EXHANDLE_TABLE_ENTRY_LOCK_BIT | OBJ_HANDLE_ATTRIBUTES));
 }
 
-/* Takes the per-object lock (one of four ERESOURCEs of the object's type, by address)
- * that guards handle counts. At or below APC_LEVEL; enters a critical region. */
-FORCEINLINE PERESOURCE ObpObjectLock(POBJECT_HEADER Header)
-{
-    return &Header->Type->ObjectLocks[((ULONG_PTR)Header >> 8) & 3];
-}
-FORCEINLINE VOID ObpAcquireObjectLock(POBJECT_HEADER Header)
-{
-    KeEnterCriticalRegion();
-    ExAcquireResourceExclusiveLite(ObpObjectLock(Header), TRUE);
-}
-FORCEINLINE VOID ObpReleaseObjectLock(POBJECT_HEADER Header)
-{
-    ExReleaseResourceLite(ObpObjectLock(Header));
-    KeLeaveCriticalRegion();
-}
-
-/* obinit.cpp */
+/* obinit.cpp: phase 0 makes the object types, phase 1 (after security) the kernel
+ * handle table and the namespace; shutdown undoes them in reverse, each returning how
+ * many handles or objects were left (each reported). At PASSIVE_LEVEL. */
 NTSTATUS NTAPI ObInitSystem(VOID);
-/* Deletes the object types at shutdown; returns how many objects were left alive
- * (each reported by type). At PASSIVE_LEVEL, after the worker threads ended. */
+NTSTATUS NTAPI ObpInitSystemPhase1(VOID);
+ULONG NTAPI ObpShutdownSystemPhase1(VOID);
 ULONG NTAPI ObShutdownSystem(VOID);
 extern KEVENT ObpDefaultObject;
 
@@ -141,8 +126,8 @@ VOID FASTCALL ObFastDereferenceObject(PEX_FAST_REF FastRef, PVOID Object);
 PVOID FASTCALL ObFastReplaceObject(PEX_FAST_REF FastRef, PVOID Object);
 
 /* The per-object lock (one of the type's ObjectLocks, chosen by the header's address):
- * guards the header's security descriptor against a concurrent change. At or below
- * APC_LEVEL; the holder is in a critical region. */
+ * guards the header's handle counts and security descriptor. At or below APC_LEVEL;
+ * the holder is in a critical region. */
 FORCEINLINE PERESOURCE ObpObjectLock(POBJECT_HEADER ObjectHeader)
 {
     return &ObjectHeader->Type->ObjectLocks[((ULONG_PTR)ObjectHeader >> 8) % RTL_NUMBER_OF(ObjectHeader->Type->ObjectLocks)];

@@ -208,6 +208,12 @@ NTKERNELAPI NTSTATUS NTAPI SeSetSecurityDescriptorInfo(PVOID Object, PSECURITY_I
                                                        PSECURITY_DESCRIPTOR ModificationDescriptor,
                                                        PSECURITY_DESCRIPTOR *ObjectsSecurityDescriptor,
                                                        POOL_TYPE PoolType, PGENERIC_MAPPING GenericMapping);
+NTKERNELAPI NTSTATUS NTAPI SeCaptureSecurityDescriptor(PSECURITY_DESCRIPTOR SrcSecurityDescriptor,
+                                                       KPROCESSOR_MODE RequestorMode, POOL_TYPE PoolType,
+                                                       BOOLEAN ForceCapture,
+                                                       PSECURITY_DESCRIPTOR *OutputSecurityDescriptor);
+NTKERNELAPI VOID NTAPI SeReleaseSecurityDescriptor(PSECURITY_DESCRIPTOR CapturedSecurityDescriptor,
+                                                   KPROCESSOR_MODE RequestorMode, BOOLEAN ForceCapture);
 NTKERNELAPI NTSTATUS NTAPI SeCreateAccessState(PACCESS_STATE AccessState, PVOID AuxData, ACCESS_MASK DesiredAccess,
                                                PGENERIC_MAPPING GenericMapping);
 NTKERNELAPI VOID NTAPI SeDeleteAccessState(PACCESS_STATE AccessState);

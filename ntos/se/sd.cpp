@@ -2,6 +2,7 @@
 // a new object's descriptor (SeAssignSecurity), and the query and change of parts of an
 // object's descriptor that the object manager's default security method needs.
 #include "se.h"
+#include "pseh/pseh2.h"
 
 PSECURITY_DESCRIPTOR SePublicDefaultSd, SePublicDefaultUnrestrictedSd, SePublicOpenSd, SePublicOpenUnrestrictedSd,
     SeSystemDefaultSd, SeUnrestrictedSd, SeSystemAnonymousLogonSd;
@@ -350,4 +351,58 @@ extern "C" NTSTATUS NTAPI SeSetSecurityDescriptorInfo(PVOID Object, PSECURITY_IN
     if (NT_SUCCESS(Status))
         *ObjectsSecurityDescriptor = NewDescriptor;
     return Status;
+}
+
+// Copies a caller's descriptor (either form) into a self-relative pool block of
+// PoolType; a kernel-mode caller's is used in place unless ForceCapture. A descriptor
+// that is not valid (or changes while copied) is STATUS_INVALID_SECURITY_DESCR, one that
+// faults STATUS_ACCESS_VIOLATION. User pointers are not probed yet (no ProbeForRead in
+// this tree): the copy runs under SEH. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI SeCaptureSecurityDescriptor(PSECURITY_DESCRIPTOR SrcSecurityDescriptor,
+                                                      KPROCESSOR_MODE RequestorMode, POOL_TYPE PoolType,
+                                                      BOOLEAN ForceCapture,
+                                                      PSECURITY_DESCRIPTOR *OutputSecurityDescriptor)
+{
+    *OutputSecurityDescriptor = NULL;
+    if (!SrcSecurityDescriptor)
+        return STATUS_SUCCESS;
+    if (RequestorMode == KernelMode && !ForceCapture) {
+        *OutputSecurityDescriptor = SrcSecurityDescriptor;
+        return STATUS_SUCCESS;
+    }
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    PSECURITY_DESCRIPTOR volatile Copy = NULL;
+    volatile ULONG Length = 0;
+    _SEH2_TRY {
+        ULONG Needed = 0;
+        if (!RtlValidSecurityDescriptor(SrcSecurityDescriptor) ||
+            RtlMakeSelfRelativeSD(SrcSecurityDescriptor, NULL, &Needed) != STATUS_BUFFER_TOO_SMALL) {
+            Status = STATUS_INVALID_SECURITY_DESCR;
+        } else if (!(Copy = ExAllocatePoolWithTag(PoolType, Needed, TAG_SD))) {
+            Status = STATUS_INSUFFICIENT_RESOURCES;
+        } else {
+            Length = Needed;
+            Status = RtlMakeSelfRelativeSD(SrcSecurityDescriptor, Copy, &Needed);
+        }
+    } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+        Status = _SEH2_GetExceptionCode();
+    } _SEH2_END;
+    if (NT_SUCCESS(Status) && !RtlValidRelativeSecurityDescriptor(Copy, Length, 0))
+        Status = STATUS_INVALID_SECURITY_DESCR;
+    if (!NT_SUCCESS(Status)) {
+        if (Copy)
+            ExFreePoolWithTag(Copy, TAG_SD);
+        return Status;
+    }
+    *OutputSecurityDescriptor = Copy;
+    return STATUS_SUCCESS;
+}
+
+// Frees what SeCaptureSecurityDescriptor captured (nothing when it used the caller's
+// descriptor in place). At PASSIVE_LEVEL.
+extern "C" VOID NTAPI SeReleaseSecurityDescriptor(PSECURITY_DESCRIPTOR CapturedSecurityDescriptor,
+                                                  KPROCESSOR_MODE RequestorMode, BOOLEAN ForceCapture)
+{
+    if (CapturedSecurityDescriptor && (RequestorMode != KernelMode || ForceCapture))
+        ExFreePoolWithTag(CapturedSecurityDescriptor, TAG_SD);
 }

@@ -306,6 +306,34 @@ TEST_P(SeAssignTest, QueryAndSetDescriptorParts)
               STATUS_SUCCESS);
 }
 
+TEST_P(SeAssignTest, CaptureCopiesValidDescriptorsOnly)
+{
+    NTSTATUS Bad = STATUS_SUCCESS, Wild = STATUS_SUCCESS;
+    ASSERT_EQ(RunInKernel([&] {
+                  TestAcl Acl({Allow(0x1, SeExports->SeWorldSid)});
+                  SECURITY_DESCRIPTOR Sd = MakeSd(SeExports->SeLocalSystemSid, TRUE, Acl.Acl());
+                  PSECURITY_DESCRIPTOR Captured = nullptr;
+                  ASSERT_EQ(SeCaptureSecurityDescriptor(&Sd, KernelMode, PagedPool, FALSE, &Captured), STATUS_SUCCESS);
+                  EXPECT_EQ(Captured, &Sd) << "kernel callers' descriptors are used in place";
+                  SeReleaseSecurityDescriptor(Captured, KernelMode, FALSE);
+                  ASSERT_EQ(SeCaptureSecurityDescriptor(&Sd, UserMode, PagedPool, FALSE, &Captured), STATUS_SUCCESS);
+                  ASSERT_NE(Captured, &Sd);
+                  ULONG Length = RtlLengthSecurityDescriptor(Captured);
+                  EXPECT_TRUE(static_cast<PISECURITY_DESCRIPTOR>(Captured)->Control & SE_SELF_RELATIVE);
+                  EXPECT_TRUE(RtlValidRelativeSecurityDescriptor(Captured, Length, OWNER_SECURITY_INFORMATION));
+                  SeReleaseSecurityDescriptor(Captured, UserMode, FALSE);
+                  Acl.Acl()->AceCount = 7;
+                  Bad = SeCaptureSecurityDescriptor(&Sd, UserMode, PagedPool, FALSE, &Captured);
+                  EXPECT_EQ(Captured, nullptr);
+                  SECURITY_DESCRIPTOR WildSd = MakeSd(reinterpret_cast<PSID>(0x10), FALSE, nullptr);
+                  Wild = SeCaptureSecurityDescriptor(&WildSd, KernelMode, PagedPool, TRUE, &Captured);
+                  EXPECT_EQ(Captured, nullptr);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Bad, STATUS_INVALID_SECURITY_DESCR);
+    EXPECT_EQ(Wild, STATUS_ACCESS_VIOLATION);
+}
+
 } // namespace
 
 NTOS_INSTANTIATE_ALL_MODES(SeAssignTest);

@@ -781,6 +781,7 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
                                      ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL);
         if (!NT_SUCCESS(Status)) {
             ObpFreeObjectNameBuffer(&Name);
+            ObpReleaseObjectCreateInformation(&CreateInfo);
             return Status;
         }
     }
@@ -789,6 +790,7 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
     Status = ObpLookupObjectName(CreateInfo.RootDirectory, &Name, CreateInfo.Attributes, ObjectType, AccessMode,
                                  ParseContext, CreateInfo.SecurityQos, NULL, AccessState, &Context, &Object);
     ObpFreeObjectNameBuffer(&Name);
+    ObpReleaseObjectCreateInformation(&CreateInfo);
     if (NT_SUCCESS(Status)) {
         if (!ObjectType)
             SeSetAccessStateGenericMapping(AccessState, &OBJECT_TO_OBJECT_HEADER(Object)->Type->TypeInfo.GenericMapping);

@@ -74,11 +74,11 @@ extern "C" VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name)
     Name->Length = Name->MaximumLength = 0;
 }
 
-// Copies a kernel-mode caller's OBJECT_ATTRIBUTES into CreateInfo and its name into a
-// pool buffer. A wrong Length or attribute bits are STATUS_INVALID_PARAMETER. The
-// security descriptor and quality of service are referenced, not copied: kernel
-// callers keep them valid until the object is inserted or opened. At or below
-// APC_LEVEL.
+// Copies a kernel-mode caller's OBJECT_ATTRIBUTES into CreateInfo, its security
+// descriptor into a captured copy and its name into a pool buffer. A wrong Length or
+// attribute bits are STATUS_INVALID_PARAMETER, a bad descriptor its capture's status.
+// The quality of service is referenced, not copied. ObpReleaseObjectCreateInformation
+// gives the descriptor back. At or below APC_LEVEL.
 extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
                                                             POBJECT_CREATE_INFORMATION CreateInfo,
                                                             PUNICODE_STRING ObjectName)
@@ -92,9 +92,27 @@ extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES O
         return STATUS_INVALID_PARAMETER;
     CreateInfo->RootDirectory = ObjectAttributes->RootDirectory;
     CreateInfo->Attributes = ObjectAttributes->Attributes;
-    CreateInfo->SecurityDescriptor = ObjectAttributes->SecurityDescriptor;
     CreateInfo->SecurityQos = static_cast<struct _SECURITY_QUALITY_OF_SERVICE *>(ObjectAttributes->SecurityQualityOfService);
-    return ObpCaptureObjectName(ObjectName, ObjectAttributes->ObjectName);
+    if (ObjectAttributes->SecurityDescriptor) {
+        NTSTATUS Status = SeCaptureSecurityDescriptor(ObjectAttributes->SecurityDescriptor, KernelMode, PagedPool,
+                                                      TRUE, &CreateInfo->SecurityDescriptor);
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
+    NTSTATUS Status = ObpCaptureObjectName(ObjectName, ObjectAttributes->ObjectName);
+    if (!NT_SUCCESS(Status))
+        ObpReleaseObjectCreateInformation(CreateInfo);
+    return Status;
+}
+
+// Gives back what ObpCaptureObjectCreateInformation captured besides the name: the
+// security descriptor. At or below APC_LEVEL.
+extern "C" VOID NTAPI ObpReleaseObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo)
+{
+    if (CreateInfo->SecurityDescriptor) {
+        SeReleaseSecurityDescriptor(CreateInfo->SecurityDescriptor, KernelMode, TRUE);
+        CreateInfo->SecurityDescriptor = NULL;
+    }
 }
 
 namespace {
@@ -331,6 +349,7 @@ extern "C" NTSTATUS NTAPI ObCreateObject(KPROCESSOR_MODE ProbeMode, POBJECT_TYPE
 // Frees captured creation information. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo)
 {
+    ObpReleaseObjectCreateInformation(CreateInfo);
     ExFreePoolWithTag(CreateInfo, OB_CREATE_INFO_TAG);
 }
 

@@ -164,14 +164,14 @@ extern "C" VOID NTAPI ObReleaseObjectSecurity(PSECURITY_DESCRIPTOR SecurityDescr
 
 // Gives a new object its descriptor: SeAssignSecurity from the parent's descriptor
 // (SecurityDescriptor, may be NULL), the explicit one in AccessState and its subject,
-// handed to the type's security procedure, which owns it on success. Directory objects
-// are not told apart yet (no directory type exists): every object inherits as a leaf.
-// At PASSIVE_LEVEL.
+// handed to the type's security procedure, which owns it on success. Directories
+// inherit as containers, other objects as leaves. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI ObAssignSecurity(PACCESS_STATE AccessState, PSECURITY_DESCRIPTOR SecurityDescriptor,
                                            PVOID Object, POBJECT_TYPE Type)
 {
     PSECURITY_DESCRIPTOR NewDescriptor;
-    NTSTATUS Status = SeAssignSecurity(SecurityDescriptor, AccessState->SecurityDescriptor, &NewDescriptor, FALSE,
+    NTSTATUS Status = SeAssignSecurity(SecurityDescriptor, AccessState->SecurityDescriptor, &NewDescriptor,
+                                       Type == ObpDirectoryObjectType,
                                        &AccessState->SubjectSecurityContext, &Type->TypeInfo.GenericMapping,
                                        PagedPool);
     if (!NT_SUCCESS(Status))

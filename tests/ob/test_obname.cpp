@@ -21,6 +21,17 @@ NTSTATUS LookUp(PCWSTR Path, PVOID *Object, POBJECT_TYPE Type = nullptr, ULONG A
     return ObReferenceObjectByName(&Name, Attributes, nullptr, 0, Type, KernelMode, nullptr, Object);
 }
 
+// Inside the kernel: the access a handle grants.
+ACCESS_MASK GrantedAccessOfHandle(HANDLE Handle)
+{
+    PVOID Object;
+    OBJECT_HANDLE_INFORMATION Info{};
+    if (!NT_SUCCESS(ObReferenceObjectByHandle(Handle, 0, nullptr, KernelMode, &Object, &Info)))
+        return 0xDEADBEEF;
+    ObDereferenceObject(Object);
+    return Info.GrantedAccess;
+}
+
 // Inside the kernel: whether Path names an object now.
 bool Exists(PCWSTR Path)
 {
@@ -257,6 +268,50 @@ TEST_P(ObNameTest, SymbolicLinksReparseToTheirTargets)
     EXPECT_EQ(Loop, STATUS_OBJECT_NAME_NOT_FOUND) << "a loop ends after the reparse limit";
     EXPECT_EQ(Dangling, STATUS_OBJECT_NAME_NOT_FOUND);
     EXPECT_EQ(BadTarget, STATUS_INVALID_PARAMETER);
+}
+
+TEST_P(ObNameTest, AnObjectsDescriptorDecidesWhatAUserModeOpenGets)
+{
+    NTSTATUS Create = 0, ReadOpen = 0, WriteOpen = 0, KernelWrite = 0, ByPointer = 0;
+    ACCESS_MASK ReadGranted = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  POBJECT_TYPE Type = CreateTestType(L"Widget");
+                  UCHAR AclBuffer[128];
+                  auto *Dacl = reinterpret_cast<PACL>(AclBuffer);
+                  ASSERT_EQ(RtlCreateAcl(Dacl, sizeof(AclBuffer), ACL_REVISION), STATUS_SUCCESS);
+                  ASSERT_EQ(RtlAddAccessAllowedAce(Dacl, ACL_REVISION, TestRead | SYNCHRONIZE, SeExports->SeWorldSid),
+                            STATUS_SUCCESS);
+                  SECURITY_DESCRIPTOR Descriptor;
+                  ASSERT_EQ(RtlCreateSecurityDescriptor(&Descriptor, SECURITY_DESCRIPTOR_REVISION), STATUS_SUCCESS);
+                  ASSERT_EQ(RtlSetDaclSecurityDescriptor(&Descriptor, TRUE, Dacl, FALSE), STATUS_SUCCESS);
+                  UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\Guarded");
+                  OBJECT_ATTRIBUTES Attributes;
+                  InitializeObjectAttributes(&Attributes, &Name, 0, nullptr, &Descriptor);
+                  PVOID Object = CreateTestObject(Type, &Attributes);
+                  HANDLE Handle, Opened;
+                  PVOID Referenced;
+                  Create = ObInsertObject(Object, nullptr, TestAllAccess, 1, &Referenced, &Handle);
+                  ASSERT_EQ(Create, STATUS_SUCCESS);
+                  InitializeObjectAttributes(&Attributes, &Name, 0, nullptr, nullptr);
+                  ReadOpen = ObOpenObjectByName(&Attributes, Type, UserMode, nullptr, TestRead, nullptr, &Opened);
+                  if (NT_SUCCESS(ReadOpen)) {
+                      ReadGranted = GrantedAccessOfHandle(Opened);
+                      ObCloseHandle(Opened, KernelMode);
+                  }
+                  WriteOpen = ObOpenObjectByName(&Attributes, Type, UserMode, nullptr, TestWrite, nullptr, &Opened);
+                  KernelWrite = ObOpenObjectByName(&Attributes, Type, KernelMode, nullptr, TestWrite, nullptr, &Opened);
+                  if (NT_SUCCESS(KernelWrite))
+                      ObCloseHandle(Opened, KernelMode);
+                  ByPointer = ObOpenObjectByPointer(Referenced, 0, nullptr, TestWrite, Type, UserMode, &Opened);
+                  ObCloseHandle(Handle, KernelMode);
+                  ObDereferenceObject(Referenced);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(ReadOpen, STATUS_SUCCESS);
+    EXPECT_EQ(ReadGranted, TestRead);
+    EXPECT_EQ(WriteOpen, STATUS_ACCESS_DENIED) << "the DACL grants Everyone only TestRead";
+    EXPECT_EQ(KernelWrite, STATUS_SUCCESS) << "kernel mode is not checked";
+    EXPECT_EQ(ByPointer, STATUS_ACCESS_DENIED);
 }
 
 NTOS_INSTANTIATE_ALL_MODES(ObNameTest);

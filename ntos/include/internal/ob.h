@@ -52,6 +52,7 @@ NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRI
 VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name);
 NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
                                                  POBJECT_CREATE_INFORMATION CreateInfo, PUNICODE_STRING ObjectName);
+VOID NTAPI ObpReleaseObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo);
 VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThread);
 VOID NTAPI ObpReapObject(PVOID Parameter);
 VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo);

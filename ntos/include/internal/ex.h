@@ -66,6 +66,14 @@ PHANDLE_TABLE NTAPI ExDupHandleTable(struct _EPROCESS *Process, PHANDLE_TABLE Ha
 BOOLEAN NTAPI ExChangeHandle(PHANDLE_TABLE HandleTable, HANDLE Handle, PEX_CHANGE_HANDLE_CALLBACK ChangeRoutine,
                              ULONG_PTR Context);
 
+/* lookas.cpp: every lookaside list, on one of two global lists */
+extern LIST_ENTRY ExNPagedLookasideListHead;
+extern KSPIN_LOCK ExNPagedLookasideLock;
+extern LIST_ENTRY ExPagedLookasideListHead;
+extern KSPIN_LOCK ExPagedLookasideLock;
+VOID NTAPI ExpInitLookasideLists(VOID);
+VOID NTAPI ExAdjustLookasideDepth(VOID);
+
 /* resource.cpp */
 extern LIST_ENTRY ExpSystemResourcesList;
 extern KSPIN_LOCK ExpResourceSpinLock;

@@ -253,16 +253,6 @@ BOOLEAN ExpAllocateHandleTableEntrySlow(PHANDLE_TABLE HandleTable, BOOLEAN DoIni
     return TRUE;
 }
 
-// Waits until nobody holds a push lock that was held when we looked. At or below
-// APC_LEVEL, in a critical region.
-void ExpWaitOnPushLock(PEX_PUSH_LOCK PushLock)
-{
-    if (__atomic_load_n(&PushLock->Value, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK) {
-        ExAcquirePushLockExclusive(PushLock);
-        ExReleasePushLockExclusive(PushLock);
-    }
-}
-
 // Reverses a private free chain; returns its new head and sets *Tail. At or below
 // APC_LEVEL.
 ULONG ExpReverseFreeChain(PHANDLE_TABLE HandleTable, ULONG Head, PHANDLE_TABLE_ENTRY *Tail)
@@ -291,7 +281,7 @@ ULONG ExpMoveFreeHandles(PHANDLE_TABLE HandleTable)
     if (!Chain)
         return 0;
     for (ULONG i = 1; i < kTableLocks; i++)
-        ExpWaitOnPushLock(&HandleTable->HandleTableLock[i]);
+        ExWaitOnPushLock(&HandleTable->HandleTableLock[i]);
     ULONG Empty = 0;
     if (!HandleTable->StrictFIFO && ExpSwapFree(&HandleTable->FirstFree, &Empty, Chain))
         return Chain;

@@ -169,6 +169,15 @@ FORCEINLINE VOID ExReleasePushLockExclusive(PEX_PUSH_LOCK PushLock)
     if ((Old & (EX_PUSH_LOCK_WAITING | EX_PUSH_LOCK_WAKING)) == EX_PUSH_LOCK_WAITING)
         ExfTryToWakePushLock(PushLock);
 }
+/* Waits until nobody holds a push lock that is held now (an exclusive acquire and
+ * release); returns at once if it is free. At or below APC_LEVEL. */
+FORCEINLINE VOID ExWaitOnPushLock(PEX_PUSH_LOCK PushLock)
+{
+    if (__atomic_load_n(&PushLock->Value, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK) {
+        ExAcquirePushLockExclusive(PushLock);
+        ExReleasePushLockExclusive(PushLock);
+    }
+}
 /* Drops one shared hold; the last one with waiters wakes them. At or below APC_LEVEL. */
 FORCEINLINE VOID ExReleasePushLockShared(PEX_PUSH_LOCK PushLock)
 {
@@ -185,6 +194,112 @@ FORCEINLINE VOID ExReleasePushLock(PEX_PUSH_LOCK PushLock)
     if ((Old & EX_PUSH_LOCK_WAITING) || !ExpCompareExchangePushLock(PushLock, &Old, New))
         ExfReleasePushLock(PushLock);
 }
+
+/* ---- EX_FAST_REF ----
+ * A pointer whose low bits (RefCnt) cache references already taken on the object it
+ * points to: ExAcquireFastReference takes one of them without touching the object,
+ * ExReleaseFastReference gives one back. The owner of the field holds the object's
+ * base reference plus one for each cached count; ObFastReferenceObject and friends
+ * (ob/obref.cpp) refill the cache and fall back to a locked slow path when it is
+ * empty. Objects must be aligned so that the count bits are clear. */
+#define MAX_FAST_REFS 15
+
+/* Sets a fast reference to Object with a full cache (the caller took MAX_FAST_REFS
+ * references for it), or to NULL. Any IRQL. */
+FORCEINLINE VOID ExInitializeFastReference(PEX_FAST_REF FastRef, PVOID Object)
+{
+    ASSERT(!((ULONG_PTR)Object & MAX_FAST_REFS));
+    __atomic_store_n(&FastRef->Value, Object ? (ULONG_PTR)Object | MAX_FAST_REFS : 0, __ATOMIC_RELEASE);
+}
+/* The object a fast reference value points to. Any IRQL. */
+FORCEINLINE PVOID ExGetObjectFastReference(EX_FAST_REF FastRef)
+{
+    return (PVOID)(FastRef.Value & ~(ULONG_PTR)MAX_FAST_REFS);
+}
+/* How many cached references a fast reference value holds. Any IRQL. */
+FORCEINLINE ULONG ExGetCountFastReference(EX_FAST_REF FastRef)
+{
+    return (ULONG)(FastRef.Value & MAX_FAST_REFS);
+}
+/* Takes one cached reference if there is one; returns the value seen before (its count
+ * is 0 when nothing was taken: the caller must use a slow path). Any IRQL. */
+FORCEINLINE EX_FAST_REF ExAcquireFastReference(PEX_FAST_REF FastRef)
+{
+    EX_FAST_REF Old;
+    Old.Value = __atomic_load_n(&FastRef->Value, __ATOMIC_ACQUIRE);
+    while (Old.Value & MAX_FAST_REFS) {
+        if (__atomic_compare_exchange_n(&FastRef->Value, &Old.Value, Old.Value - 1, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_ACQUIRE))
+            break;
+    }
+    return Old;
+}
+/* Gives MAX_FAST_REFS references to the cache if it still points to Object and is
+ * empty; FALSE (the caller keeps them) otherwise. Any IRQL. */
+FORCEINLINE BOOLEAN ExInsertFastReference(PEX_FAST_REF FastRef, PVOID Object)
+{
+    ULONG_PTR Old = __atomic_load_n(&FastRef->Value, __ATOMIC_ACQUIRE);
+    ASSERT(!((ULONG_PTR)Object & MAX_FAST_REFS));
+    for (;;) {
+        if ((Old & ~(ULONG_PTR)MAX_FAST_REFS) != (ULONG_PTR)Object || (Old & MAX_FAST_REFS))
+            return FALSE;
+        if (__atomic_compare_exchange_n(&FastRef->Value, &Old, Old + MAX_FAST_REFS, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_ACQUIRE))
+            return TRUE;
+    }
+}
+/* Returns one reference on Object to the cache if it still points to Object and has
+ * room; FALSE (the caller dereferences the object itself) otherwise. Any IRQL. */
+FORCEINLINE BOOLEAN ExReleaseFastReference(PEX_FAST_REF FastRef, PVOID Object)
+{
+    ULONG_PTR Old = __atomic_load_n(&FastRef->Value, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if ((Old & ~(ULONG_PTR)MAX_FAST_REFS) != (ULONG_PTR)Object || (Old & MAX_FAST_REFS) == MAX_FAST_REFS)
+            return FALSE;
+        if (__atomic_compare_exchange_n(&FastRef->Value, &Old, Old + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+            return TRUE;
+    }
+}
+/* Points a fast reference at Object with a full cache (or at NULL); returns the old
+ * value, whose cached references now belong to the caller. Any IRQL. */
+FORCEINLINE EX_FAST_REF ExSwapFastReference(PEX_FAST_REF FastRef, PVOID Object)
+{
+    EX_FAST_REF Old;
+    ASSERT(!((ULONG_PTR)Object & MAX_FAST_REFS));
+    Old.Value = __atomic_exchange_n(&FastRef->Value, Object ? (ULONG_PTR)Object | MAX_FAST_REFS : 0,
+                                    __ATOMIC_SEQ_CST);
+    return Old;
+}
+/* Like ExSwapFastReference, but only while the fast reference still points to
+ * OldObject; returns the value seen (compare its object with OldObject to know). Any
+ * IRQL. */
+FORCEINLINE EX_FAST_REF ExCompareSwapFastReference(PEX_FAST_REF FastRef, PVOID NewObject, PVOID OldObject)
+{
+    EX_FAST_REF Old;
+    ULONG_PTR New = NewObject ? (ULONG_PTR)NewObject | MAX_FAST_REFS : 0;
+    Old.Value = __atomic_load_n(&FastRef->Value, __ATOMIC_ACQUIRE);
+    while ((Old.Value & ~(ULONG_PTR)MAX_FAST_REFS) == (ULONG_PTR)OldObject) {
+        if (__atomic_compare_exchange_n(&FastRef->Value, &Old.Value, New, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+            break;
+    }
+    return Old;
+}
+/* ---- end of EX_FAST_REF ---- */
+
+/* callback.cpp: EX_CALLBACK slots (a routine block behind a fast reference, kept
+ * alive by rundown protection). ExpCallBackFlush is held shared by a reference taken
+ * on the slow path; a swap waits on it before it drops the old block's references. */
+extern EX_PUSH_LOCK ExpCallBackFlush;
+VOID NTAPI ExInitializeCallBack(PEX_CALLBACK CallBack);
+PEX_CALLBACK_ROUTINE_BLOCK NTAPI ExAllocateCallBack(PEX_CALLBACK_FUNCTION Function, PVOID Context);
+VOID NTAPI ExFreeCallBack(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PEX_CALLBACK_ROUTINE_BLOCK NTAPI ExReferenceCallBackBlock(PEX_CALLBACK CallBack);
+VOID NTAPI ExDereferenceCallBackBlock(PEX_CALLBACK CallBack, PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PEX_CALLBACK_FUNCTION NTAPI ExGetCallBackBlockRoutine(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PVOID NTAPI ExGetCallBackBlockContext(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+BOOLEAN NTAPI ExCompareExchangeCallBack(PEX_CALLBACK CallBack, PEX_CALLBACK_ROUTINE_BLOCK NewBlock,
+                                        PEX_CALLBACK_ROUTINE_BLOCK OldBlock);
+VOID NTAPI ExWaitForCallBacks(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
 
 NT_EXTERN_C_END
 

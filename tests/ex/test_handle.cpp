@@ -632,15 +632,15 @@ TEST_P(HandleTest, ALockedEntryBlocksASecondLockerUntilUnlocked)
 }
 
 // Several threads create, map and destroy handles in one table at once, each keeping
-// a window of live handles so the table grows while others use it, and mapping the
-// others' handles too. No handle is handed out twice, every map of a live own handle
+// a window of live handles (all windows filled at once, so the table grows while
+// others use it), and mapping the others' handles too. No handle is handed out twice, every map of a live own handle
 // finds its object, and the count returns to zero.
 TEST_P(HandleTest, ConcurrentCreateMapDestroyKeepsCountsAndOwnership)
 {
     constexpr int kThreads = 4;
     const ULONG Rounds = GetParam().Deterministic ? 1500 : 6000;
     constexpr ULONG kWindow = 200;
-    volatile LONG Failures = 0, DoubleHandouts = 0, WrongObjects = 0, ForeignMaps = 0, Created = 0;
+    volatile LONG Failures = 0, DoubleHandouts = 0, WrongObjects = 0, ForeignMaps = 0, Created = 0, Filled = 0;
     LONG FinalCount = -1;
     ULONG Level = 0;
     ASSERT_EQ(RunInKernel([&] {
@@ -654,6 +654,10 @@ TEST_P(HandleTest, ConcurrentCreateMapDestroyKeepsCountsAndOwnership)
                           std::vector<HANDLE> Live;
                           ULONG Seed = 12345 + t;
                           for (ULONG Round = 0; Round < Rounds; Round++) {
+                              if (Round == kWindow) {
+                                  InterlockedIncrement(&Filled);
+                                  SpinUntil([&] { return ReadShared(Filled) == kThreads; });
+                              }
                               ULONG_PTR Object = FakeObject(((ULONG_PTR)(t + 1) << 24) | Round);
                               HANDLE_TABLE_ENTRY Entry = MakeEntry(Object, t);
                               HANDLE Handle = ExCreateHandle(Table, &Entry);

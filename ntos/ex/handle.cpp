@@ -7,7 +7,9 @@
 // locking clears the bit, and a thread that finds it clear sleeps on the table's
 // HandleContentionEvent (a push lock used as a block list) until an unlock or a
 // destroy releases every sleeper to look again. A free entry holds 0 and links the
-// next free handle value in NextFreeTableEntry.
+// next free handle value in NextFreeTableEntry. A lock holder that reads Value while
+// others may try to lock the entry should load it atomically: TSan counts a failed
+// compare-exchange as an atomic write.
 //
 // Free handles sit on two lists. Allocation pops FirstFree while holding
 // HandleTableLock[Index % 4] shared and rechecking the head, so a handle it saw at the

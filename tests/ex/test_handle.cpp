@@ -35,12 +35,14 @@ LONG CountOf(PHANDLE_TABLE Table) { return __atomic_load_n(&Table->HandleCount, 
 ULONG LevelOf(PHANDLE_TABLE Table) { return (ULONG)(__atomic_load_n(&Table->TableCode, __ATOMIC_ACQUIRE) & 3); }
 
 // Maps Handle and unlocks it again; returns the entry's Value as the lock left it
-// (lock bit clear), 0 if the map failed, and the granted access in *Access.
+// (lock bit clear), 0 if the map failed, and the granted access in *Access. The
+// holder reads Value atomically: a competitor's failed lock attempt is an atomic
+// write to it as far as TSan knows.
 ULONG_PTR MappedValue(PHANDLE_TABLE Table, HANDLE Handle, ACCESS_MASK *Access = nullptr)
 {
     KeEnterCriticalRegion();
     PHANDLE_TABLE_ENTRY Entry = ExMapHandleToPointer(Table, Handle);
-    ULONG_PTR Value = Entry ? Entry->Value : 0;
+    ULONG_PTR Value = Entry ? __atomic_load_n(&Entry->Value, __ATOMIC_RELAXED) : 0;
     if (Entry && Access)
         *Access = Entry->GrantedAccess;
     if (Entry)

@@ -294,16 +294,16 @@ ULONG ExpMoveFreeHandles(PHANDLE_TABLE HandleTable)
 }
 
 // With FirstFree empty: under HandleTableLock[0], moves LastFree over or grows the
-// table. Returns FirstFree afterwards, 0 if the table could not grow and nothing was
-// freed meanwhile. At or below APC_LEVEL, in a critical region.
-ULONG ExpReplenishFreeHandles(PHANDLE_TABLE HandleTable)
+// table. FALSE only if the table could not grow and no handle is free; otherwise the
+// caller looks at FirstFree again (others may have emptied it already). At or below
+// APC_LEVEL, in a critical region.
+BOOLEAN ExpReplenishFreeHandles(PHANDLE_TABLE HandleTable)
 {
     ExAcquirePushLockExclusive(&HandleTable->HandleTableLock[0]);
-    ULONG First = ExpReadFree(&HandleTable->FirstFree);
-    if (!First && !ExpMoveFreeHandles(HandleTable))
-        ExpAllocateHandleTableEntrySlow(HandleTable, TRUE);
+    BOOLEAN Replenished = ExpReadFree(&HandleTable->FirstFree) || ExpMoveFreeHandles(HandleTable) ||
+                          ExpAllocateHandleTableEntrySlow(HandleTable, TRUE);
     ExReleasePushLockExclusive(&HandleTable->HandleTableLock[0]);
-    return ExpReadFree(&HandleTable->FirstFree);
+    return Replenished || ExpReadFree(&HandleTable->FirstFree) != 0;
 }
 
 // Takes the handle at the head of FirstFree if it is still there once its lock is
@@ -336,9 +336,10 @@ PHANDLE_TABLE_ENTRY ExpAllocateHandleTableEntry(PHANDLE_TABLE HandleTable, PEXHA
     KeEnterCriticalRegion();
     do {
         First = ExpReadFree(&HandleTable->FirstFree);
-        if (!First && !(First = ExpReplenishFreeHandles(HandleTable)))
+        if (First)
+            Entry = ExpTryPopFreeHandle(HandleTable, First);
+        else if (!ExpReplenishFreeHandles(HandleTable))
             break;
-        Entry = ExpTryPopFreeHandle(HandleTable, First);
     } while (!Entry);
     KeLeaveCriticalRegion();
     NewHandle->Value = Entry ? First : 0;

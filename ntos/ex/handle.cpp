@@ -7,7 +7,9 @@
 // locking clears the bit, and a thread that finds it clear sleeps on the table's
 // HandleContentionEvent (a push lock used as a block list) until an unlock or a
 // destroy releases every sleeper to look again. A free entry holds 0 and links the
-// next free handle value in NextFreeTableEntry.
+// next free handle value in NextFreeTableEntry. A lock holder that reads Value while
+// others may try to lock the entry should load it atomically: TSan counts a failed
+// compare-exchange as an atomic write.
 //
 // Free handles sit on two lists. Allocation pops FirstFree while holding
 // HandleTableLock[Index % 4] shared and rechecking the head, so a handle it saw at the
@@ -253,16 +255,6 @@ BOOLEAN ExpAllocateHandleTableEntrySlow(PHANDLE_TABLE HandleTable, BOOLEAN DoIni
     return TRUE;
 }
 
-// Waits until nobody holds a push lock that was held when we looked. At or below
-// APC_LEVEL, in a critical region.
-void ExpWaitOnPushLock(PEX_PUSH_LOCK PushLock)
-{
-    if (__atomic_load_n(&PushLock->Value, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK) {
-        ExAcquirePushLockExclusive(PushLock);
-        ExReleasePushLockExclusive(PushLock);
-    }
-}
-
 // Reverses a private free chain; returns its new head and sets *Tail. At or below
 // APC_LEVEL.
 ULONG ExpReverseFreeChain(PHANDLE_TABLE HandleTable, ULONG Head, PHANDLE_TABLE_ENTRY *Tail)
@@ -291,7 +283,7 @@ ULONG ExpMoveFreeHandles(PHANDLE_TABLE HandleTable)
     if (!Chain)
         return 0;
     for (ULONG i = 1; i < kTableLocks; i++)
-        ExpWaitOnPushLock(&HandleTable->HandleTableLock[i]);
+        ExWaitOnPushLock(&HandleTable->HandleTableLock[i]);
     ULONG Empty = 0;
     if (!HandleTable->StrictFIFO && ExpSwapFree(&HandleTable->FirstFree, &Empty, Chain))
         return Chain;
@@ -302,16 +294,16 @@ ULONG ExpMoveFreeHandles(PHANDLE_TABLE HandleTable)
 }
 
 // With FirstFree empty: under HandleTableLock[0], moves LastFree over or grows the
-// table. Returns FirstFree afterwards, 0 if the table could not grow and nothing was
-// freed meanwhile. At or below APC_LEVEL, in a critical region.
-ULONG ExpReplenishFreeHandles(PHANDLE_TABLE HandleTable)
+// table. FALSE only if the table could not grow and no handle is free; otherwise the
+// caller looks at FirstFree again (others may have emptied it already). At or below
+// APC_LEVEL, in a critical region.
+BOOLEAN ExpReplenishFreeHandles(PHANDLE_TABLE HandleTable)
 {
     ExAcquirePushLockExclusive(&HandleTable->HandleTableLock[0]);
-    ULONG First = ExpReadFree(&HandleTable->FirstFree);
-    if (!First && !ExpMoveFreeHandles(HandleTable))
-        ExpAllocateHandleTableEntrySlow(HandleTable, TRUE);
+    BOOLEAN Replenished = ExpReadFree(&HandleTable->FirstFree) || ExpMoveFreeHandles(HandleTable) ||
+                          ExpAllocateHandleTableEntrySlow(HandleTable, TRUE);
     ExReleasePushLockExclusive(&HandleTable->HandleTableLock[0]);
-    return ExpReadFree(&HandleTable->FirstFree);
+    return Replenished || ExpReadFree(&HandleTable->FirstFree) != 0;
 }
 
 // Takes the handle at the head of FirstFree if it is still there once its lock is
@@ -344,9 +336,10 @@ PHANDLE_TABLE_ENTRY ExpAllocateHandleTableEntry(PHANDLE_TABLE HandleTable, PEXHA
     KeEnterCriticalRegion();
     do {
         First = ExpReadFree(&HandleTable->FirstFree);
-        if (!First && !(First = ExpReplenishFreeHandles(HandleTable)))
+        if (First)
+            Entry = ExpTryPopFreeHandle(HandleTable, First);
+        else if (!ExpReplenishFreeHandles(HandleTable))
             break;
-        Entry = ExpTryPopFreeHandle(HandleTable, First);
     } while (!Entry);
     KeLeaveCriticalRegion();
     NewHandle->Value = Entry ? First : 0;

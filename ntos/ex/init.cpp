@@ -8,15 +8,17 @@
 
 volatile LONG ExpBootComplete;
 
-// Phase 0 of the executive: the host-request device, the resource and handle-table
-// lists, and the process manager, which creates the System process and the phase 1
-// thread. On processor 0 at DISPATCH_LEVEL.
+// Phase 0 of the executive: the host-request device, the resource, handle-table and
+// lookaside lists, the callback flush lock, and the process manager, which creates the
+// System process and the phase 1 thread. On processor 0 at DISPATCH_LEVEL.
 extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 {
     UNREFERENCED_PARAMETER(Cpu);
     KiInitializeHostRequests();
     ExpResourceInitialization();
     ExpInitializeHandleTables();
+    ExpInitLookasideLists();
+    ExInitializePushLock(&ExpCallBackFlush);
     NTSTATUS Status = PspInitPhase0();
     if (!NT_SUCCESS(Status))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);

@@ -358,6 +358,124 @@ FORCEINLINE PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberO
     return ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag);
 }
 
+/* ---- Interlocked singly linked lists (wdm.h, x64: the Exp routines; rtl/slist.cpp) ---- */
+NTKERNELAPI PSLIST_ENTRY NTAPI ExpInterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry);
+NTKERNELAPI PSLIST_ENTRY NTAPI ExpInterlockedPopEntrySList(PSLIST_HEADER ListHead);
+NTKERNELAPI PSLIST_ENTRY NTAPI ExpInterlockedFlushSList(PSLIST_HEADER ListHead);
+#define InterlockedPushEntrySList(ListHead, ListEntry) ExpInterlockedPushEntrySList(ListHead, ListEntry)
+#define InterlockedPopEntrySList(ListHead) ExpInterlockedPopEntrySList(ListHead)
+#define InterlockedFlushSList(ListHead) ExpInterlockedFlushSList(ListHead)
+#define ExInterlockedPushEntrySList(ListHead, ListEntry, Lock) InterlockedPushEntrySList(ListHead, ListEntry)
+#define ExInterlockedPopEntrySList(ListHead, Lock) InterlockedPopEntrySList(ListHead)
+#define ExInterlockedFlushSList(ListHead) InterlockedFlushSList(ListHead)
+/* The depth of a list (a snapshot). Any IRQL. */
+FORCEINLINE USHORT ExQueryDepthSList(PSLIST_HEADER SListHead)
+{
+    return (USHORT)(__atomic_load_n(&SListHead->Alignment, __ATOMIC_RELAXED) & 0xFFFF);
+}
+#define QueryDepthSList(ListHead) ExQueryDepthSList(ListHead)
+#define InitializeSListHead(ListHead) RtlInitializeSListHead(ListHead)
+#define ExInitializeSListHead(ListHead) RtlInitializeSListHead(ListHead)
+
+/* ---- Lookaside lists (wdm.h, x64: the allocate and free routines are inline) ----
+ * Up to Depth freed blocks wait on the list for the next allocation; Depth starts
+ * at 4 and ExAdjustLookasideDepth moves it within [4, MaximumDepth] by the miss
+ * rate. Counters are exact here (NT's lose counts under contention). The lists
+ * need 16-byte alignment (for the SLIST_HEADER); NT's x64 cache alignment is left
+ * out so that a list may live in pool. */
+typedef PVOID (NTAPI *PALLOCATE_FUNCTION)(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+typedef VOID (NTAPI *PFREE_FUNCTION)(PVOID Buffer);
+typedef struct _GENERAL_LOOKASIDE {
+    union {
+        SLIST_HEADER ListHead;
+        SINGLE_LIST_ENTRY SingleListHead;
+    };
+    USHORT Depth;
+    USHORT MaximumDepth;
+    ULONG TotalAllocates;
+    union {
+        ULONG AllocateMisses;
+        ULONG AllocateHits;
+    };
+    ULONG TotalFrees;
+    union {
+        ULONG FreeMisses;
+        ULONG FreeHits;
+    };
+    POOL_TYPE Type;
+    ULONG Tag;
+    ULONG Size;
+    PALLOCATE_FUNCTION Allocate;
+    PFREE_FUNCTION Free;
+    LIST_ENTRY ListEntry;
+    ULONG LastTotalAllocates;
+    union {
+        ULONG LastAllocateMisses;
+        ULONG LastAllocateHits;
+    };
+    ULONG Future[2];
+} GENERAL_LOOKASIDE, *PGENERAL_LOOKASIDE;
+typedef struct _NPAGED_LOOKASIDE_LIST {
+    GENERAL_LOOKASIDE L;
+} NPAGED_LOOKASIDE_LIST, *PNPAGED_LOOKASIDE_LIST;
+typedef struct _PAGED_LOOKASIDE_LIST {
+    GENERAL_LOOKASIDE L;
+} PAGED_LOOKASIDE_LIST, *PPAGED_LOOKASIDE_LIST;
+NTKERNELAPI VOID NTAPI ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE_FUNCTION Allocate,
+                                                       PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
+                                                       USHORT Depth);
+NTKERNELAPI VOID NTAPI ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside);
+NTKERNELAPI VOID NTAPI ExInitializePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE_FUNCTION Allocate,
+                                                      PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
+                                                      USHORT Depth);
+NTKERNELAPI VOID NTAPI ExDeletePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside);
+/* Bumps a lookaside counter (relaxed; exact). */
+FORCEINLINE VOID ExpCountLookaside(ULONG *Counter) { __atomic_fetch_add(Counter, 1, __ATOMIC_RELAXED); }
+/* A cached block, else one from the list's Allocate routine (NULL if it fails). At
+ * the IRQL of the list's pool. */
+FORCEINLINE PVOID ExpAllocateFromGeneralLookaside(PGENERAL_LOOKASIDE Lookaside)
+{
+    ExpCountLookaside(&Lookaside->TotalAllocates);
+    PVOID Entry = InterlockedPopEntrySList(&Lookaside->ListHead);
+    if (!Entry) {
+        ExpCountLookaside(&Lookaside->AllocateMisses);
+        Entry = Lookaside->Allocate(Lookaside->Type, Lookaside->Size, Lookaside->Tag);
+    }
+    return Entry;
+}
+/* Caches a block while the list holds fewer than Depth, else hands it to the list's
+ * Free routine. At the IRQL of the list's pool. */
+FORCEINLINE VOID ExpFreeToGeneralLookaside(PGENERAL_LOOKASIDE Lookaside, PVOID Entry)
+{
+    ExpCountLookaside(&Lookaside->TotalFrees);
+    if (ExQueryDepthSList(&Lookaside->ListHead) >= __atomic_load_n(&Lookaside->Depth, __ATOMIC_RELAXED)) {
+        ExpCountLookaside(&Lookaside->FreeMisses);
+        Lookaside->Free(Entry);
+    } else {
+        InterlockedPushEntrySList(&Lookaside->ListHead, (PSLIST_ENTRY)Entry);
+    }
+}
+/* Allocates from a nonpaged lookaside list. At or below DISPATCH_LEVEL. */
+FORCEINLINE PVOID ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)
+{
+    return ExpAllocateFromGeneralLookaside(&Lookaside->L);
+}
+/* Frees to a nonpaged lookaside list. At or below DISPATCH_LEVEL. */
+FORCEINLINE VOID ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
+{
+    ExpFreeToGeneralLookaside(&Lookaside->L, Entry);
+}
+/* Allocates from a paged lookaside list. At or below APC_LEVEL. */
+FORCEINLINE PVOID ExAllocateFromPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside)
+{
+    return ExpAllocateFromGeneralLookaside(&Lookaside->L);
+}
+/* Frees to a paged lookaside list. At or below APC_LEVEL. */
+FORCEINLINE VOID ExFreeToPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry)
+{
+    ExpFreeToGeneralLookaside(&Lookaside->L, Entry);
+}
+
 /* ---- Executive resources (ERESOURCE, the NT 5.2 layout) ---- */
 typedef ULONG_PTR ERESOURCE_THREAD, *PERESOURCE_THREAD;
 typedef struct _OWNER_ENTRY {

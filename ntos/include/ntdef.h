@@ -119,6 +119,27 @@ typedef struct _SINGLE_LIST_ENTRY {
     struct _SINGLE_LIST_ENTRY *Next;
 } SINGLE_LIST_ENTRY, *PSINGLE_LIST_ENTRY;
 
+/* Interlocked singly linked lists (the x64 layout): 16-byte aligned entries, and a
+ * 16-byte header replaced whole by one compare-exchange: the depth and a sequence
+ * number bumped by every change (so a stale head never matches), then the first
+ * entry (NextEntry is its address >> 4). */
+typedef struct __attribute__((aligned(16))) _SLIST_ENTRY {
+    struct _SLIST_ENTRY *Next;
+} SLIST_ENTRY, *PSLIST_ENTRY;
+
+typedef union __attribute__((aligned(16))) _SLIST_HEADER {
+    struct {
+        ULONGLONG Alignment;
+        ULONGLONG Region;
+    };
+    struct {
+        ULONGLONG Depth : 16;
+        ULONGLONG Sequence : 48;
+        ULONGLONG Reserved : 4;
+        ULONGLONG NextEntry : 60;
+    } HeaderX64;
+} SLIST_HEADER, *PSLIST_HEADER;
+
 typedef struct _UNICODE_STRING {
     USHORT Length;        /* bytes, not counting a terminator */
     USHORT MaximumLength; /* bytes */

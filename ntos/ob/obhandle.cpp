@@ -503,7 +503,7 @@ extern "C" ULONG NTAPI ObGetProcessHandleCount(PEPROCESS Process)
 static BOOLEAN NTAPI ObpDuplicateHandleCallback(PEPROCESS Process, PHANDLE_TABLE HandleTable,
                                                 PHANDLE_TABLE_ENTRY OldEntry, PHANDLE_TABLE_ENTRY HandleTableEntry)
 {
-    if (!(OldEntry->Value & OBJ_INHERIT)) {
+    if (!(ObpReadHandleEntry(OldEntry) & OBJ_INHERIT)) {
         ExUnlockHandleTableEntry(HandleTable, OldEntry);
         return FALSE;
     }
@@ -833,8 +833,8 @@ static BOOLEAN NTAPI ObpSetHandleAttributes(PHANDLE_TABLE_ENTRY HandleTableEntry
     Set->Found = TRUE;
     if (Flags->Inherit && (Header->Type->TypeInfo.InvalidAttributes & OBJ_INHERIT))
         return FALSE;
-    ULONG_PTR Value = HandleTableEntry->Value & ~(ULONG_PTR)OBJ_INHERIT;
-    HandleTableEntry->Value = Flags->Inherit ? (Value | OBJ_INHERIT) : Value;
+    ULONG_PTR Value = ObpReadHandleEntry(HandleTableEntry) & ~(ULONG_PTR)OBJ_INHERIT;
+    __atomic_store_n(&HandleTableEntry->Value, Flags->Inherit ? (Value | OBJ_INHERIT) : Value, __ATOMIC_RELEASE);
     ACCESS_MASK Access = HandleTableEntry->GrantedAccess & ~ObpAccessProtectCloseBit;
     HandleTableEntry->GrantedAccess = Flags->ProtectFromClose ? (Access | ObpAccessProtectCloseBit) : Access;
     return TRUE;

@@ -158,7 +158,7 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK D
     if (NT_SUCCESS(Status)) {
         InterlockedIncrement64(&Header->PointerCount);
         if (HandleInformation) {
-            HandleInformation->HandleAttributes = (ULONG)(Entry->Value & OBJ_HANDLE_ATTRIBUTES);
+            HandleInformation->HandleAttributes = (ULONG)(ObpReadHandleEntry(Entry) & OBJ_HANDLE_ATTRIBUTES);
             if (Entry->GrantedAccess & ObpAccessProtectCloseBit)
                 HandleInformation->HandleAttributes |= OBJ_PROTECT_CLOSE;
             HandleInformation->GrantedAccess = GrantedAccess;

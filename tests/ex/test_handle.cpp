@@ -35,12 +35,14 @@ LONG CountOf(PHANDLE_TABLE Table) { return __atomic_load_n(&Table->HandleCount, 
 ULONG LevelOf(PHANDLE_TABLE Table) { return (ULONG)(__atomic_load_n(&Table->TableCode, __ATOMIC_ACQUIRE) & 3); }
 
 // Maps Handle and unlocks it again; returns the entry's Value as the lock left it
-// (lock bit clear), 0 if the map failed, and the granted access in *Access.
+// (lock bit clear), 0 if the map failed, and the granted access in *Access. The
+// holder reads Value atomically: a competitor's failed lock attempt is an atomic
+// write to it as far as TSan knows.
 ULONG_PTR MappedValue(PHANDLE_TABLE Table, HANDLE Handle, ACCESS_MASK *Access = nullptr)
 {
     KeEnterCriticalRegion();
     PHANDLE_TABLE_ENTRY Entry = ExMapHandleToPointer(Table, Handle);
-    ULONG_PTR Value = Entry ? Entry->Value : 0;
+    ULONG_PTR Value = Entry ? __atomic_load_n(&Entry->Value, __ATOMIC_RELAXED) : 0;
     if (Entry && Access)
         *Access = Entry->GrantedAccess;
     if (Entry)
@@ -632,15 +634,15 @@ TEST_P(HandleTest, ALockedEntryBlocksASecondLockerUntilUnlocked)
 }
 
 // Several threads create, map and destroy handles in one table at once, each keeping
-// a window of live handles so the table grows while others use it, and mapping the
-// others' handles too. No handle is handed out twice, every map of a live own handle
+// a window of live handles (all windows filled at once, so the table grows while
+// others use it), and mapping the others' handles too. No handle is handed out twice, every map of a live own handle
 // finds its object, and the count returns to zero.
 TEST_P(HandleTest, ConcurrentCreateMapDestroyKeepsCountsAndOwnership)
 {
     constexpr int kThreads = 4;
     const ULONG Rounds = GetParam().Deterministic ? 1500 : 6000;
     constexpr ULONG kWindow = 200;
-    volatile LONG Failures = 0, DoubleHandouts = 0, WrongObjects = 0, ForeignMaps = 0, Created = 0;
+    volatile LONG Failures = 0, DoubleHandouts = 0, WrongObjects = 0, ForeignMaps = 0, Created = 0, Filled = 0;
     LONG FinalCount = -1;
     ULONG Level = 0;
     ASSERT_EQ(RunInKernel([&] {
@@ -654,6 +656,10 @@ TEST_P(HandleTest, ConcurrentCreateMapDestroyKeepsCountsAndOwnership)
                           std::vector<HANDLE> Live;
                           ULONG Seed = 12345 + t;
                           for (ULONG Round = 0; Round < Rounds; Round++) {
+                              if (Round == kWindow) {
+                                  InterlockedIncrement(&Filled);
+                                  SpinUntil([&] { return ReadShared(Filled) == kThreads; });
+                              }
                               ULONG_PTR Object = FakeObject(((ULONG_PTR)(t + 1) << 24) | Round);
                               HANDLE_TABLE_ENTRY Entry = MakeEntry(Object, t);
                               HANDLE Handle = ExCreateHandle(Table, &Entry);

@@ -1,12 +1,18 @@
 // Kernel figures, each measured beside its host baseline in the same run: a
-// synchronization-event ping-pong between two system threads (per switch), and a
-// system thread's whole life (create, run, terminate, reap, free).
+// synchronization-event ping-pong between two system threads (per switch), a
+// system thread's whole life (create, run, terminate, reap, free), executive locks,
+// SEH, and handle tables.
 #include <benchmark/benchmark.h>
 
 #include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
+#include <mutex>
+#include <vector>
 
 #include "nthost.h"
 #include "ndk/ntndk.h"
@@ -254,5 +260,245 @@ void BM_Kernel_PushLockUncontended(benchmark::State &State, bool Shared)
 }
 BENCHMARK_CAPTURE(BM_Kernel_PushLockUncontended, Exclusive, false);
 BENCHMARK_CAPTURE(BM_Kernel_PushLockUncontended, Shared, true);
+
+} // namespace
+
+namespace {
+
+// Handle tables: ExCreateHandle + ExDestroyHandle, and ExMapHandleToPointer +
+// ExUnlockHandleTableEntry (in a critical region, as ObReferenceObjectByHandle calls
+// it), on one realtime processor with a warm table; the baseline is a pthread-mutex
+// protected slot vector with a free-index stack (create/destroy) or a locked lookup
+// (map/unlock).
+HANDLE_TABLE_ENTRY BenchEntry(ULONG_PTR I)
+{
+    HANDLE_TABLE_ENTRY Entry{};
+    Entry.Value = 0x10000000 + (I << 4);
+    Entry.GrantedAccess = 0x1F0FFF;
+    return Entry;
+}
+
+void BM_Kernel_HandleCreateDestroy(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        PHANDLE_TABLE Table = ExCreateHandleTable(nullptr);
+        HANDLE_TABLE_ENTRY Entry = BenchEntry(1);
+        for (auto _ : State) {
+            HANDLE Handle = ExCreateHandle(Table, &Entry);
+            benchmark::DoNotOptimize(Handle);
+            ExDestroyHandle(Table, Handle, nullptr);
+        }
+        ExDestroyHandleTable(Table, nullptr);
+    });
+}
+BENCHMARK(BM_Kernel_HandleCreateDestroy);
+
+void BM_Kernel_HandleMapUnlock(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        PHANDLE_TABLE Table = ExCreateHandleTable(nullptr);
+        std::vector<HANDLE> Handles;
+        for (ULONG i = 0; i < 1000; i++) {
+            HANDLE_TABLE_ENTRY Entry = BenchEntry(i);
+            Handles.push_back(ExCreateHandle(Table, &Entry));
+        }
+        size_t Next = 0;
+        KeEnterCriticalRegion();
+        for (auto _ : State) {
+            PHANDLE_TABLE_ENTRY Entry = ExMapHandleToPointer(Table, Handles[Next]);
+            benchmark::DoNotOptimize(Entry->GrantedAccess);
+            ExUnlockHandleTableEntry(Table, Entry);
+            Next = Next + 1 == Handles.size() ? 0 : Next + 1;
+        }
+        KeLeaveCriticalRegion();
+        ExDestroyHandleTable(Table, nullptr);
+    });
+}
+BENCHMARK(BM_Kernel_HandleMapUnlock);
+
+// The host baseline: 16-byte entries in a vector, free indices on a stack, one mutex.
+struct BaselineHandleTable {
+    struct Entry {
+        uintptr_t Object;
+        uint32_t Access;
+    };
+    std::mutex Lock;
+    std::vector<Entry> Entries;
+    std::vector<uint32_t> Free;
+
+    uintptr_t Create(uintptr_t Object, uint32_t Access)
+    {
+        std::lock_guard<std::mutex> Guard(Lock);
+        uint32_t Index;
+        if (Free.empty()) {
+            Index = static_cast<uint32_t>(Entries.size());
+            Entries.push_back({Object, Access});
+        } else {
+            Index = Free.back();
+            Free.pop_back();
+            Entries[Index] = {Object, Access};
+        }
+        return (Index + 1) * 4;
+    }
+    bool Destroy(uintptr_t Handle)
+    {
+        std::lock_guard<std::mutex> Guard(Lock);
+        size_t Index = Handle / 4 - 1;
+        if (Index >= Entries.size() || !Entries[Index].Object)
+            return false;
+        Entries[Index].Object = 0;
+        Free.push_back(static_cast<uint32_t>(Index));
+        return true;
+    }
+    uint32_t Access(uintptr_t Handle)
+    {
+        std::lock_guard<std::mutex> Guard(Lock);
+        size_t Index = Handle / 4 - 1;
+        return Index < Entries.size() && Entries[Index].Object ? Entries[Index].Access : 0;
+    }
+};
+
+void BM_Baseline_HandleCreateDestroy(benchmark::State &State)
+{
+    BaselineHandleTable Table;
+    for (auto _ : State) {
+        uintptr_t Handle = Table.Create(0x10000010, 0x1F0FFF);
+        benchmark::DoNotOptimize(Handle);
+        Table.Destroy(Handle);
+    }
+}
+BENCHMARK(BM_Baseline_HandleCreateDestroy);
+
+void BM_Baseline_HandleMapUnlock(benchmark::State &State)
+{
+    BaselineHandleTable Table;
+    std::vector<uintptr_t> Handles;
+    for (uintptr_t i = 0; i < 1000; i++)
+        Handles.push_back(Table.Create(0x10000000 + (i << 4), 0x1F0FFF));
+    size_t Next = 0;
+    for (auto _ : State) {
+        benchmark::DoNotOptimize(Table.Access(Handles[Next]));
+        Next = Next + 1 == Handles.size() ? 0 : Next + 1;
+    }
+}
+BENCHMARK(BM_Baseline_HandleMapUnlock);
+
+// Resident bytes of this process (/proc/self/statm).
+double ResidentBytes()
+{
+    long Pages = 0, Rss = 0;
+    if (FILE *F = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(F, "%ld %ld", &Pages, &Rss) != 2)
+            Rss = 0;
+        std::fclose(F);
+    }
+    return static_cast<double>(Rss) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// Pool bytes a handle table holds: the table, its entry pages and pointer pages.
+double HandleTablePoolBytes(PHANDLE_TABLE Table)
+{
+    BOOLEAN Quota;
+    double Bytes = static_cast<double>(ExQueryPoolBlockSize(Table, &Quota));
+    ULONG_PTR Code = Table->TableCode;
+    auto **Top = reinterpret_cast<PVOID *>(Code & ~static_cast<ULONG_PTR>(3));
+    auto Pages = [&](PVOID *Mid) {
+        double Sum = static_cast<double>(ExQueryPoolBlockSize(Mid, &Quota));
+        for (ULONG i = 0; i < MID_LEVEL_ENTRIES && Mid[i]; i++)
+            Sum += static_cast<double>(ExQueryPoolBlockSize(Mid[i], &Quota));
+        return Sum;
+    };
+    if ((Code & 3) == 0)
+        return Bytes + static_cast<double>(ExQueryPoolBlockSize(Top, &Quota));
+    if ((Code & 3) == 1)
+        return Bytes + Pages(Top);
+    Bytes += static_cast<double>(ExQueryPoolBlockSize(Top, &Quota));
+    for (ULONG i = 0; i < HIGH_LEVEL_ENTRIES && Top[i]; i++)
+        Bytes += Pages(static_cast<PVOID *>(Top[i]));
+    return Bytes;
+}
+
+// A million handles in one table: time to create them, then the table's pool bytes
+// and the process's resident growth per handle (the first round's: later rounds reuse
+// the host memory the first one freed).
+void BM_Kernel_HandleTableMillion(benchmark::State &State)
+{
+    constexpr ULONG kHandles = 1000000;
+    double PoolBytes = 0, RssBytes = 0, CreateNs = 0;
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        for (auto _ : State) {
+            double Before = ResidentBytes();
+            auto Start = std::chrono::steady_clock::now();
+            PHANDLE_TABLE Table = ExCreateHandleTable(nullptr);
+            for (ULONG i = 0; i < kHandles; i++) {
+                HANDLE_TABLE_ENTRY Entry = BenchEntry(i);
+                benchmark::DoNotOptimize(ExCreateHandle(Table, &Entry));
+            }
+            CreateNs += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - Start).count();
+            State.PauseTiming();
+            RssBytes = std::max(RssBytes, ResidentBytes() - Before); // later rounds reuse freed memory
+            PoolBytes = HandleTablePoolBytes(Table);
+            ExDestroyHandleTable(Table, nullptr);
+            State.ResumeTiming();
+        }
+    });
+    State.counters["pool_B_per_handle"] = PoolBytes / kHandles;
+    State.counters["rss_B_per_handle"] = RssBytes / kHandles;
+    State.counters["ns_per_handle"] = CreateNs / kHandles / static_cast<double>(State.iterations());
+}
+BENCHMARK(BM_Kernel_HandleTableMillion)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+
+void BM_Baseline_HandleTableMillion(benchmark::State &State)
+{
+    constexpr uintptr_t kHandles = 1000000;
+    double Bytes = 0, CreateNs = 0;
+    for (auto _ : State) {
+        auto Start = std::chrono::steady_clock::now();
+        BaselineHandleTable Table;
+        for (uintptr_t i = 0; i < kHandles; i++)
+            benchmark::DoNotOptimize(Table.Create(0x10000000 + (i << 4), 0x1F0FFF));
+        CreateNs += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - Start).count();
+        Bytes = static_cast<double>(Table.Entries.capacity() * sizeof(BaselineHandleTable::Entry));
+    }
+    State.counters["B_per_handle"] = Bytes / kHandles;
+    State.counters["ns_per_handle"] = CreateNs / kHandles / static_cast<double>(State.iterations());
+}
+BENCHMARK(BM_Baseline_HandleTableMillion)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+
+} // namespace
+
+namespace {
+
+// A lookaside allocate + free pair (a warm nonpaged list of 128-byte blocks) beside
+// the pool's allocate + free of the same size and tag, on one realtime processor.
+constexpr ULONG kBenchTag = 'hcnB';
+
+void BM_Kernel_LookasideAllocateFree(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        NPAGED_LOOKASIDE_LIST List;
+        ExInitializeNPagedLookasideList(&List, nullptr, nullptr, 0, 128, kBenchTag, 0);
+        ExFreeToNPagedLookasideList(&List, ExAllocateFromNPagedLookasideList(&List));
+        for (auto _ : State) {
+            PVOID Block = ExAllocateFromNPagedLookasideList(&List);
+            benchmark::DoNotOptimize(Block);
+            ExFreeToNPagedLookasideList(&List, Block);
+        }
+        ExDeleteNPagedLookasideList(&List);
+    });
+}
+BENCHMARK(BM_Kernel_LookasideAllocateFree);
+
+void BM_Kernel_PoolAllocateFree(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        for (auto _ : State) {
+            PVOID Block = ExAllocatePoolWithTag(NonPagedPool, 128, kBenchTag);
+            benchmark::DoNotOptimize(Block);
+            ExFreePoolWithTag(Block, kBenchTag);
+        }
+    });
+}
+BENCHMARK(BM_Kernel_PoolAllocateFree);
 
 } // namespace

@@ -117,6 +117,27 @@ def main():
         if figure:
             row(label, figure["real_ns"], base_label, baseline and baseline["real_ns"])
 
+    for name, label in (("HandleCreateDestroy", "ExCreateHandle+ExDestroyHandle"),
+                        ("HandleMapUnlock", "ExMapHandleToPointer+ExUnlockHandleTableEntry")):
+        kernel = find(table, f"BM_Kernel_{name}")
+        if kernel:
+            base = find(table, f"BM_Baseline_{name}")
+            row(label, kernel["real_ns"], "mutex+vector", base and base["real_ns"])
+    million = find(table, "BM_Kernel_HandleTableMillion")
+    if million:
+        base = find(table, "BM_Baseline_HandleTableMillion")
+        row("1M handles: create, per handle", million["ns_per_handle"], "mutex+vector",
+            base and base["ns_per_handle"])
+        per_handle = lambda v: f"{v:.1f} B"
+        row("1M handles: pool per handle", million["pool_B_per_handle"], "vector",
+            base and base["B_per_handle"], unit=per_handle, words=("less", "more"))
+        rows.append(("1M handles: resident per handle", per_handle(million["rss_B_per_handle"]), "", ""))
+
+    lookaside = find(table, "BM_Kernel_LookasideAllocateFree")
+    if lookaside:
+        pool = find(table, "BM_Kernel_PoolAllocateFree")
+        row("lookaside allocate+free (128 B)", lookaside["real_ns"], "pool", pool and pool["real_ns"])
+
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

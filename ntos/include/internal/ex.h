@@ -66,6 +66,14 @@ PHANDLE_TABLE NTAPI ExDupHandleTable(struct _EPROCESS *Process, PHANDLE_TABLE Ha
 BOOLEAN NTAPI ExChangeHandle(PHANDLE_TABLE HandleTable, HANDLE Handle, PEX_CHANGE_HANDLE_CALLBACK ChangeRoutine,
                              ULONG_PTR Context);
 
+/* lookas.cpp: every lookaside list, on one of two global lists */
+extern LIST_ENTRY ExNPagedLookasideListHead;
+extern KSPIN_LOCK ExNPagedLookasideLock;
+extern LIST_ENTRY ExPagedLookasideListHead;
+extern KSPIN_LOCK ExPagedLookasideLock;
+VOID NTAPI ExpInitLookasideLists(VOID);
+VOID NTAPI ExAdjustLookasideDepth(VOID);
+
 /* resource.cpp */
 extern LIST_ENTRY ExpSystemResourcesList;
 extern KSPIN_LOCK ExpResourceSpinLock;
@@ -160,6 +168,15 @@ FORCEINLINE VOID ExReleasePushLockExclusive(PEX_PUSH_LOCK PushLock)
     ASSERT((Old & EX_PUSH_LOCK_WAITING) || !(Old & ~(ULONG_PTR)EX_PUSH_LOCK_PTR_BITS));
     if ((Old & (EX_PUSH_LOCK_WAITING | EX_PUSH_LOCK_WAKING)) == EX_PUSH_LOCK_WAITING)
         ExfTryToWakePushLock(PushLock);
+}
+/* Waits until nobody holds a push lock that is held now (an exclusive acquire and
+ * release); returns at once if it is free. At or below APC_LEVEL. */
+FORCEINLINE VOID ExWaitOnPushLock(PEX_PUSH_LOCK PushLock)
+{
+    if (__atomic_load_n(&PushLock->Value, __ATOMIC_SEQ_CST) & EX_PUSH_LOCK_LOCK) {
+        ExAcquirePushLockExclusive(PushLock);
+        ExReleasePushLockExclusive(PushLock);
+    }
 }
 /* Drops one shared hold; the last one with waiters wakes them. At or below APC_LEVEL. */
 FORCEINLINE VOID ExReleasePushLockShared(PEX_PUSH_LOCK PushLock)
@@ -272,6 +289,21 @@ FORCEINLINE EX_FAST_REF ExCompareSwapFastReference(PEX_FAST_REF FastRef, PVOID N
 /* se/luid.cpp: a locally unique identifier, from 1000 up (the numbers below are the
  * system's reserved logon sessions). Any IRQL. */
 VOID NTAPI ExAllocateLocallyUniqueId(PLUID LocallyUniqueId);
+
+/* callback.cpp: EX_CALLBACK slots (a routine block behind a fast reference, kept
+ * alive by rundown protection). ExpCallBackFlush is held shared by a reference taken
+ * on the slow path; a swap waits on it before it drops the old block's references. */
+extern EX_PUSH_LOCK ExpCallBackFlush;
+VOID NTAPI ExInitializeCallBack(PEX_CALLBACK CallBack);
+PEX_CALLBACK_ROUTINE_BLOCK NTAPI ExAllocateCallBack(PEX_CALLBACK_FUNCTION Function, PVOID Context);
+VOID NTAPI ExFreeCallBack(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PEX_CALLBACK_ROUTINE_BLOCK NTAPI ExReferenceCallBackBlock(PEX_CALLBACK CallBack);
+VOID NTAPI ExDereferenceCallBackBlock(PEX_CALLBACK CallBack, PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PEX_CALLBACK_FUNCTION NTAPI ExGetCallBackBlockRoutine(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+PVOID NTAPI ExGetCallBackBlockContext(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
+BOOLEAN NTAPI ExCompareExchangeCallBack(PEX_CALLBACK CallBack, PEX_CALLBACK_ROUTINE_BLOCK NewBlock,
+                                        PEX_CALLBACK_ROUTINE_BLOCK OldBlock);
+VOID NTAPI ExWaitForCallBacks(PEX_CALLBACK_ROUTINE_BLOCK CallbackBlock);
 
 NT_EXTERN_C_END
 

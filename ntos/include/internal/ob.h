@@ -32,10 +32,18 @@ NT_EXTERN_C_BEGIN
 #define ObKernelHandleToHandle(Handle) ((HANDLE)((ULONG_PTR)(Handle) & ~KERNEL_HANDLE_FLAG))
 #define ObMarkHandleAsKernelHandle(Handle) ((HANDLE)((ULONG_PTR)(Handle) | KERNEL_HANDLE_FLAG))
 
+/* The object word of a handle table entry the caller holds locked, read atomically
+ * (other threads' lock attempts keep exchanging it). */
+FORCEINLINE ULONG_PTR ObpReadHandleEntry(PHANDLE_TABLE_ENTRY HandleEntry)
+{
+    return __atomic_load_n(&HandleEntry->Value, __ATOMIC_ACQUIRE);
+}
+
 /* The object header an in-use handle table entry names. */
 FORCEINLINE POBJECT_HEADER ObpGetHandleObject(PHANDLE_TABLE_ENTRY HandleEntry)
 {
-    return (POBJECT_HEADER)(HandleEntry->Value & ~(ULONG_PTR)(EXHANDLE_TABLE_ENTRY_LOCK_BIT | OBJ_HANDLE_ATTRIBUTES));
+    return (POBJECT_HEADER)(ObpReadHandleEntry(HandleEntry) &
+                            ~(ULONG_PTR)(EXHANDLE_TABLE_ENTRY_LOCK_BIT | OBJ_HANDLE_ATTRIBUTES));
 }
 
 /* obinit.cpp: phase 0 makes the object types, phase 1 (after security) the kernel

@@ -74,6 +74,19 @@ typedef struct _EX_FAST_REF {
     };
 } EX_FAST_REF, *PEX_FAST_REF;
 
+/* A routine in an EX_CALLBACK slot (wdm.h's EX_CALLBACK_FUNCTION), its context, and
+ * the rundown protection that keeps the block alive while callers run it. */
+typedef NTSTATUS(NTAPI *PEX_CALLBACK_FUNCTION)(PVOID CallbackContext, PVOID Argument1, PVOID Argument2);
+typedef struct _EX_CALLBACK_ROUTINE_BLOCK {
+    EX_RUNDOWN_REF RundownProtect;
+    PEX_CALLBACK_FUNCTION Function;
+    PVOID Context;
+} EX_CALLBACK_ROUTINE_BLOCK, *PEX_CALLBACK_ROUTINE_BLOCK;
+/* A slot for one routine block, with cached references in the pointer's low bits. */
+typedef struct _EX_CALLBACK {
+    EX_FAST_REF RoutineBlock;
+} EX_CALLBACK, *PEX_CALLBACK;
+
 typedef struct _KGUARDED_MUTEX {
     volatile LONG Count;
     struct _KTHREAD *Owner;

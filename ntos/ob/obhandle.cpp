@@ -245,7 +245,7 @@ static NTSTATUS ObpIncrementHandleCount(PVOID Object, PACCESS_STATE AccessState,
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
     POBJECT_TYPE Type = Header->Type;
-    KPROCESSOR_MODE ProbeMode = (HandleAttributes & OBJ_FORCE_ACCESS_CHECK) ? UserMode : AccessMode;
+    KPROCESSOR_MODE ProbeMode = (HandleAttributes & OBJ_FORCE_ACCESS_CHECK) ? (KPROCESSOR_MODE)UserMode : AccessMode;
     ULONG ProcessHandleCount = 0;
     BOOLEAN Exclusive;
     ObpAcquireObjectLock(Header);

@@ -99,7 +99,7 @@ extern "C" NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING
     *FoundObject = NULL;
     if (!ObjectType || ObjectType->TypeInfo.CaseInsensitive)
         Attributes |= OBJ_CASE_INSENSITIVE;
-    KPROCESSOR_MODE CheckMode = (Attributes & OBJ_FORCE_ACCESS_CHECK) ? UserMode : AccessMode;
+    KPROCESSOR_MODE CheckMode = (Attributes & OBJ_FORCE_ACCESS_CHECK) ? (KPROCESSOR_MODE)UserMode : AccessMode;
     PVOID Current; // the object the walk is in, referenced
     if (RootHandle) {
         NTSTATUS Status = ObReferenceObjectByHandle(RootHandle, 0, NULL, AccessMode, &Current, NULL);

@@ -573,6 +573,29 @@ extern "C" VOID NTAPI ObKillProcess(PEPROCESS Process)
     KeLeaveCriticalRegion();
 }
 
+// The access state an object service works with: the caller's PassedAccessState, or
+// Local made here for DesiredAccess under Mapping (ObpDoneWithAccessState gives it
+// back). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ObpUseAccessState(PACCESS_STATE PassedAccessState, PACCESS_STATE Local,
+                                           PAUX_ACCESS_DATA AuxData, ACCESS_MASK DesiredAccess,
+                                           PGENERIC_MAPPING Mapping, PACCESS_STATE *AccessState)
+{
+    *AccessState = PassedAccessState;
+    if (PassedAccessState)
+        return STATUS_SUCCESS;
+    NTSTATUS Status = SeCreateAccessState(Local, AuxData, DesiredAccess, Mapping);
+    if (NT_SUCCESS(Status))
+        *AccessState = Local;
+    return Status;
+}
+
+// Deletes the access state ObpUseAccessState made, if it made one. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI ObpDoneWithAccessState(PACCESS_STATE AccessState, PACCESS_STATE Local)
+{
+    if (AccessState == Local)
+        SeDeleteAccessState(Local);
+}
+
 // Gives a new object its security descriptor: from the explicit one it was created
 // with, inheriting from its directory, or the creator's token defaults. At
 // PASSIVE_LEVEL.
@@ -656,16 +679,11 @@ static NTSTATUS ObpInsertObjectWithSecurity(PVOID Object, PACCESS_STATE PassedAc
     POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
     ACCESS_STATE LocalAccessState;
     AUX_ACCESS_DATA AuxData;
-    PACCESS_STATE AccessState = PassedAccessState;
-    BOOLEAN LocalState = FALSE;
-    NTSTATUS Status = STATUS_SUCCESS;
+    PACCESS_STATE AccessState;
     if (Handle)
         *Handle = NULL;
-    if (!AccessState) {
-        AccessState = &LocalAccessState;
-        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess, &Header->Type->TypeInfo.GenericMapping);
-        LocalState = NT_SUCCESS(Status);
-    }
+    NTSTATUS Status = ObpUseAccessState(PassedAccessState, &LocalAccessState, &AuxData, DesiredAccess,
+                                        &Header->Type->TypeInfo.GenericMapping, &AccessState);
     if (NT_SUCCESS(Status) && (CreateInfo->Attributes & OBJ_PERMANENT) &&
         !SeSinglePrivilegeCheck(RtlConvertLongToLuid(SE_CREATE_PERMANENT_PRIVILEGE), CreateInfo->ProbeMode))
         Status = STATUS_PRIVILEGE_NOT_HELD;
@@ -689,8 +707,7 @@ static NTSTATUS ObpInsertObjectWithSecurity(PVOID Object, PACCESS_STATE PassedAc
     }
     Header->ObjectCreateInfo = NULL;
     ObpFreeObjectCreateInformation(CreateInfo);
-    if (LocalState)
-        SeDeleteAccessState(AccessState);
+    ObpDoneWithAccessState(AccessState, &LocalAccessState);
     ObDereferenceObject(Object);
     return Status;
 }
@@ -740,21 +757,15 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByPointer(PVOID Object, ULONG HandleAttrib
     POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
     ACCESS_STATE LocalAccessState;
     AUX_ACCESS_DATA AuxData;
-    PACCESS_STATE AccessState = PassedAccessState;
-    if (!AccessState) {
-        AccessState = &LocalAccessState;
-        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess, &Type->TypeInfo.GenericMapping);
-        if (!NT_SUCCESS(Status)) {
-            ObDereferenceObject(Object);
-            return Status;
-        }
-    }
-    Status = ObpCreateHandle(ObOpenHandle, Object, ObjectType, AccessState, 0, 0, HandleAttributes, NULL, AccessMode,
-                             NULL, Handle);
+    PACCESS_STATE AccessState;
+    Status = ObpUseAccessState(PassedAccessState, &LocalAccessState, &AuxData, DesiredAccess,
+                               &Type->TypeInfo.GenericMapping, &AccessState);
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateHandle(ObOpenHandle, Object, ObjectType, AccessState, 0, 0, HandleAttributes, NULL,
+                                 AccessMode, NULL, Handle);
     if (!NT_SUCCESS(Status))
         ObDereferenceObject(Object);
-    if (AccessState == &LocalAccessState)
-        SeDeleteAccessState(AccessState);
+    ObpDoneWithAccessState(AccessState, &LocalAccessState);
     return Status;
 }
 
@@ -774,21 +785,14 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
         return Status;
     ACCESS_STATE LocalAccessState;
     AUX_ACCESS_DATA AuxData;
-    PACCESS_STATE AccessState = PassedAccessState;
-    if (!AccessState) {
-        AccessState = &LocalAccessState;
-        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess,
-                                     ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL);
-        if (!NT_SUCCESS(Status)) {
-            ObpFreeObjectNameBuffer(&Name);
-            ObpReleaseObjectCreateInformation(&CreateInfo);
-            return Status;
-        }
-    }
+    PACCESS_STATE AccessState;
     OBP_LOOKUP_CONTEXT Context;
     PVOID Object = NULL;
-    Status = ObpLookupObjectName(CreateInfo.RootDirectory, &Name, CreateInfo.Attributes, ObjectType, AccessMode,
-                                 ParseContext, CreateInfo.SecurityQos, NULL, AccessState, &Context, &Object);
+    Status = ObpUseAccessState(PassedAccessState, &LocalAccessState, &AuxData, DesiredAccess,
+                               ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL, &AccessState);
+    if (NT_SUCCESS(Status))
+        Status = ObpLookupObjectName(CreateInfo.RootDirectory, &Name, CreateInfo.Attributes, ObjectType, AccessMode,
+                                     ParseContext, CreateInfo.SecurityQos, NULL, AccessState, &Context, &Object);
     ObpFreeObjectNameBuffer(&Name);
     ObpReleaseObjectCreateInformation(&CreateInfo);
     if (NT_SUCCESS(Status)) {
@@ -799,8 +803,7 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
         if (!NT_SUCCESS(Status))
             ObDereferenceObject(Object);
     }
-    if (AccessState == &LocalAccessState)
-        SeDeleteAccessState(AccessState);
+    ObpDoneWithAccessState(AccessState, &LocalAccessState);
     return Status;
 }
 

@@ -81,6 +81,23 @@ NTSTATUS ObpReferenceFoundObject(PVOID Object, POBJECT_TYPE ObjectType, KPROCESS
     return STATUS_SUCCESS;
 }
 
+// Ends a walk on an existing Object (referenced by the walk, which this drops): an
+// insertion collides with it or, with OBJ_OPENIF, opens it; a lookup references it,
+// checking the type it expects.
+NTSTATUS ObpEndOnObject(PVOID Object, PVOID InsertObject, POBJECT_TYPE ObjectType, ULONG Attributes,
+                        KPROCESSOR_MODE AccessMode, PVOID *FoundObject)
+{
+    NTSTATUS Status = InsertObject ? ObpResolveCollision(Object, ObjectType, Attributes)
+                                   : ObpReferenceFoundObject(Object, ObjectType, AccessMode);
+    if (NT_SUCCESS(Status)) {
+        if (InsertObject)
+            ObReferenceObject(Object);
+        *FoundObject = Object;
+    }
+    ObDereferenceObject(Object);
+    return Status;
+}
+
 } // namespace
 
 // Finds (or, with InsertObject, creates) the object ObjectName names, from RootHandle's
@@ -123,18 +140,8 @@ extern "C" NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING
     UNICODE_STRING Remaining = *ObjectName;
     if (!RootHandle)
         ObpSkipSeparator(&Remaining);
-    if (!Remaining.Length) {
-        // The root itself (or the root handle's object).
-        NTSTATUS Status = InsertObject ? ObpResolveCollision(Current, ObjectType, Attributes)
-                                       : ObpReferenceFoundObject(Current, ObjectType, AccessMode);
-        if (NT_SUCCESS(Status)) {
-            if (InsertObject)
-                ObReferenceObject(Current);
-            *FoundObject = Current;
-        }
-        ObDereferenceObject(Current);
-        return Status;
-    }
+    if (!Remaining.Length) // the root itself (or the root handle's object)
+        return ObpEndOnObject(Current, InsertObject, ObjectType, Attributes, AccessMode, FoundObject);
     ULONG Reparses = OB_MAX_REPARSE;
     NTSTATUS Status = STATUS_SUCCESS;
     for (;;) {
@@ -187,15 +194,7 @@ extern "C" NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING
                     Status = STATUS_OBJECT_PATH_NOT_FOUND;
                     break;
                 }
-                Status = InsertObject ? ObpResolveCollision(Object, ObjectType, Attributes)
-                                      : ObpReferenceFoundObject(Object, ObjectType, AccessMode);
-                if (NT_SUCCESS(Status)) {
-                    if (InsertObject)
-                        ObReferenceObject(Object);
-                    *FoundObject = Object;
-                }
-                ObDereferenceObject(Object);
-                return Status;
+                return ObpEndOnObject(Object, InsertObject, ObjectType, Attributes, AccessMode, FoundObject);
             }
         }
         // Object parses what remains (with its leading separator).

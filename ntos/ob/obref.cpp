@@ -187,20 +187,14 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, UL
         return Status;
     ACCESS_STATE LocalAccessState;
     AUX_ACCESS_DATA AuxData;
-    PACCESS_STATE AccessState = PassedAccessState;
-    if (!AccessState) {
-        AccessState = &LocalAccessState;
-        Status = SeCreateAccessState(AccessState, &AuxData, DesiredAccess,
-                                     ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL);
-        if (!NT_SUCCESS(Status)) {
-            ObpFreeObjectNameBuffer(&Name);
-            return Status;
-        }
-    }
+    PACCESS_STATE AccessState;
     OBP_LOOKUP_CONTEXT Context;
     PVOID Object = NULL;
-    Status = ObpLookupObjectName(NULL, &Name, Attributes, ObjectType, AccessMode, ParseContext, NULL, NULL, AccessState,
-                                 &Context, &Object);
+    Status = ObpUseAccessState(PassedAccessState, &LocalAccessState, &AuxData, DesiredAccess,
+                               ObjectType ? &ObjectType->TypeInfo.GenericMapping : NULL, &AccessState);
+    if (NT_SUCCESS(Status))
+        Status = ObpLookupObjectName(NULL, &Name, Attributes, ObjectType, AccessMode, ParseContext, NULL, NULL,
+                                     AccessState, &Context, &Object);
     ObpFreeObjectNameBuffer(&Name);
     if (NT_SUCCESS(Status) && ObjectType && OBJECT_TO_OBJECT_HEADER(Object)->Type != ObjectType) {
         ObDereferenceObject(Object);
@@ -218,8 +212,7 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, UL
     }
     if (NT_SUCCESS(Status))
         *ObjectPtr = Object;
-    if (AccessState == &LocalAccessState)
-        SeDeleteAccessState(AccessState);
+    ObpDoneWithAccessState(AccessState, &LocalAccessState);
     return Status;
 }
 

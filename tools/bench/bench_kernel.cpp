@@ -20,6 +20,7 @@
 #include "ps.h"
 #include "pseh/pseh2.h"
 #include "ex.h"
+#include "bench_common.h"
 
 namespace {
 
@@ -31,32 +32,6 @@ double HostThreadCpuNs()
     timespec Now;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &Now);
     return static_cast<double>(Now.tv_sec) * 1e9 + static_cast<double>(Now.tv_nsec);
-}
-
-struct Machine {
-    bool Deterministic;
-    ULONG Processors;
-};
-
-// Boots, runs Body on a system thread (the benchmark loop runs inside the kernel),
-// shuts down.
-void RunBenchmarkInKernel(benchmark::State &State, Machine Mode, const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options{};
-    Options.Size = sizeof(Options);
-    Options.Processors = Mode.Processors;
-    Options.Deterministic = Mode.Deterministic;
-    Options.Seed = 1;
-    if (!NT_SUCCESS(NtosBoot(&Options))) {
-        State.SkipWithError("NtosBoot failed");
-        return;
-    }
-    NTSTATUS Exit;
-    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
-    if (!NT_SUCCESS(NtosRunSystemThread(Trampoline, const_cast<std::function<void()> *>(&Body), &Exit)))
-        State.SkipWithError("NtosRunSystemThread failed");
-    if (!NT_SUCCESS(NtosShutdown()))
-        State.SkipWithError("NtosShutdown reported leaks");
 }
 
 PETHREAD StartThread(const std::function<void()> *Body)

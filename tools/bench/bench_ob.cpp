@@ -16,26 +16,9 @@
 #include "ndk/ntndk.h"
 #include "ke.h"
 #include "ob.h"
+#include "bench_common.h"
 
 namespace {
-
-// Boots one processor in realtime mode, runs Body in a system thread, shuts down.
-void RunInKernel(benchmark::State &State, const std::function<void()> &Body)
-{
-    NTOS_BOOT_OPTIONS Options{};
-    Options.Size = sizeof(Options);
-    Options.Processors = 1;
-    if (!NT_SUCCESS(NtosBoot(&Options))) {
-        State.SkipWithError("NtosBoot failed");
-        return;
-    }
-    NTSTATUS Exit;
-    auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
-    if (!NT_SUCCESS(NtosRunSystemThread(Trampoline, const_cast<std::function<void()> *>(&Body), &Exit)))
-        State.SkipWithError("NtosRunSystemThread failed");
-    if (!NT_SUCCESS(NtosShutdown()))
-        State.SkipWithError("NtosShutdown reported leaks");
-}
 
 // Inside the kernel: a "BenchObject" type and one object of it named Name (unnamed
 // when NULL), with a handle.
@@ -66,22 +49,31 @@ PVOID CreateBenchObject(PCWSTR Name, PHANDLE Handle)
     return Referenced;
 }
 
-void BM_Kernel_ObReferenceObjectByHandle(benchmark::State &State)
+// Runs Loop(Object, Handle) in a booted kernel (one processor, realtime) on a bench
+// object named Name (or unnamed), which goes afterwards.
+void RunOnBenchObject(benchmark::State &State, PCWSTR Name, const std::function<void(PVOID, HANDLE)> &Loop)
 {
-    RunInKernel(State, [&] {
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
         HANDLE Handle;
-        PVOID Object = CreateBenchObject(nullptr, &Handle);
+        PVOID Object = CreateBenchObject(Name, &Handle);
         if (!Object) {
             State.SkipWithError("object creation failed");
             return;
         }
+        Loop(Object, Handle);
+        ObCloseHandle(Handle, KernelMode);
+        ObDereferenceObject(Object);
+    });
+}
+
+void BM_Kernel_ObReferenceObjectByHandle(benchmark::State &State)
+{
+    RunOnBenchObject(State, nullptr, [&](PVOID, HANDLE Handle) {
         for (auto _ : State) {
             PVOID Referenced;
             ObReferenceObjectByHandle(Handle, 1, nullptr, UserMode, &Referenced, nullptr);
             ObDereferenceObject(Referenced);
         }
-        ObCloseHandle(Handle, KernelMode);
-        ObDereferenceObject(Object);
     });
 }
 BENCHMARK(BM_Kernel_ObReferenceObjectByHandle)->UseRealTime();
@@ -110,20 +102,12 @@ BENCHMARK(BM_Baseline_SharedLockedTableReference)->UseRealTime();
 
 void BM_Kernel_ObOpenByPointerAndClose(benchmark::State &State)
 {
-    RunInKernel(State, [&] {
-        HANDLE Handle;
-        PVOID Object = CreateBenchObject(nullptr, &Handle);
-        if (!Object) {
-            State.SkipWithError("object creation failed");
-            return;
-        }
+    RunOnBenchObject(State, nullptr, [&](PVOID Object, HANDLE) {
         for (auto _ : State) {
             HANDLE Opened;
             ObOpenObjectByPointer(Object, 0, nullptr, 1, nullptr, KernelMode, &Opened);
             ObCloseHandle(Opened, KernelMode);
         }
-        ObCloseHandle(Handle, KernelMode);
-        ObDereferenceObject(Object);
     });
 }
 BENCHMARK(BM_Kernel_ObOpenByPointerAndClose)->UseRealTime();
@@ -139,13 +123,7 @@ BENCHMARK(BM_Baseline_DupAndCloseFd)->UseRealTime();
 
 void BM_Kernel_ObOpenByNameAndClose(benchmark::State &State)
 {
-    RunInKernel(State, [&] {
-        HANDLE Handle;
-        PVOID Object = CreateBenchObject(L"\\BaseNamedObjects\\BenchObject", &Handle);
-        if (!Object) {
-            State.SkipWithError("object creation failed");
-            return;
-        }
+    RunOnBenchObject(State, L"\\BaseNamedObjects\\BenchObject", [&](PVOID, HANDLE) {
         UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\BenchObject");
         OBJECT_ATTRIBUTES Attributes;
         InitializeObjectAttributes(&Attributes, &Name, OBJ_CASE_INSENSITIVE, nullptr, nullptr);
@@ -154,8 +132,6 @@ void BM_Kernel_ObOpenByNameAndClose(benchmark::State &State)
             ObOpenObjectByName(&Attributes, nullptr, KernelMode, nullptr, 1, nullptr, &Opened);
             ObCloseHandle(Opened, KernelMode);
         }
-        ObCloseHandle(Handle, KernelMode);
-        ObDereferenceObject(Object);
     });
 }
 BENCHMARK(BM_Kernel_ObOpenByNameAndClose)->UseRealTime();

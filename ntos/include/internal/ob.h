@@ -68,6 +68,9 @@ VOID NTAPI ObpFreeObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo)
 /* obhandle.cpp */
 extern PHANDLE_TABLE ObpKernelHandleTable;
 PHANDLE_TABLE NTAPI ObpTableOfHandle(HANDLE *Handle, KPROCESSOR_MODE AccessMode);
+NTSTATUS NTAPI ObpUseAccessState(PACCESS_STATE PassedAccessState, PACCESS_STATE Local, PAUX_ACCESS_DATA AuxData,
+                                ACCESS_MASK DesiredAccess, PGENERIC_MAPPING Mapping, PACCESS_STATE *AccessState);
+VOID NTAPI ObpDoneWithAccessState(PACCESS_STATE AccessState, PACCESS_STATE Local);
 NTSTATUS NTAPI ObpCreateKernelHandleTable(VOID);
 ULONG NTAPI ObpDestroyKernelHandleTable(VOID);
 NTSTATUS NTAPI ObpCreateUnnamedHandle(PVOID Object, ACCESS_MASK DesiredAccess, ULONG AdditionalReferences,

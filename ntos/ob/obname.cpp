@@ -60,6 +60,19 @@ NTSTATUS ObpInsertUnderName(POBJECT_DIRECTORY Directory, PCUNICODE_STRING Compon
     return STATUS_SUCCESS;
 }
 
+// Whether the subject may create an object (a subdirectory, for a directory) in
+// Directory: kernel mode always may; user mode needs DIRECTORY_CREATE_OBJECT (or
+// _SUBDIRECTORY) from the directory's descriptor, else *Status is why not.
+BOOLEAN ObpMayCreateIn(POBJECT_DIRECTORY Directory, POBJECT_TYPE ObjectType, PACCESS_STATE AccessState,
+                       PUNICODE_STRING Component, KPROCESSOR_MODE AccessMode, NTSTATUS *Status)
+{
+    if (AccessMode == KernelMode)
+        return TRUE;
+    ACCESS_MASK CreateAccess =
+        ObjectType == ObpDirectoryObjectType ? DIRECTORY_CREATE_SUBDIRECTORY : DIRECTORY_CREATE_OBJECT;
+    return ObCheckCreateObjectAccess(Directory, CreateAccess, AccessState, Component, TRUE, AccessMode, Status);
+}
+
 // Decides an insertion that found Existing under the name: OBJ_OPENIF opens it
 // (STATUS_OBJECT_NAME_EXISTS) if it has the expected type, otherwise the name collides.
 NTSTATUS ObpResolveCollision(PVOID Existing, POBJECT_TYPE ObjectType, ULONG Attributes)
@@ -103,7 +116,8 @@ NTSTATUS ObpEndOnObject(PVOID Object, PVOID InsertObject, POBJECT_TYPE ObjectTyp
 // Finds (or, with InsertObject, creates) the object ObjectName names, from RootHandle's
 // object or the root directory. Directories are walked, other objects with a parse
 // procedure parse the rest (a symbolic link reparses from the root, at most 30 times);
-// lookups are case-insensitive. On an insertion the directory stays locked in
+// lookups are case-insensitive. A user-mode insertion needs the directory's create
+// right; traverse checks are bypassed, as for every token with SeChangeNotifyPrivilege. On an insertion the directory stays locked in
 // LookupContext until the caller has made its handle. *FoundObject carries a reference.
 // ObjectName is a pool buffer (OB_NAME_TAG) a reparse may replace. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING ObjectName, ULONG Attributes,
@@ -166,7 +180,7 @@ extern "C" NTSTATUS NTAPI ObpLookupObjectName(HANDLE RootHandle, PUNICODE_STRING
                     Status = STATUS_OBJECT_PATH_NOT_FOUND;
                 else if (!InsertObject)
                     Status = STATUS_OBJECT_NAME_NOT_FOUND;
-                else
+                else if (ObpMayCreateIn(Directory, ObjectType, AccessState, &Component, CheckMode, &Status))
                     Status = ObpInsertUnderName(Directory, &Component, InsertObject, LookupContext);
                 if (NT_SUCCESS(Status)) {
                     ObReferenceObject(InsertObject);

@@ -314,6 +314,52 @@ TEST_P(ObNameTest, AnObjectsDescriptorDecidesWhatAUserModeOpenGets)
     EXPECT_EQ(ByPointer, STATUS_ACCESS_DENIED);
 }
 
+TEST_P(ObNameTest, UserModeCreatesOnlyWhereTheDirectoryGrantsIt)
+{
+    NTSTATUS Directory = 0, UserCreate = 0, KernelCreate = 0, UserElsewhere = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  POBJECT_TYPE Type = CreateTestType(L"Widget");
+                  UCHAR AclBuffer[128];
+                  auto *Dacl = reinterpret_cast<PACL>(AclBuffer);
+                  ASSERT_EQ(RtlCreateAcl(Dacl, sizeof(AclBuffer), ACL_REVISION), STATUS_SUCCESS);
+                  ASSERT_EQ(RtlAddAccessAllowedAce(Dacl, ACL_REVISION, DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
+                                                   SeExports->SeWorldSid),
+                            STATUS_SUCCESS);
+                  SECURITY_DESCRIPTOR Descriptor;
+                  ASSERT_EQ(RtlCreateSecurityDescriptor(&Descriptor, SECURITY_DESCRIPTOR_REVISION), STATUS_SUCCESS);
+                  ASSERT_EQ(RtlSetDaclSecurityDescriptor(&Descriptor, TRUE, Dacl, FALSE), STATUS_SUCCESS);
+                  UNICODE_STRING DirectoryName = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\Locked");
+                  OBJECT_ATTRIBUTES Attributes;
+                  InitializeObjectAttributes(&Attributes, &DirectoryName, 0, nullptr, &Descriptor);
+                  HANDLE LockedHandle;
+                  Directory = ObpCreateDirectory(&Attributes, DIRECTORY_ALL_ACCESS, KernelMode, &LockedHandle);
+                  auto CreateAs = [&](KPROCESSOR_MODE Mode, PCWSTR Path) {
+                      UNICODE_STRING Name;
+                      RtlInitUnicodeString(&Name, Path);
+                      OBJECT_ATTRIBUTES ObjectAttributes;
+                      InitializeObjectAttributes(&ObjectAttributes, &Name, 0, nullptr, nullptr);
+                      PVOID Object;
+                      NTSTATUS Status = ObCreateObject(KernelMode, Type, &ObjectAttributes, Mode, nullptr, 64, 0, 0,
+                                                       &Object);
+                      HANDLE Handle = nullptr;
+                      if (NT_SUCCESS(Status))
+                          Status = ObInsertObject(Object, nullptr, TestRead, 0, nullptr, &Handle);
+                      if (NT_SUCCESS(Status))
+                          ObCloseHandle(Handle, KernelMode);
+                      return Status;
+                  };
+                  UserCreate = CreateAs(UserMode, L"\\BaseNamedObjects\\Locked\\X");
+                  KernelCreate = CreateAs(KernelMode, L"\\BaseNamedObjects\\Locked\\X");
+                  UserElsewhere = CreateAs(UserMode, L"\\BaseNamedObjects\\Open");
+                  ObCloseHandle(LockedHandle, KernelMode);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Directory, STATUS_SUCCESS);
+    EXPECT_EQ(UserCreate, STATUS_ACCESS_DENIED) << "the DACL grants no DIRECTORY_CREATE_OBJECT";
+    EXPECT_EQ(KernelCreate, STATUS_SUCCESS);
+    EXPECT_EQ(UserElsewhere, STATUS_SUCCESS);
+}
+
 NTOS_INSTANTIATE_ALL_MODES(ObNameTest);
 
 } // namespace

@@ -89,9 +89,10 @@ void BM_Baseline_SharedLockedTableReference(benchmark::State &State)
     std::shared_mutex Lock;
     std::atomic<long> Count{1};
     std::vector<Entry> Table(64, Entry{&Count, 1});
+    volatile size_t Index = 17;
     for (auto _ : State) {
         std::shared_lock Reader(Lock);
-        Entry &Found = Table[benchmark::DoNotOptimize(17)];
+        Entry &Found = Table[Index];
         if (Found.Access & 1)
             Found.Count->fetch_add(1, std::memory_order_relaxed);
         Reader.unlock();

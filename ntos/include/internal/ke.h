@@ -194,13 +194,20 @@ FORCEINLINE VOID KiSetKernelApcPending(PKTHREAD Thread, BOOLEAN Pending)
 }
 FORCEINLINE SHORT KiKernelApcDisable(PKTHREAD Thread) { return __atomic_load_n(&Thread->KernelApcDisable, __ATOMIC_RELAXED); }
 FORCEINLINE SHORT KiSpecialApcDisable(PKTHREAD Thread) { return __atomic_load_n(&Thread->SpecialApcDisable, __ATOMIC_RELAXED); }
+/* Only the thread itself changes its APC-disable counts (or the dispatcher, for a
+ * waiter that is not running), so a plain read-modify-write suffices, as NT's
+ * unlocked decrement; other processors only read them. */
 FORCEINLINE SHORT KiAdjustKernelApcDisable(PKTHREAD Thread, SHORT Delta)
 {
-    return __atomic_add_fetch(&Thread->KernelApcDisable, Delta, __ATOMIC_RELAXED);
+    SHORT New = (SHORT)(__atomic_load_n(&Thread->KernelApcDisable, __ATOMIC_RELAXED) + Delta);
+    __atomic_store_n(&Thread->KernelApcDisable, New, __ATOMIC_RELAXED);
+    return New;
 }
 FORCEINLINE SHORT KiAdjustSpecialApcDisable(PKTHREAD Thread, SHORT Delta)
 {
-    return __atomic_add_fetch(&Thread->SpecialApcDisable, Delta, __ATOMIC_RELAXED);
+    SHORT New = (SHORT)(__atomic_load_n(&Thread->SpecialApcDisable, __ATOMIC_RELAXED) + Delta);
+    __atomic_store_n(&Thread->SpecialApcDisable, New, __ATOMIC_RELAXED);
+    return New;
 }
 FORCEINLINE BOOLEAN KiKernelApcInProgress(PKTHREAD Thread)
 {

@@ -28,6 +28,11 @@ extern "C" NTSTATUS NTAPI PspInitPhase0(VOID)
     return PspCreateSystemThreadObject(Phase1Initialization, NULL, &Phase1Thread);
 }
 
+// The System process's token when the kernel could not shut down (a deadlocked
+// machine): the pool leak report names it; it stays reachable here, as the object
+// manager's own globals keep the other abandoned objects.
+static PVOID volatile PspAbandonedSystemToken;
+
 // Frees the System process and every thread object still in it, after the machine
 // stopped. Returns how many of them had not terminated (threads left running or
 // waiting at shutdown). On the host.
@@ -45,6 +50,7 @@ extern "C" ULONG NTAPI PspShutdownPhase0(VOID)
         PspDeleteSystemThreadObject(Thread);
     }
     RemoveEntryList(&Process->Pcb.ProcessListEntry);
+    PspAbandonedSystemToken = ExGetObjectFastReference(Process->Token);
     ExFreePoolWithTag(Process, TAG_PROCESS);
     PsInitialSystemProcess = NULL;
     return Alive;

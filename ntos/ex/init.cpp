@@ -1,5 +1,7 @@
-// init.cpp - executive initialization: phase 0 on the boot processor, phase 1 in its
-// own system thread, which then serves the host's requests.
+// init.cpp - executive initialization. Phase 0 runs on the boot processor at
+// DISPATCH_LEVEL and starts the host request thread; that thread runs the object
+// manager's, security's and the process manager's start (which need PASSIVE_LEVEL in
+// a hosted kernel) and phase 1, then serves the host's requests.
 #include "ke.h"
 #include "ex.h"
 #include "ps.h"
@@ -8,9 +10,48 @@
 
 volatile LONG ExpBootComplete;
 
+// The host request thread: the hosted machine's own thread, in the Idle process (as a
+// processor's idle thread, it is no NT object); it works attached to the System
+// process once that exists.
+ETHREAD ExpHostThread;
+
+namespace {
+
+// The host request thread's system routine: at PASSIVE_LEVEL, runs its start routine,
+// which never returns. At APC_LEVEL on entry.
+VOID NTAPI ExpHostThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext)
+{
+    KeLowerIrql(PASSIVE_LEVEL);
+    StartRoutine(StartContext);
+    KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, STATUS_UNSUCCESSFUL, 0, 0, 0);
+}
+
+// Creates and readies the host request thread running Phase1Initialization. At
+// DISPATCH_LEVEL in phase 0.
+NTSTATUS ExpCreateHostThread()
+{
+    PETHREAD Thread = &ExpHostThread;
+    RtlZeroMemory(Thread, sizeof(ETHREAD));
+    Thread->ExitStatus = STATUS_PENDING;
+    Thread->ThreadsProcess = PsIdleProcess;
+    PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_SYSTEM);
+    InitializeListHead(&Thread->IrpList);
+    InitializeListHead(&Thread->PostBlockList);
+    InitializeListHead(&Thread->ActiveTimerListHead);
+    NTSTATUS Status = KeInitThread(&Thread->Tcb, NULL, ExpHostThreadStartup, Phase1Initialization, NULL, NULL, NULL,
+                                   &PsIdleProcess->Pcb);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    KeStartThread(&Thread->Tcb);
+    KeReadyThread(&Thread->Tcb);
+    return STATUS_SUCCESS;
+}
+
+} // namespace
+
 // Phase 0 of the executive: the host-request device, the resource, handle-table and
-// lookaside lists, the callback flush lock, and the process manager, which creates the
-// System process and the phase 1 thread. On processor 0 at DISPATCH_LEVEL.
+// lookaside lists, the callback flush lock, the work queues, and the host request
+// thread. On processor 0 at DISPATCH_LEVEL.
 extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 {
     UNREFERENCED_PARAMETER(Cpu);
@@ -19,15 +60,17 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
     ExpInitializeHandleTables();
     ExpInitLookasideLists();
     ExInitializePushLock(&ExpCallBackFlush);
-    NTSTATUS Status = PspInitPhase0();
+    ExpInitializeWorkQueues();
+    NTSTATUS Status = ExpCreateHostThread();
     if (!NT_SUCCESS(Status))
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (ULONG_PTR)Status, 0, 0, 0);
 }
 
-// Phase 1: starts the object manager's types, the security reference monitor (the
-// System process gets its token), the kernel handle table and the namespace, and the
-// system worker threads; tells the host the system is up, then (as NT's phase 1
-// thread becomes the zero-page thread) serves host requests. At PASSIVE_LEVEL.
+// The host request thread's body: starts the object manager's types and the kernel
+// handle table, the security reference monitor, the process manager (object types,
+// CID table, the System process, which this thread then works in), the namespace and
+// the system worker threads; tells the host the system is up, then serves host
+// requests. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
@@ -35,7 +78,7 @@ extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
     if (NT_SUCCESS(Status))
         Status = SeInitSystem();
     if (NT_SUCCESS(Status))
-        Status = PspInitializeProcessSecurity(PsInitialSystemProcess, NULL);
+        Status = PsInitSystem();
     if (NT_SUCCESS(Status))
         Status = ObpInitSystemPhase1();
     if (!NT_SUCCESS(Status))

@@ -13,8 +13,8 @@
 
 namespace {
 
-// Kernel handles and objects still alive when the object manager stopped, for the
-// leak report.
+// The leaks the kernel's own shutdown reported (threads that never terminated, kernel
+// handles, objects still alive), for NtosShutdown's result.
 ULONG ExpObjectsLeft;
 
 enum ExpSystemState : LONG { SystemDown, SystemBooting, SystemUp, SystemShuttingDown };
@@ -69,17 +69,40 @@ PSINGLE_LIST_ENTRY ExpTakeHostRequests()
     return RtlpReverseSingleList(List);
 }
 
-// Runs one host-requested system thread to completion and frees it. At PASSIVE_LEVEL.
+// Runs one host-requested system thread to completion: PsCreateSystemThread in the
+// System process, a wait for it, its exit status. At PASSIVE_LEVEL.
 void ExpRunHostThread(PEXP_HOST_REQUEST Request)
 {
-    PETHREAD Thread;
-    Request->Status = PspCreateSystemThreadObject(Request->StartRoutine, Request->StartContext, &Thread);
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE Handle;
+    Request->Status = PsCreateSystemThread(&Handle, THREAD_ALL_ACCESS, &Attributes, NULL, NULL, Request->StartRoutine,
+                                           Request->StartContext);
     if (!NT_SUCCESS(Request->Status))
         return;
-    KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, NULL);
-    PspReapRoutine(NULL);
+    PETHREAD Thread;
+    Request->Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, *PsThreadType, KernelMode,
+                                                reinterpret_cast<PVOID *>(&Thread), NULL);
+    ZwClose(Handle);
+    if (!NT_SUCCESS(Request->Status))
+        return;
+    KeWaitForSingleObject(Thread, Executive, KernelMode, FALSE, NULL);
     Request->ExitStatus = Thread->ExitStatus;
-    PspDeleteSystemThreadObject(Thread);
+    ObDereferenceObject(Thread);
+}
+
+// Takes the kernel down at the host's request, in the host request thread: the worker
+// threads, the process manager, the kernel handles and namespace, the CID table,
+// security, the object types. Returns the number of leaks it reported. At
+// PASSIVE_LEVEL.
+ULONG ExpShutdownSystem()
+{
+    ExpShutdownWorkerThreads();
+    ULONG Leaks = PspShutdownSystem();
+    Leaks += ObpShutdownSystemPhase1();
+    PspDeleteCidTable();
+    SeShutdownSystem();
+    return Leaks + ObShutdownSystem();
 }
 
 void ExpCompleteHostRequest(PEXP_HOST_REQUEST Request)
@@ -92,9 +115,9 @@ void ExpCompleteHostRequest(PEXP_HOST_REQUEST Request)
 // leaked items reported. On the host.
 ULONG ExpTearDown()
 {
-    ULONG ThreadsLeft = PspShutdownPhase0();
-    if (ThreadsLeft)
-        DbgPrint("NtosShutdown: %u thread(s) had not terminated\n", ThreadsLeft);
+    ULONG ThreadsLeft = PspAbandonSystem();
+    if (ExpHostThread.Tcb.InitialStack)
+        KeUninitThread(&ExpHostThread.Tcb);
     KiReleaseProcessors();
     MmShutdownKernelStacks();
     ULONG Leaks = ExpReportPoolLeaks() + ThreadsLeft + ExpObjectsLeft;
@@ -116,11 +139,7 @@ extern "C" VOID NTAPI ExpHostRequestLoop(VOID)
             PEXP_HOST_REQUEST Request = CONTAINING_RECORD(Link, EXP_HOST_REQUEST, Link);
             Link = Link->Next;
             if (Request->Type == ExpHostShutdown) {
-                ExpShutdownWorkerThreads();
-                ULONG HandlesLeft = ObpShutdownSystemPhase1();
-                PspDeleteProcessSecurity(PsInitialSystemProcess);
-                SeShutdownSystem();
-                ExpObjectsLeft = HandlesLeft + ObShutdownSystem();
+                ExpObjectsLeft = ExpShutdownSystem();
                 PsGetCurrentThread()->ExitStatus = STATUS_SUCCESS;
                 ExpCompleteHostRequest(Request);
                 KeTerminateThread(0);
@@ -145,6 +164,7 @@ extern "C" NTSTATUS NtosBoot(const NTOS_BOOT_OPTIONS *Options)
     ExpInitializePoolTracker();
     ExpHostRequestList.Next = NULL;
     ExpBootComplete = 0;
+    ExpObjectsLeft = 0;
     MmInitializeKernelStacks(StackSize);
 
     static HAL_MACHINE_CONFIG Config;

@@ -3,6 +3,7 @@
 // queued WORK_QUEUE_ITEMs at PASSIVE_LEVEL; created in phase 1, ended at shutdown.
 #include "ke.h"
 #include "ex.h"
+#include "ob.h"
 #include "ps.h"
 
 EX_WORK_QUEUE ExWorkerQueue[MaximumWorkQueue];
@@ -86,20 +87,35 @@ extern "C" VOID NTAPI ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE
     KeInsertQueue(&ExWorkerQueue[QueueType].WorkerQueue, &WorkItem->List);
 }
 
-// Initializes the three work queues and starts their worker threads; failure stops the
-// boot (PHASE1_INITIALIZATION_FAILED). At PASSIVE_LEVEL, in phase 1.
-extern "C" VOID NTAPI ExpInitializeWorkerThreads(VOID)
+// Initializes the three work queues, so items (the reaper's first) can be queued
+// before their worker threads start. At DISPATCH_LEVEL in phase 0.
+extern "C" VOID NTAPI ExpInitializeWorkQueues(VOID)
 {
     ExpWorkerCount = 0;
     for (ULONG Type = 0; Type < MaximumWorkQueue; Type++) {
         RtlZeroMemory(&ExWorkerQueue[Type], sizeof(EX_WORK_QUEUE));
         KeInitializeQueue(&ExWorkerQueue[Type].WorkerQueue, 0);
     }
+}
+
+// Starts the worker threads of the three queues, system threads of the System process
+// kept referenced until shutdown; failure stops the boot
+// (PHASE1_INITIALIZATION_FAILED). At PASSIVE_LEVEL, in phase 1.
+extern "C" VOID NTAPI ExpInitializeWorkerThreads(VOID)
+{
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
     for (ULONG Type = 0; Type < MaximumWorkQueue; Type++) {
         for (ULONG i = 0; i < ExpWorkerThreadCount[Type]; i++) {
             EXP_WORKER *Worker = &ExpWorkers[ExpWorkerCount];
-            NTSTATUS Status = PspCreateSystemThreadObject(ExpWorkerThread, reinterpret_cast<PVOID>((ULONG_PTR)Type),
-                                                          &Worker->Thread);
+            HANDLE Handle;
+            NTSTATUS Status = PsCreateSystemThread(&Handle, THREAD_ALL_ACCESS, &Attributes, NULL, NULL, ExpWorkerThread,
+                                                   reinterpret_cast<PVOID>((ULONG_PTR)Type));
+            if (NT_SUCCESS(Status)) {
+                Status = ObReferenceObjectByHandle(Handle, THREAD_ALL_ACCESS, *PsThreadType, KernelMode,
+                                                   reinterpret_cast<PVOID *>(&Worker->Thread), NULL);
+                ZwClose(Handle);
+            }
             if (!NT_SUCCESS(Status))
                 KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (ULONG_PTR)Status, Type, 0, 0);
             Worker->QueueType = (WORK_QUEUE_TYPE)Type;
@@ -122,7 +138,7 @@ extern "C" VOID NTAPI ExpShutdownWorkerThreads(VOID)
         KeWaitForSingleObject(&ExpWorkers[i].Thread->Tcb, Executive, KernelMode, FALSE, NULL);
     PspReapRoutine(NULL);
     for (ULONG i = 0; i < ExpWorkerCount; i++)
-        PspDeleteSystemThreadObject(ExpWorkers[i].Thread);
+        ObDereferenceObject(ExpWorkers[i].Thread);
     for (ULONG Type = 0; Type < MaximumWorkQueue; Type++)
         KeRundownQueue(&ExWorkerQueue[Type].WorkerQueue);
     ExpWorkerCount = 0;

@@ -59,6 +59,9 @@
 #define HAL_INITIALIZATION_FAILED           0x0000005CUL
 #define IRQL_UNEXPECTED_VALUE               0x000000C8UL
 #define THREAD_TERMINATE_HELD_MUTEX         0x4000008AUL
+/* process and thread termination (ps/kill.cpp) */
+#define CID_HANDLE_DELETION                 0x00000017UL
+#define ACTIVE_EX_WORKER_THREAD_TERMINATION 0x000000E9UL
 /* executive resources (ex/resource.cpp) */
 #define RESOURCE_NOT_OWNED                  0x000000E3UL
 #define KERNEL_SECURITY_CHECK_FAILURE       0x00000139UL

@@ -124,6 +124,59 @@ NTKERNELAPI KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity);
 NTKERNELAPI VOID NTAPI KeRevertToUserAffinityThread(VOID);
 NTKERNELAPI VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
 
+/* ---- Processes and threads (ps) ---- */
+#define PROCESS_TERMINATE 0x0001
+#define PROCESS_CREATE_THREAD 0x0002
+#define PROCESS_SET_SESSIONID 0x0004
+#define PROCESS_VM_OPERATION 0x0008
+#define PROCESS_VM_READ 0x0010
+#define PROCESS_VM_WRITE 0x0020
+#define PROCESS_DUP_HANDLE 0x0040
+#define PROCESS_CREATE_PROCESS 0x0080
+#define PROCESS_SET_QUOTA 0x0100
+#define PROCESS_SET_INFORMATION 0x0200
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define PROCESS_SUSPEND_RESUME 0x0800
+#define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFF)
+#define THREAD_TERMINATE 0x0001
+#define THREAD_SUSPEND_RESUME 0x0002
+#define THREAD_ALERT 0x0004
+#define THREAD_GET_CONTEXT 0x0008
+#define THREAD_SET_CONTEXT 0x0010
+#define THREAD_SET_INFORMATION 0x0020
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_SET_THREAD_TOKEN 0x0080
+#define THREAD_IMPERSONATE 0x0100
+#define THREAD_DIRECT_IMPERSONATION 0x0200
+#define THREAD_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF)
+struct _EPROCESS;
+struct _ETHREAD;
+extern NTKERNELAPI struct _OBJECT_TYPE **PsProcessType;
+extern NTKERNELAPI struct _OBJECT_TYPE **PsThreadType;
+extern NTKERNELAPI struct _EPROCESS *PsInitialSystemProcess;
+NTKERNELAPI NTSTATUS NTAPI PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                                                POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                                PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+NTKERNELAPI NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS ExitStatus);
+NTKERNELAPI struct _ETHREAD *NTAPI PsGetCurrentThread(VOID);
+NTKERNELAPI struct _EPROCESS *NTAPI PsGetCurrentProcess(VOID);
+NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(VOID);
+NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(VOID);
+NTKERNELAPI HANDLE NTAPI PsGetThreadId(struct _ETHREAD *Thread);
+NTKERNELAPI HANDLE NTAPI PsGetThreadProcessId(struct _ETHREAD *Thread);
+NTKERNELAPI struct _EPROCESS *NTAPI PsGetThreadProcess(struct _ETHREAD *Thread);
+NTKERNELAPI HANDLE NTAPI PsGetProcessId(struct _EPROCESS *Process);
+NTKERNELAPI NTSTATUS NTAPI PsGetProcessExitStatus(struct _EPROCESS *Process);
+NTKERNELAPI NTSTATUS NTAPI PsGetThreadExitStatus(struct _ETHREAD *Thread);
+NTKERNELAPI BOOLEAN NTAPI PsIsThreadTerminating(struct _ETHREAD *Thread);
+NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(struct _ETHREAD *Thread);
+NTKERNELAPI NTSTATUS NTAPI PsLookupProcessByProcessId(HANDLE ProcessId, struct _EPROCESS **Process);
+NTKERNELAPI NTSTATUS NTAPI PsLookupThreadByThreadId(HANDLE ThreadId, struct _ETHREAD **Thread);
+NTKERNELAPI NTSTATUS NTAPI PsLookupProcessThreadByCid(PCLIENT_ID Cid, struct _EPROCESS **Process,
+                                                      struct _ETHREAD **Thread);
+NTSYSAPI NTSTATUS NTAPI NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+NTSYSAPI NTSTATUS NTAPI ZwTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+
 /* ---- Dispatcher objects ---- */
 #define IO_NO_INCREMENT 0
 #define EVENT_INCREMENT 1

@@ -41,6 +41,31 @@ extern "C" VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority,
     KiReleaseDispatcherLock(OldIrql);
 }
 
+// Unlinks a process being deleted from the kernel's process list. At or below
+// DISPATCH_LEVEL, once the process has no threads left.
+extern "C" VOID NTAPI KiDeleteProcess(PKPROCESS Process)
+{
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    ASSERT(IsListEmpty(&Process->ThreadListHead));
+    RemoveEntryList(&Process->ProcessListEntry);
+    KiReleaseDispatcherLock(OldIrql);
+}
+
+// Signals a process object (its last thread is exiting), waking its waiters with
+// Increment; returns the previous state. At or below DISPATCH_LEVEL; Wait is
+// accepted for NT's signature and ignored (the lock is always released here).
+extern "C" LONG NTAPI KeSetProcess(PKPROCESS Process, KPRIORITY Increment, BOOLEAN Wait)
+{
+    UNREFERENCED_PARAMETER(Wait);
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    LONG OldState = KiSignalState(&Process->Header);
+    KiSetSignalState(&Process->Header, 1);
+    if (!OldState && !IsListEmpty(&Process->Header.WaitListHead))
+        KiWaitTest(&Process->Header, Increment);
+    KiReleaseDispatcherLock(OldIrql);
+    return OldState;
+}
+
 namespace {
 
 // Bugchecks an attach the current state forbids: from a DPC, or a second KeAttachProcess.

@@ -48,29 +48,6 @@ PLIST_ENTRY KiTakeQueueEntry(PKQUEUE Queue)
     return Entry;
 }
 
-// Adds Entry to Queue, or hands it straight to the latest KeRemoveQueue waiter when
-// the concurrency limit allows (not to the inserting thread's own queue wait, which an
-// APC may be interrupting); returns the previous number of entries. Dispatcher lock
-// held.
-LONG KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head)
-{
-    LONG Previous = KiSignalState(&Queue->Header);
-    PKTHREAD Current = KeGetCurrentThread();
-    PKWAIT_BLOCK Waiter = Queue->CurrentCount < Queue->MaximumCount ? KiLastDequeueWaiter(Queue) : NULL;
-    if (Waiter && (Current->Queue != Queue || Current->WaitReason != WrQueue)) {
-        KiUnwaitThread(Waiter->Thread, reinterpret_cast<LONG_PTR>(Entry), IO_NO_INCREMENT);
-        return Previous;
-    }
-    KiSetSignalState(&Queue->Header, Previous + 1);
-    if (Head)
-        InsertHeadList(&Queue->EntryListHead, Entry);
-    else
-        InsertTailList(&Queue->EntryListHead, Entry);
-    if (Previous == 0 && !IsListEmpty(&Queue->Header.WaitListHead))
-        KiWaitTest(&Queue->Header, IO_NO_INCREMENT);
-    return Previous;
-}
-
 // Makes Queue the current thread's queue for this removal: a thread already on it
 // stops counting as active; one on another queue leaves that queue (letting one of its
 // waiters run). Dispatcher lock held.
@@ -143,6 +120,29 @@ inline BOOLEAN KiIsQueueWaitStatus(PLIST_ENTRY Result)
 }
 
 } // namespace
+
+// Adds Entry to Queue, or hands it straight to the latest KeRemoveQueue waiter when
+// the concurrency limit allows (not to the inserting thread's own queue wait, which an
+// APC may be interrupting); returns the previous number of entries. Dispatcher lock
+// held.
+extern "C" LONG NTAPI KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head)
+{
+    LONG Previous = KiSignalState(&Queue->Header);
+    PKTHREAD Current = KeGetCurrentThread();
+    PKWAIT_BLOCK Waiter = Queue->CurrentCount < Queue->MaximumCount ? KiLastDequeueWaiter(Queue) : NULL;
+    if (Waiter && (Current->Queue != Queue || Current->WaitReason != WrQueue)) {
+        KiUnwaitThread(Waiter->Thread, reinterpret_cast<LONG_PTR>(Entry), IO_NO_INCREMENT);
+        return Previous;
+    }
+    KiSetSignalState(&Queue->Header, Previous + 1);
+    if (Head)
+        InsertHeadList(&Queue->EntryListHead, Entry);
+    else
+        InsertTailList(&Queue->EntryListHead, Entry);
+    if (Previous == 0 && !IsListEmpty(&Queue->Header.WaitListHead))
+        KiWaitTest(&Queue->Header, IO_NO_INCREMENT);
+    return Previous;
+}
 
 // Called when a thread associated with Queue stops running for it (it waits on
 // something else, moves to another queue or terminates): counts it inactive and, if

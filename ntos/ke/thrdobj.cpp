@@ -1,6 +1,7 @@
 // thrdobj.cpp - the kernel thread object: initialization, start, readying,
 // uninitialization and termination.
 #include "ke.h"
+#include "ex.h"
 #include "mm.h"
 #include "ps.h"
 
@@ -138,6 +139,7 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     // switch has left this stack.
     Thread->SwapBusy = TRUE;
 
+    // Onto the reaper list; the first thread on an empty list queues the reaper.
     PETHREAD EThread = CONTAINING_RECORD(Thread, ETHREAD, Tcb);
     PSINGLE_LIST_ENTRY Link = reinterpret_cast<PSINGLE_LIST_ENTRY>(&EThread->ReaperLink);
     PVOID Head;
@@ -146,6 +148,8 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
         Link->Next = static_cast<PSINGLE_LIST_ENTRY>(Head);
     } while (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), Link,
                                                Head) != Head);
+    if (!Head)
+        KiInsertQueue(&ExWorkerQueue[HyperCriticalWorkQueue].WorkerQueue, &PspReaperWorkItem.List, FALSE);
 
     if (PKQUEUE Queue = Thread->Queue) {
         RemoveEntryList(&Thread->QueueListEntry);

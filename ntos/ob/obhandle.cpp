@@ -144,13 +144,14 @@ BOOLEAN ObpWantsKernelHandle(ULONG HandleAttributes, KPROCESSOR_MODE AccessMode)
 }
 
 // The handle table a new handle goes in, attaching to the System process for a kernel
-// handle made elsewhere; *Attached says whether to detach afterwards.
+// handle made elsewhere (once it exists: its own handle is made before); *Attached
+// says whether to detach afterwards.
 PHANDLE_TABLE ObpTableForNewHandle(BOOLEAN KernelHandle, PKAPC_STATE ApcState, PBOOLEAN Attached)
 {
     *Attached = FALSE;
     if (!KernelHandle)
         return PsGetCurrentProcess()->ObjectTable;
-    if (PsGetCurrentProcess() != PsInitialSystemProcess) {
+    if (PsInitialSystemProcess && PsGetCurrentProcess() != PsInitialSystemProcess) {
         KeStackAttachProcess(&PsInitialSystemProcess->Pcb, ApcState);
         *Attached = TRUE;
     }
@@ -398,7 +399,7 @@ extern "C" NTSTATUS NTAPI ObpCloseHandle(HANDLE Handle, KPROCESSOR_MODE AccessMo
     PETHREAD Thread = PsGetCurrentThread();
     KAPC_STATE ApcState;
     BOOLEAN Attached = FALSE;
-    if (KernelHandle && PsGetCurrentProcess() != PsInitialSystemProcess) {
+    if (KernelHandle && PsInitialSystemProcess && PsGetCurrentProcess() != PsInitialSystemProcess) {
         KeStackAttachProcess(&PsInitialSystemProcess->Pcb, &ApcState);
         Attached = TRUE;
     }
@@ -437,7 +438,6 @@ extern "C" NTSTATUS NTAPI ObpCreateKernelHandleTable(VOID)
     ObpKernelHandleTable = ExCreateHandleTable(NULL);
     if (!ObpKernelHandleTable)
         return STATUS_INSUFFICIENT_RESOURCES;
-    PsInitialSystemProcess->ObjectTable = ObpKernelHandleTable;
     return STATUS_SUCCESS;
 }
 
@@ -464,7 +464,6 @@ extern "C" ULONG NTAPI ObpDestroyKernelHandleTable(VOID)
     KeLeaveCriticalRegion();
     ExDestroyHandleTable(ObpKernelHandleTable, NULL);
     ObpKernelHandleTable = NULL;
-    PsInitialSystemProcess->ObjectTable = NULL;
     return Leaked;
 }
 
@@ -563,12 +562,13 @@ extern "C" VOID NTAPI ObKillProcess(PEPROCESS Process)
 {
     ExWaitForRundownProtectionRelease(&Process->RundownProtect);
     PHANDLE_TABLE Table = Process->ObjectTable;
-    if (!Table)
+    Process->ObjectTable = NULL;
+    // The System process's table is the kernel handle table, which outlives it.
+    if (!Table || Table == ObpKernelHandleTable)
         return;
     KeEnterCriticalRegion();
     ExSweepHandleTable(Table, ObpCloseHandleCallback, Table);
     ASSERT(Table->HandleCount == 0);
-    Process->ObjectTable = NULL;
     ExDestroyHandleTable(Table, NULL);
     KeLeaveCriticalRegion();
 }
@@ -627,6 +627,7 @@ static NTSTATUS ObpInsertObjectName(PVOID Object, PACCESS_STATE AccessState, POB
     POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
     POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
     *Found = Object;
+    ObpInitializeLookupContext(Context);
     if (!NameInfo || !NameInfo->Name.Buffer)
         return STATUS_SUCCESS;
     UNICODE_STRING Name = NameInfo->Name;

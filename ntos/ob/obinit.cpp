@@ -113,8 +113,8 @@ void ObpDeleteNamespace()
 } // namespace
 
 // Sets up the object manager: the default object, the reaper work item, the security
-// descriptor cache, the "Type", "Directory" and "SymbolicLink" types. At PASSIVE_LEVEL
-// during phase 1.
+// descriptor cache, the "Type", "Directory" and "SymbolicLink" types and the kernel
+// handle table. At PASSIVE_LEVEL during phase 1.
 extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
 {
     KeInitializeEvent(&ObpDefaultObject, NotificationEvent, TRUE);
@@ -136,17 +136,16 @@ extern "C" NTSTATUS NTAPI ObInitSystem(VOID)
         Status = ObpCreateDirectoryType();
     if (NT_SUCCESS(Status))
         Status = ObpCreateSymbolicLinkType();
+    if (NT_SUCCESS(Status))
+        Status = ObpCreateKernelHandleTable();
     return Status;
 }
 
-// The object manager's second phase, once security is up: the kernel handle table
-// and the namespace. At PASSIVE_LEVEL during phase 1.
+// The object manager's second phase, once security and the System process are up:
+// the namespace. At PASSIVE_LEVEL during phase 1.
 extern "C" NTSTATUS NTAPI ObpInitSystemPhase1(VOID)
 {
-    NTSTATUS Status = ObpCreateKernelHandleTable();
-    if (NT_SUCCESS(Status))
-        Status = ObpCreateNamespace();
-    return Status;
+    return ObpCreateNamespace();
 }
 
 // Undoes ObpInitSystemPhase1 at shutdown: closes the kernel handles left open (each a

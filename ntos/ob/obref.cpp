@@ -38,6 +38,20 @@ extern "C" LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)
     return InterlockedIncrement64(&OBJECT_TO_OBJECT_HEADER(Object)->PointerCount);
 }
 
+// Takes a reference unless the object is already on its way to deletion (its pointer
+// count reached zero); returns whether it did. At or below DISPATCH_LEVEL.
+extern "C" BOOLEAN FASTCALL ObReferenceObjectSafe(PVOID Object)
+{
+    POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
+    LONG_PTR Count = __atomic_load_n(&Header->PointerCount, __ATOMIC_RELAXED);
+    while (Count > 0) {
+        if (__atomic_compare_exchange_n(&Header->PointerCount, &Count, Count + 1, FALSE, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 // Drops a reference; the last one deletes the object. Returns the new pointer count;
 // below zero bugchecks REFERENCE_BY_POINTER. At or below DISPATCH_LEVEL.
 extern "C" LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)

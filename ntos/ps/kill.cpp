@@ -1,22 +1,100 @@
-// kill.cpp - thread termination's last step: the reaper, which frees the kernel
-// stacks of terminated threads once they have switched away for good.
+// kill.cpp - thread and process termination as NT does it: the request
+// (PspTerminateThreadByPointer and its two-stage exit APC), the exit itself
+// (PspExitThread, PspExitProcess), the reaper that frees dead threads' stacks, and the
+// delete procedures of the Process and Thread types.
 #include "ke.h"
+#include "ex.h"
 #include "mm.h"
+#include "ob.h"
 #include "ps.h"
 
-SINGLE_LIST_ENTRY PspReaperListHead;
+namespace {
 
-// Frees the kernel stack of every thread KeTerminateThread put on the reaper list,
-// waiting for each one's final switch (SwapBusy) to complete. At PASSIVE_LEVEL.
+// Walks a headless list KeFlushQueueApc returned, running each APC's rundown routine
+// or freeing it. At PASSIVE_LEVEL.
+VOID PspRundownApcList(PLIST_ENTRY First)
+{
+    if (!First)
+        return;
+    PLIST_ENTRY Entry = First;
+    do {
+        PKAPC Apc = CONTAINING_RECORD(Entry, KAPC, ApcListEntry);
+        Entry = Entry->Flink;
+        if (Apc->RundownRoutine)
+            Apc->RundownRoutine(Apc);
+        else
+            ExFreePool(Apc);
+    } while (Entry != First);
+}
+
+// The last thread of a process waits here until every other thread of it has
+// terminated (its object is signalled), dropping the process lock around each wait.
+// Entered and left with the process lock held. At PASSIVE_LEVEL.
+VOID PspWaitForOtherThreads(PEPROCESS Process, PETHREAD Self)
+{
+    PETHREAD Waited = NULL;
+    for (;;) {
+        PETHREAD Other = NULL;
+        for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead;
+             Entry = Entry->Flink) {
+            PETHREAD Thread = CONTAINING_RECORD(Entry, ETHREAD, ThreadListEntry);
+            if (Thread != Self && !KeReadStateThread(&Thread->Tcb) && ObReferenceObjectSafe(Thread)) {
+                Other = Thread;
+                break;
+            }
+        }
+        if (!Other)
+            break;
+        PspUnlockProcessExclusive(Process);
+        if (Waited)
+            ObDereferenceObject(Waited);
+        KeWaitForSingleObject(&Other->Tcb, Executive, KernelMode, FALSE, NULL);
+        Waited = Other;
+        PspLockProcessExclusive(Process);
+    }
+    if (Waited) {
+        PspUnlockProcessExclusive(Process);
+        ObDereferenceObject(Waited);
+        PspLockProcessExclusive(Process);
+    }
+}
+
+// Takes the current thread out of its process's active count; for the last thread,
+// marks the process deleted, settles its exit status and waits for the others to end.
+// Returns whether this is the last thread. At PASSIVE_LEVEL.
+BOOLEAN PspLeaveProcess(PEPROCESS Process, PETHREAD Thread, NTSTATUS ExitStatus)
+{
+    BOOLEAN Last = FALSE;
+    PspLockProcessExclusive(Process);
+    if (--Process->ActiveThreads == 0) {
+        PspSetProcessFlag(Process, PSF_PROCESS_DELETE_BIT);
+        Last = TRUE;
+        if (ExitStatus == STATUS_THREAD_IS_TERMINATING) {
+            if (Process->ExitStatus == STATUS_PENDING)
+                Process->ExitStatus = Process->LastThreadExitStatus;
+        } else {
+            Process->ExitStatus = ExitStatus;
+        }
+        PspWaitForOtherThreads(Process, Thread);
+    } else if (ExitStatus != STATUS_THREAD_IS_TERMINATING) {
+        Process->LastThreadExitStatus = ExitStatus;
+    }
+    PspUnlockProcessExclusive(Process);
+    return Last;
+}
+
+} // namespace
+
+// Frees the kernel stacks of the threads KeTerminateThread put on the reaper list, once
+// each one's final switch has left its stack, and drops each thread's keep-alive
+// reference. Runs as a work item, and directly at shutdown. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI PspReapRoutine(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
     for (;;) {
-        auto *Link = static_cast<PSINGLE_LIST_ENTRY>(
-            InterlockedExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), NULL));
-        if (!Link)
-            return;
-        while (Link) {
+        auto *Link = static_cast<PSINGLE_LIST_ENTRY>(InterlockedExchangePointer(
+            reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), PSP_REAPER_ACTIVE));
+        while (Link && Link != PSP_REAPER_ACTIVE) {
             PETHREAD Thread = CONTAINING_RECORD(reinterpret_cast<PETHREAD *>(Link), ETHREAD, ReaperLink);
             Link = Link->Next;
             while (__atomic_load_n(&Thread->Tcb.SwapBusy, __ATOMIC_ACQUIRE))
@@ -24,6 +102,188 @@ extern "C" VOID NTAPI PspReapRoutine(PVOID Context)
             MmDeleteKernelStack(Thread->Tcb.StackBase, FALSE);
             Thread->Tcb.InitialStack = NULL;
             Thread->Tcb.StackBase = NULL;
+            ObDereferenceObject(Thread);
         }
+        if (InterlockedCompareExchangePointer(reinterpret_cast<PVOID volatile *>(&PspReaperListHead.Next), NULL,
+                                              PSP_REAPER_ACTIVE) == PSP_REAPER_ACTIVE)
+            return;
     }
+}
+
+// Asks a thread to terminate with ExitStatus. The current thread (or bSelf) exits at
+// once; another thread gets its Terminated flag, the exit APC, a forced resume and a
+// kernel-mode alert (Windows' termination request, so cancellable waits end with
+// STATUS_THREAD_IS_TERMINATING). System threads end only themselves
+// (STATUS_ACCESS_DENIED). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PspTerminateThreadByPointer(PETHREAD Thread, NTSTATUS ExitStatus, BOOLEAN bSelf)
+{
+    if (Thread->BreakOnTermination)
+        KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, 1, reinterpret_cast<ULONG_PTR>(Thread), 0, 0);
+    if (bSelf || Thread == PsGetCurrentThread()) {
+        ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
+        PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_TERMINATED);
+        PspExitThread(ExitStatus);
+    }
+    if (Thread->SystemThread)
+        return STATUS_ACCESS_DENIED;
+    auto *Apc = static_cast<PKAPC>(ExAllocatePoolWithTag(NonPagedPool, sizeof(KAPC), TAG_TERMINATE_APC));
+    if (!Apc)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    ULONG Previous = (ULONG)InterlockedOr((PLONG)&Thread->CrossThreadFlags, PS_CROSS_THREAD_FLAGS_TERMINATED);
+    if (Previous & PS_CROSS_THREAD_FLAGS_TERMINATED) {
+        ExFreePoolWithTag(Apc, TAG_TERMINATE_APC);
+        return STATUS_SUCCESS;
+    }
+    KeInitializeApc(Apc, &Thread->Tcb, OriginalApcEnvironment, PsExitSpecialApc, PspExitApcRundown, PspExitNormalApc,
+                    KernelMode, reinterpret_cast<PVOID>(static_cast<LONG_PTR>(ExitStatus)));
+    if (!KeInsertQueueApc(Apc, Apc, NULL, 2)) {
+        ExFreePoolWithTag(Apc, TAG_TERMINATE_APC);
+        return STATUS_UNSUCCESSFUL;
+    }
+    KeForceResumeThread(&Thread->Tcb);
+    KeAlertThread(&Thread->Tcb, KernelMode);
+    return STATUS_SUCCESS;
+}
+
+// The exit APC's kernel routine. Its kernel-mode stage does nothing (the normal
+// routine re-queues it for user mode); its user-mode stage, on the way back to user
+// mode, frees it and exits the thread. At APC_LEVEL.
+extern "C" VOID NTAPI PsExitSpecialApc(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext,
+                                       PVOID *SystemArgument1, PVOID *SystemArgument2)
+{
+    UNREFERENCED_PARAMETER(NormalRoutine);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    if (!*SystemArgument2)
+        return;
+    NTSTATUS ExitStatus = static_cast<NTSTATUS>(reinterpret_cast<LONG_PTR>(Apc->NormalContext));
+    ExFreePoolWithTag(Apc, TAG_TERMINATE_APC);
+    UNREFERENCED_PARAMETER(NormalContext);
+    PspExitThread(ExitStatus);
+}
+
+// The exit APC's rundown routine (the thread exits another way first): frees it.
+extern "C" VOID NTAPI PspExitApcRundown(PKAPC Apc)
+{
+    ExFreePoolWithTag(Apc, TAG_TERMINATE_APC);
+}
+
+// The exit APC's normal routine, in the target thread at PASSIVE_LEVEL: queues the same
+// APC again as a user-mode APC, so the thread dies when it next returns to user mode.
+extern "C" VOID NTAPI PspExitNormalApc(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    auto *Apc = static_cast<PKAPC>(SystemArgument1);
+    PETHREAD Thread = PsGetCurrentThread();
+    KeInitializeApc(Apc, &Thread->Tcb, OriginalApcEnvironment, PsExitSpecialApc, PspExitApcRundown, PspExitNormalApc,
+                    UserMode, NormalContext);
+    PVOID Stage = reinterpret_cast<PVOID>(reinterpret_cast<ULONG_PTR>(SystemArgument2) | 1);
+    if (!KeInsertQueueApc(Apc, Apc, Stage, 2))
+        ExFreePoolWithTag(Apc, TAG_TERMINATE_APC);
+    else
+        Thread->Tcb.ApcState.UserApcPending = TRUE;
+}
+
+// Ends the current thread, in NT's order: checks, the rundown of its users, the exit
+// notify routines, the process's accounting (the last thread takes the process down:
+// PspExitProcess, ObKillProcess), mutants abandoned, no more APCs, the process and then
+// the thread signalled, KeTerminateThread. Never returns. At PASSIVE_LEVEL (lowers).
+extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
+{
+    PETHREAD Thread = PsGetCurrentThread();
+    PEPROCESS Process = Thread->ThreadsProcess;
+    if (KeIsAttachedProcess())
+        KeBugCheckEx(INVALID_PROCESS_ATTACH_ATTEMPT, reinterpret_cast<ULONG_PTR>(Process),
+                     reinterpret_cast<ULONG_PTR>(Thread->Tcb.ApcState.Process), Thread->Tcb.ApcStateIndex,
+                     reinterpret_cast<ULONG_PTR>(Thread));
+    KeLowerIrql(PASSIVE_LEVEL);
+    if (Thread->ActiveExWorker)
+        KeBugCheckEx(ACTIVE_EX_WORKER_THREAD_TERMINATION, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
+    if (Thread->Tcb.CombinedApcDisable)
+        KeBugCheckEx(KERNEL_APC_PENDING_DURING_EXIT, 0, Thread->Tcb.CombinedApcDisable, 0, 1);
+
+    ExWaitForRundownProtectionRelease(&Thread->RundownProtect);
+    PspRunCreateThreadNotifyRoutines(Thread, FALSE);
+    BOOLEAN Last = PspLeaveProcess(Process, Thread, ExitStatus);
+
+    KeRundownThread();
+    Thread->ExitStatus = ExitStatus;
+    KeQuerySystemTime(&Thread->ExitTime);
+    if (Last) {
+        Process->ExitTime = Thread->ExitTime;
+        PspExitProcess(TRUE, Process);
+        ObKillProcess(Process);
+    }
+
+    KeEnterCriticalRegion();
+    Thread->Tcb.ApcQueueable = FALSE;
+    KeForceResumeThread(&Thread->Tcb);
+    KeLeaveCriticalRegion();
+    PspRundownApcList(KeFlushQueueApc(&Thread->Tcb, UserMode));
+    if (KeFlushQueueApc(&Thread->Tcb, KernelMode) || Thread->Tcb.CombinedApcDisable)
+        KeBugCheckEx(KERNEL_APC_PENDING_DURING_EXIT, 0, Thread->Tcb.CombinedApcDisable, 0, 1);
+    if (Last)
+        KeSetProcess(&Process->Pcb, 0, FALSE);
+    KeTerminateThread(0);
+}
+
+// The process side of the last thread's exit (or of deleting a process that never
+// had one): marks it exiting and runs the process-exit notify routines. At
+// PASSIVE_LEVEL, in the process's last thread.
+extern "C" VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process)
+{
+    PspSetProcessFlag(Process, PSF_PROCESS_EXITING_BIT);
+    if (LastThread)
+        PspRunExitProcessNotifyRoutines(Process);
+}
+
+// Ends the current system thread with ExitStatus; STATUS_INVALID_PARAMETER from a
+// thread that is not a system thread. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS ExitStatus)
+{
+    PETHREAD Thread = PsGetCurrentThread();
+    if (!Thread->SystemThread)
+        return STATUS_INVALID_PARAMETER;
+    return PspTerminateThreadByPointer(Thread, ExitStatus, TRUE);
+}
+
+// The Thread type's delete procedure: frees the stack of a thread that never ran,
+// its CID, and its place in its process; drops the process. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI PspDeleteThread(PVOID ObjectBody)
+{
+    auto *Thread = static_cast<PETHREAD>(ObjectBody);
+    PEPROCESS Process = Thread->ThreadsProcess;
+    if (Thread->Tcb.InitialStack)
+        KeUninitThread(&Thread->Tcb);
+    if (Thread->Cid.UniqueThread && !ExDestroyHandle(PspCidTable, Thread->Cid.UniqueThread, NULL))
+        KeBugCheckEx(CID_HANDLE_DELETION, reinterpret_cast<ULONG_PTR>(Thread->Cid.UniqueThread), 0, 0, 0);
+    if (!Process)
+        return;
+    if (Thread->ThreadListEntry.Flink) {
+        PspLockProcessExclusive(Process);
+        RemoveEntryList(&Thread->ThreadListEntry);
+        PspUnlockProcessExclusive(Process);
+    }
+    ObDereferenceObject(Process);
+}
+
+// The Process type's delete procedure: unlinks it, runs down a handle table left by a
+// process that never had a thread, frees its CID and its token. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI PspDeleteProcess(PVOID ObjectBody)
+{
+    auto *Process = static_cast<PEPROCESS>(ObjectBody);
+    if (Process->ActiveProcessLinks.Flink) {
+        KeAcquireGuardedMutex(&PspActiveProcessMutex);
+        RemoveEntryList(&Process->ActiveProcessLinks);
+        KeReleaseGuardedMutex(&PspActiveProcessMutex);
+    }
+    if (Process->ObjectTable) {
+        KAPC_STATE ApcState;
+        KeStackAttachProcess(&Process->Pcb, &ApcState);
+        ObKillProcess(Process);
+        KeUnstackDetachProcess(&ApcState);
+    }
+    if (Process->UniqueProcessId && !ExDestroyHandle(PspCidTable, Process->UniqueProcessId, NULL))
+        KeBugCheckEx(CID_HANDLE_DELETION, reinterpret_cast<ULONG_PTR>(Process->UniqueProcessId), 0, 0, 0);
+    PspDeleteProcessSecurity(Process);
+    if (Process->Pcb.Header.Type == ProcessObject)
+        KiDeleteProcess(&Process->Pcb);
 }

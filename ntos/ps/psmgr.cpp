@@ -1,57 +1,173 @@
-// psmgr.cpp - process manager initialization: the System process and the phase 1
-// initialization thread.
+// psmgr.cpp - the process manager's start: the Process and Thread object types, the
+// CID table, the reaper, the System process; and (hosted) its stop at shutdown.
 #include "ke.h"
 #include "ex.h"
+#include "ob.h"
 #include "ps.h"
 
-#define TAG_PROCESS 'corP'
-
+POBJECT_TYPE PspProcessType;
+POBJECT_TYPE PspThreadType;
+POBJECT_TYPE *PsProcessType = &PspProcessType;
+POBJECT_TYPE *PsThreadType = &PspThreadType;
 PEPROCESS PsInitialSystemProcess;
+PHANDLE_TABLE PspCidTable;
+LIST_ENTRY PsActiveProcessHead;
+KGUARDED_MUTEX PspActiveProcessMutex;
+SINGLE_LIST_ENTRY PspReaperListHead;
+WORK_QUEUE_ITEM PspReaperWorkItem;
 
+GENERIC_MAPPING PspProcessMapping = {
+    STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
+    STANDARD_RIGHTS_WRITE | PROCESS_CREATE_PROCESS | PROCESS_CREATE_THREAD | PROCESS_VM_OPERATION | PROCESS_VM_WRITE |
+        PROCESS_DUP_HANDLE | PROCESS_TERMINATE | PROCESS_SET_QUOTA | PROCESS_SET_INFORMATION | PROCESS_SUSPEND_RESUME,
+    STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE, PROCESS_ALL_ACCESS};
 
-// Phase 0: creates the System process and the thread that runs phase 1. On
-// processor 0 at DISPATCH_LEVEL.
-extern "C" NTSTATUS NTAPI PspInitPhase0(VOID)
+GENERIC_MAPPING PspThreadMapping = {
+    STANDARD_RIGHTS_READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
+    STANDARD_RIGHTS_WRITE | THREAD_TERMINATE | THREAD_SUSPEND_RESUME | THREAD_ALERT | THREAD_SET_INFORMATION |
+        THREAD_SET_CONTEXT,
+    STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE, THREAD_ALL_ACCESS};
+
+namespace {
+
+// Creates a ps object type: nonpaged, waitable on its own dispatcher header, with
+// security required, as NT makes "Process" and "Thread".
+NTSTATUS PspCreateObjectType(PCWSTR TypeName, PGENERIC_MAPPING Mapping, ACCESS_MASK ValidAccess, ULONG BodySize,
+                             OB_DELETE_METHOD DeleteProcedure, POBJECT_TYPE *Type)
 {
-    PspReaperListHead.Next = NULL;
-    auto *Process = static_cast<PEPROCESS>(ExAllocatePoolWithTag(NonPagedPool, sizeof(EPROCESS), TAG_PROCESS));
-    if (!Process)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    RtlZeroMemory(Process, sizeof(EPROCESS));
-    KeInitializeProcess(&Process->Pcb, 8, KeActiveProcessors, NULL, FALSE);
-    InitializeListHead(&Process->ThreadListHead);
-    Process->UniqueProcessId = reinterpret_cast<HANDLE>(4);
-    RtlCopyMemory(Process->ImageFileName, "System", 7);
-    KeQuerySystemTime(&Process->CreateTime);
-    PsInitialSystemProcess = Process;
-    PETHREAD Phase1Thread;
-    return PspCreateSystemThreadObject(Phase1Initialization, NULL, &Phase1Thread);
+    OBJECT_TYPE_INITIALIZER Initializer{};
+    Initializer.Length = sizeof(Initializer);
+    Initializer.PoolType = NonPagedPool;
+    Initializer.SecurityRequired = TRUE;
+    Initializer.DefaultNonPagedPoolCharge = BodySize;
+    Initializer.GenericMapping = *Mapping;
+    Initializer.ValidAccessMask = ValidAccess;
+    Initializer.DeleteProcedure = DeleteProcedure;
+    UNICODE_STRING Name;
+    RtlInitUnicodeString(&Name, TypeName);
+    return ObCreateObjectType(&Name, &Initializer, NULL, Type);
 }
 
-// The System process's token when the kernel could not shut down (a deadlocked
-// machine): the pool leak report names it; it stays reachable here, as the object
-// manager's own globals keep the other abandoned objects.
-static PVOID volatile PspAbandonedSystemToken;
+// Creates the System process and keeps it in PsInitialSystemProcess; the calling
+// thread attaches to it, so it works in the System process's context from here on.
+NTSTATUS PspCreateSystemProcess()
+{
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE Handle;
+    NTSTATUS Status = PspCreateProcess(&Handle, PROCESS_ALL_ACCESS, &Attributes, NULL, 0, NULL, NULL, NULL, FALSE);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PEPROCESS Process;
+    Status = ObReferenceObjectByHandle(Handle, 0, PspProcessType, KernelMode, reinterpret_cast<PVOID *>(&Process), NULL);
+    ObCloseHandle(Handle, KernelMode);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    RtlCopyMemory(Process->ImageFileName, "System", 7);
+    PsInitialSystemProcess = Process;
+    // The attached host request thread counts as one of its threads: the System
+    // process never sees its last thread exit (NT's phase 1 thread never ends).
+    Process->ActiveThreads = 1;
+    KeAttachProcess(&Process->Pcb);
+    return STATUS_SUCCESS;
+}
 
-// Frees the System process and every thread object still in it, after the machine
-// stopped. Returns how many of them had not terminated (threads left running or
-// waiting at shutdown). On the host.
-extern "C" ULONG NTAPI PspShutdownPhase0(VOID)
+// Counts the threads of the System process that have not terminated: at shutdown,
+// each is a thread a test left running or waiting.
+ULONG PspCountLiveSystemThreads()
 {
     PEPROCESS Process = PsInitialSystemProcess;
     ULONG Alive = 0;
+    PspLockProcessExclusive(Process);
+    for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
+        PETHREAD Thread = CONTAINING_RECORD(Entry, ETHREAD, ThreadListEntry);
+        if (!KeReadStateThread(&Thread->Tcb))
+            Alive++;
+    }
+    PspUnlockProcessExclusive(Process);
+    return Alive;
+}
+
+} // namespace
+
+// Starts the process manager: the reaper, the process list, the Process and Thread
+// types, the CID table and the System process. At
+// PASSIVE_LEVEL on the host request thread, after the object manager and security.
+extern "C" NTSTATUS NTAPI PsInitSystem(VOID)
+{
+    PspReaperListHead.Next = NULL;
+    ExInitializeWorkItem(&PspReaperWorkItem, PspReapRoutine, NULL);
+    InitializeListHead(&PsActiveProcessHead);
+    KeInitializeGuardedMutex(&PspActiveProcessMutex);
+    NTSTATUS Status = PspCreateObjectType(L"Process", &PspProcessMapping, PROCESS_ALL_ACCESS, sizeof(EPROCESS),
+                                          PspDeleteProcess, &PspProcessType);
+    if (NT_SUCCESS(Status))
+        Status = PspCreateObjectType(L"Thread", &PspThreadMapping, THREAD_ALL_ACCESS, sizeof(ETHREAD),
+                                     PspDeleteThread, &PspThreadType);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PspCidTable = ExCreateHandleTable(NULL);
+    if (!PspCidTable)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    ExRemoveHandleTable(PspCidTable);
+    return PspCreateSystemProcess();
+}
+
+// Stops the process manager at shutdown, once the worker threads are gone: reaps what
+// is left, detaches the calling thread and lets the System process go (its handle
+// table is the kernel's, which the object manager takes down). Returns the number of
+// System threads that never terminated. At PASSIVE_LEVEL on the host request thread.
+extern "C" ULONG NTAPI PspShutdownSystem(VOID)
+{
+    PEPROCESS Process = PsInitialSystemProcess;
     if (!Process)
         return 0;
+    PspReapRoutine(NULL);
+    ULONG Alive = PspCountLiveSystemThreads();
+    if (Alive)
+        DbgPrint("NtosShutdown: %u thread(s) had not terminated\n", Alive);
+    KeDetachProcess();
+    Process->ActiveThreads--;
+    Process->ObjectTable = NULL;
+    PsInitialSystemProcess = NULL;
+    ObDereferenceObject(Process);
+    return Alive;
+}
+
+// Destroys the CID table once every process and thread object is gone (objects still
+// alive are the object manager's leak report). At PASSIVE_LEVEL at shutdown.
+extern "C" VOID NTAPI PspDeleteCidTable(VOID)
+{
+    if (!PspCidTable)
+        return;
+    ExDestroyHandleTable(PspCidTable, NULL);
+    PspCidTable = NULL;
+}
+
+// The System process and its threads when the kernel could not shut down (a
+// deadlocked machine): reported, and kept reachable for the leak checkers as the object
+// manager's globals keep the other abandoned objects.
+static PEPROCESS volatile PspAbandonedSystemProcess;
+
+// After the machine stopped: if the kernel's own shutdown never ran, counts the System
+// threads that never terminated, frees their kernel stacks (their fibers never resume)
+// and abandons the process. Returns that count. On the host.
+extern "C" ULONG NTAPI PspAbandonSystem(VOID)
+{
+    PEPROCESS Process = PsInitialSystemProcess;
     PspReaperListHead.Next = NULL;
-    while (!IsListEmpty(&Process->ThreadListHead)) {
-        PETHREAD Thread = CONTAINING_RECORD(Process->ThreadListHead.Flink, ETHREAD, ThreadListEntry);
+    if (!Process)
+        return 0;
+    ULONG Alive = 0;
+    for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
+        PETHREAD Thread = CONTAINING_RECORD(Entry, ETHREAD, ThreadListEntry);
         if (Thread->Tcb.State != Terminated)
             Alive++;
-        PspDeleteSystemThreadObject(Thread);
+        if (Thread->Tcb.InitialStack)
+            KeUninitThread(&Thread->Tcb);
     }
-    RemoveEntryList(&Process->Pcb.ProcessListEntry);
-    PspAbandonedSystemToken = ExGetObjectFastReference(Process->Token);
-    ExFreePoolWithTag(Process, TAG_PROCESS);
+    DbgPrint("NtosShutdown: the machine stopped with %u thread(s) not terminated\n", Alive);
+    PspAbandonedSystemProcess = Process;
     PsInitialSystemProcess = NULL;
     return Alive;
 }

@@ -1,72 +1,244 @@
-// thread.cpp - system threads: their start-up routine, and (until the object manager
-// and PspCreateThread exist) the creation of a bare system thread in the System
-// process.
+// thread.cpp - thread objects: PspCreateThread (seed 001, branch for branch),
+// PsCreateSystemThread, the system threads' start-up routine, and the thread
+// accessors drivers use.
 #include "ke.h"
+#include "ex.h"
+#include "mm.h"
+#include "ob.h"
 #include "ps.h"
+#include "se.h"
+#include "pseh/pseh2.h"
 
-#define TAG_THREAD 'erhT'
+namespace {
+
+// A thread whose creation failed after KeStartThread: marked dead, resumed if it was
+// created suspended, and readied so it runs PspSystemThreadStartup / PspUserThreadStartup,
+// which sees DeadThread and exits at once.
+VOID PspKillUnbornThread(PETHREAD Thread, BOOLEAN CreateSuspended, BOOLEAN Ready)
+{
+    PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_DEADTHREAD);
+    if (CreateSuspended)
+        KeResumeThread(&Thread->Tcb);
+    if (Ready)
+        KeReadyThread(&Thread->Tcb);
+}
+
+// Computes the access the new thread has to itself: what its descriptor grants the
+// process's primary token (MAXIMUM_ALLOWED), plus terminate, set- and query-information.
+// Returns ObGetObjectSecurity's failure. At PASSIVE_LEVEL.
+NTSTATUS PspComputeThreadGrantedAccess(PETHREAD Thread, PEPROCESS Process, KPROCESSOR_MODE PreviousMode)
+{
+    PSECURITY_DESCRIPTOR SecurityDescriptor;
+    BOOLEAN SdAllocated;
+    NTSTATUS Status = ObGetObjectSecurity(Thread, &SecurityDescriptor, &SdAllocated);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    SECURITY_SUBJECT_CONTEXT SubjectContext{};
+    SubjectContext.ProcessAuditId = Process;
+    SubjectContext.PrimaryToken = PsReferencePrimaryToken(Process);
+    SubjectContext.ClientToken = NULL;
+    NTSTATUS AccessStatus;
+    BOOLEAN Result = SeAccessCheck(SecurityDescriptor, &SubjectContext, FALSE, MAXIMUM_ALLOWED, 0, NULL,
+                                   &PspThreadMapping, PreviousMode, &Thread->GrantedAccess, &AccessStatus);
+    ObFastDereferenceObject(&Process->Token, SubjectContext.PrimaryToken);
+    ObReleaseObjectSecurity(SecurityDescriptor, SdAllocated);
+    // ReactOS clears the process's GrantedAccess here; the thread's is meant.
+    if (!Result)
+        Thread->GrantedAccess = 0;
+    Thread->GrantedAccess |= THREAD_TERMINATE | THREAD_SET_INFORMATION | THREAD_QUERY_INFORMATION;
+    return STATUS_SUCCESS;
+}
+
+} // namespace
+
+// Creates a thread object in a process (by handle, or TargetProcess for a system
+// thread), gives it a CID and a kernel thread, links it into its process, runs the
+// create notify routines, inserts it in the object manager and readies it. Each failure
+// undoes what was done; after KeStartThread the thread is instead made to run and die.
+// A system thread (StartRoutine set) is created in KernelMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                          PEPROCESS TargetProcess, PCLIENT_ID ClientId, struct _CONTEXT *ThreadContext,
+                                          struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended,
+                                          PKSTART_ROUTINE StartRoutine, PVOID StartContext)
+{
+    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
+    PEPROCESS Process;
+    PETHREAD Thread;
+    NTSTATUS Status;
+    HANDLE hThread;
+    ACCESS_STATE LocalAccessState;
+    AUX_ACCESS_DATA AuxData;
+    UNREFERENCED_PARAMETER(InitialTeb);
+
+    if (StartRoutine)
+        PreviousMode = KernelMode;
+
+    // The process: by handle, or (a system thread) by pointer.
+    if (ProcessHandle) {
+        Status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD, PspProcessType, PreviousMode,
+                                           reinterpret_cast<PVOID *>(&Process), NULL);
+    } else if (StartRoutine) {
+        ObReferenceObject(TargetProcess);
+        Process = TargetProcess;
+        Status = STATUS_SUCCESS;
+    } else {
+        Status = STATUS_INVALID_HANDLE;
+    }
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (PreviousMode != KernelMode && Process == PsInitialSystemProcess) {
+        ObDereferenceObject(Process);
+        return STATUS_INVALID_HANDLE;
+    }
+
+    Status = ObCreateObject(PreviousMode, PspThreadType, ObjectAttributes, PreviousMode, NULL, sizeof(ETHREAD), 0, 0,
+                            reinterpret_cast<PVOID *>(&Thread));
+    if (!NT_SUCCESS(Status)) {
+        ObDereferenceObject(Process);
+        return Status;
+    }
+    RtlZeroMemory(Thread, sizeof(ETHREAD));
+    ExInitializeRundownProtection(&Thread->RundownProtect);
+    Thread->ExitStatus = STATUS_PENDING;
+    // From here the thread object owns the process reference (PspDeleteThread drops it).
+    Thread->ThreadsProcess = Process;
+    Thread->Cid.UniqueProcess = Process->UniqueProcessId;
+
+    HANDLE_TABLE_ENTRY CidEntry{};
+    CidEntry.Object = Thread;
+    CidEntry.GrantedAccess = 0;
+    Thread->Cid.UniqueThread = ExCreateHandle(PspCidTable, &CidEntry);
+    if (!Thread->Cid.UniqueThread) {
+        ObDereferenceObject(Thread);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+
+    KeInitializeSemaphore(&Thread->LpcReplySemaphore, 0, 1);
+    InitializeListHead(&Thread->LpcReplyChain);
+    InitializeListHead(&Thread->IrpList);
+    InitializeListHead(&Thread->PostBlockList);
+    InitializeListHead(&Thread->ActiveTimerListHead);
+    KeInitializeSpinLock(&Thread->ActiveTimerListLock);
+
+    if (!ExAcquireRundownProtection(&Process->RundownProtect)) {
+        ObDereferenceObject(Thread);
+        return STATUS_PROCESS_IS_TERMINATING;
+    }
+
+    if (ThreadContext) {
+        // Hosted user threads come with the memory manager's TEBs (NtCreateThread).
+        Status = STATUS_NOT_SUPPORTED;
+    } else {
+        Thread->StartAddress = reinterpret_cast<PVOID>(StartRoutine);
+        PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_SYSTEM);
+        Status = KeInitThread(&Thread->Tcb, NULL, PspSystemThreadStartup, StartRoutine, StartContext, NULL, NULL,
+                              &Process->Pcb);
+    }
+    if (!NT_SUCCESS(Status)) {
+        ExReleaseRundownProtection(&Process->RundownProtect);
+        ObDereferenceObject(Thread);
+        return Status;
+    }
+
+    PspLockProcessExclusive(Process);
+    // The process died on us, or this user thread was terminated through its CID.
+    if (Process->ProcessDelete || (Thread->Terminated && ThreadContext && Thread->ThreadsProcess == Process))
+        goto Quickie;
+    InsertTailList(&Process->ThreadListHead, &Thread->ThreadListEntry);
+    Process->ActiveThreads++;
+    KeStartThread(&Thread->Tcb);
+    PspUnlockProcessExclusive(Process);
+    ExReleaseRundownProtection(&Process->RundownProtect);
+
+    PspRunCreateThreadNotifyRoutines(Thread, TRUE);
+
+    // The keep-alive references: one the reaper drops, one dropped below.
+    ObReferenceObjectEx(Thread, 2);
+    if (CreateSuspended)
+        KeSuspendThread(&Thread->Tcb);
+    if (Thread->Terminated)
+        KeForceResumeThread(&Thread->Tcb);
+
+    Status = SeCreateAccessStateEx(NULL, ThreadContext ? PsGetCurrentProcess() : Process, &LocalAccessState, &AuxData,
+                                   DesiredAccess, &PspThreadMapping);
+    if (!NT_SUCCESS(Status)) {
+        PspKillUnbornThread(Thread, CreateSuspended, TRUE);
+        ObDereferenceObjectEx(Thread, 2);
+        return Status;
+    }
+
+    Status = ObInsertObject(Thread, &LocalAccessState, DesiredAccess, 0, NULL, &hThread);
+    SeDeleteAccessState(&LocalAccessState);
+    if (NT_SUCCESS(Status)) {
+        _SEH2_TRY
+        {
+            if (ClientId)
+                *ClientId = Thread->Cid;
+            *ThreadHandle = hThread;
+        }
+        _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+        {
+            Status = _SEH2_GetExceptionCode();
+            PspKillUnbornThread(Thread, CreateSuspended, TRUE);
+            ObDereferenceObject(Thread);
+            ObCloseHandle(hThread, PreviousMode);
+        }
+        _SEH2_END;
+        if (!NT_SUCCESS(Status))
+            return Status;
+    } else {
+        // Readied below, as a dead thread.
+        PspKillUnbornThread(Thread, CreateSuspended, FALSE);
+    }
+
+    KeQuerySystemTime(&Thread->CreateTime);
+    if (!Thread->DeadThread) {
+        NTSTATUS SecurityStatus = PspComputeThreadGrantedAccess(Thread, Process, PreviousMode);
+        if (!NT_SUCCESS(SecurityStatus)) {
+            PspKillUnbornThread(Thread, CreateSuspended, TRUE);
+            ObDereferenceObject(Thread);
+            ObCloseHandle(hThread, PreviousMode);
+            return SecurityStatus;
+        }
+    } else {
+        Thread->GrantedAccess = THREAD_ALL_ACCESS;
+    }
+
+    KeReadyThread(&Thread->Tcb);
+    ObDereferenceObject(Thread);
+    return Status;
+
+Quickie:
+    // Undo by hand: the thread never reached its process's lists.
+    PspUnlockProcessExclusive(Process);
+    KeUninitThread(&Thread->Tcb);
+    ExReleaseRundownProtection(&Process->RundownProtect);
+    ObDereferenceObject(Thread);
+    return STATUS_PROCESS_IS_TERMINATING;
+}
+
+// Creates a system thread running StartRoutine(StartContext) in ProcessHandle's
+// process (the System process when NULL) and returns a handle to it. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                                               POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                               PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine, PVOID StartContext)
+{
+    PEPROCESS TargetProcess = ProcessHandle ? NULL : PsInitialSystemProcess;
+    return PspCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, TargetProcess, ClientId, NULL,
+                           NULL, FALSE, StartRoutine, StartContext);
+}
 
 // The system routine of every system thread: drops to PASSIVE_LEVEL, runs the start
-// routine unless the thread was killed before it ran, and terminates the thread. At
-// APC_LEVEL on entry.
+// routine unless the thread was killed before it ran, and terminates the thread with
+// STATUS_SUCCESS. At APC_LEVEL on entry.
 extern "C" VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext)
 {
     KeLowerIrql(PASSIVE_LEVEL);
     PETHREAD Thread = PsGetCurrentThread();
     if (!Thread->Terminated && !Thread->DeadThread)
         StartRoutine(StartContext);
-    // PspTerminateThreadByPointer(Thread, STATUS_SUCCESS, TRUE) once ps' exit path exists.
-    Thread->ExitStatus = STATUS_SUCCESS;
-    KeRundownThread();
-    KeTerminateThread(0);
-}
-
-// Creates a system thread of the System process and readies it: an ETHREAD from
-// pool, initialized and started by ke. Interim: no CID, no handle, no object header;
-// PspCreateThread replaces it. At PASSIVE_LEVEL (or in phase 0).
-extern "C" NTSTATUS NTAPI PspCreateSystemThreadObject(PKSTART_ROUTINE StartRoutine, PVOID StartContext,
-                                                      PETHREAD *ThreadOut)
-{
-    PEPROCESS Process = PsInitialSystemProcess;
-    auto *Thread = static_cast<PETHREAD>(ExAllocatePoolWithTag(NonPagedPool, sizeof(ETHREAD), TAG_THREAD));
-    if (!Thread)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    RtlZeroMemory(Thread, sizeof(ETHREAD));
-    Thread->ExitStatus = STATUS_PENDING;
-    Thread->ThreadsProcess = Process;
-    Thread->StartAddress = reinterpret_cast<PVOID>(StartRoutine);
-    Thread->SystemThread = TRUE;
-    InitializeListHead(&Thread->IrpList);
-    InitializeListHead(&Thread->PostBlockList);
-    InitializeListHead(&Thread->ActiveTimerListHead);
-    NTSTATUS Status = KeInitThread(&Thread->Tcb, NULL, PspSystemThreadStartup, StartRoutine, StartContext, NULL,
-                                   NULL, &Process->Pcb);
-    if (!NT_SUCCESS(Status)) {
-        ExFreePoolWithTag(Thread, TAG_THREAD);
-        return Status;
-    }
-    KIRQL OldIrql = KeAcquireSpinLockRaiseToDpc(&Process->Pcb.ProcessLock);
-    InsertTailList(&Process->ThreadListHead, &Thread->ThreadListEntry);
-    Process->ActiveThreads++;
-    KeReleaseSpinLock(&Process->Pcb.ProcessLock, OldIrql);
-    KeStartThread(&Thread->Tcb);
-    KeQuerySystemTime(&Thread->CreateTime);
-    *ThreadOut = Thread;
-    KeReadyThread(&Thread->Tcb);
-    return STATUS_SUCCESS;
-}
-
-// Frees a thread made by PspCreateSystemThreadObject after it terminated and was
-// reaped (its stack is gone). At PASSIVE_LEVEL, or on the host after the machine
-// stopped.
-extern "C" VOID NTAPI PspDeleteSystemThreadObject(PETHREAD Thread)
-{
-    PEPROCESS Process = Thread->ThreadsProcess;
-    RemoveEntryList(&Thread->ThreadListEntry);
-    Process->ActiveThreads--;
-    if (Thread->Tcb.StackBase)
-        KeUninitThread(&Thread->Tcb);
-    ExFreePoolWithTag(Thread, TAG_THREAD);
+    PspTerminateThreadByPointer(Thread, STATUS_SUCCESS, TRUE);
 }
 
 // Returns the current thread's executive thread object. Any IRQL.
@@ -75,8 +247,44 @@ extern "C" PETHREAD NTAPI PsGetCurrentThread(VOID)
     return CONTAINING_RECORD(KeGetCurrentThread(), ETHREAD, Tcb);
 }
 
-// Returns the process the current thread runs in (its attached process). Any IRQL.
-extern "C" PEPROCESS NTAPI PsGetCurrentProcess(VOID)
+// Returns the current thread's ID. Any IRQL.
+extern "C" HANDLE NTAPI PsGetCurrentThreadId(VOID)
 {
-    return CONTAINING_RECORD(KeGetCurrentThread()->ApcState.Process, EPROCESS, Pcb);
+    return PsGetCurrentThread()->Cid.UniqueThread;
+}
+
+// Returns a thread's ID. Any IRQL.
+extern "C" HANDLE NTAPI PsGetThreadId(PETHREAD Thread)
+{
+    return Thread->Cid.UniqueThread;
+}
+
+// Returns the ID of a thread's process. Any IRQL.
+extern "C" HANDLE NTAPI PsGetThreadProcessId(PETHREAD Thread)
+{
+    return Thread->Cid.UniqueProcess;
+}
+
+// Returns a thread's process. Any IRQL.
+extern "C" PEPROCESS NTAPI PsGetThreadProcess(PETHREAD Thread)
+{
+    return Thread->ThreadsProcess;
+}
+
+// Returns a thread's exit status (STATUS_PENDING while it runs). Any IRQL.
+extern "C" NTSTATUS NTAPI PsGetThreadExitStatus(PETHREAD Thread)
+{
+    return Thread->ExitStatus;
+}
+
+// Returns whether a thread has been asked to terminate (its Terminated flag). Any IRQL.
+extern "C" BOOLEAN NTAPI PsIsThreadTerminating(PETHREAD Thread)
+{
+    return Thread->Terminated ? TRUE : FALSE;
+}
+
+// Returns whether a thread is a system thread. Any IRQL.
+extern "C" BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread)
+{
+    return Thread->SystemThread ? TRUE : FALSE;
 }

@@ -145,21 +145,35 @@ inline void BootAndRun(const std::function<void()> &Body, const MachineMode &Mod
 
 namespace ntos_test {
 
-// Inside the kernel: starts a system thread running Body (which must outlive it).
+// Inside the kernel: starts a system thread running Body (which must outlive it) and
+// returns it referenced (NULL if it could not be created).
 inline PETHREAD StartKernelThread(const std::function<void()> *Body)
 {
-    PETHREAD Thread = nullptr;
     auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
-    NTSTATUS Status = PspCreateSystemThreadObject(Trampoline, const_cast<std::function<void()> *>(Body), &Thread);
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
+    HANDLE Handle;
+    NTSTATUS Status = PsCreateSystemThread(&Handle, THREAD_ALL_ACCESS, &Attributes, nullptr, nullptr, Trampoline,
+                                           const_cast<std::function<void()> *>(Body));
+    if (!NT_SUCCESS(Status))
+        return nullptr;
+    PETHREAD Thread = nullptr;
+    Status = ObReferenceObjectByHandle(Handle, THREAD_ALL_ACCESS, *PsThreadType, KernelMode,
+                                       reinterpret_cast<PVOID *>(&Thread), nullptr);
+    ZwClose(Handle);
     return NT_SUCCESS(Status) ? Thread : nullptr;
 }
 
-// Inside the kernel: waits for a thread from StartKernelThread to end, reaps and frees it.
+// Inside the kernel: waits for a thread from StartKernelThread to end and for the
+// reaper to drop its keep-alive reference, then drops the caller's: the thread object
+// is gone when this returns (unless someone else still references it).
 inline NTSTATUS JoinKernelThread(PETHREAD Thread)
 {
     NTSTATUS Status = KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
-    PspReapRoutine(nullptr);
-    PspDeleteSystemThreadObject(Thread);
+    LARGE_INTEGER Zero{};
+    while (__atomic_load_n(&OBJECT_TO_OBJECT_HEADER(Thread)->PointerCount, __ATOMIC_ACQUIRE) > 1)
+        KeDelayExecutionThread(KernelMode, FALSE, &Zero);
+    ObDereferenceObject(Thread);
     return Status;
 }
 

@@ -2,7 +2,7 @@
 // routine sees every switch of each processor as a chain (each switch's new thread is
 // the next switch's old one), the thread-select routine's FALSE makes a processor take
 // a later ready thread of the same priority, and the time-update routine is told of
-// ticks charged to the running thread. Threads get test-made ids (CIDs come later).
+// ticks charged to the running thread. Threads are told apart by their CIDs.
 #include "ntos_test.h"
 
 #include <vector>
@@ -13,7 +13,8 @@ namespace {
 
 class NotifyTest : public KernelTest {};
 
-HANDLE IdOf(ULONG_PTR Value) { return reinterpret_cast<HANDLE>(Value); }
+// The CIDs of the threads a test watches (thread A, thread B, the test's own).
+HANDLE IdA, IdB, IdSelf;
 
 struct SwapRecord {
     ULONG Processor;
@@ -68,18 +69,18 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
                       KeWaitForSingleObject(&Finish, Executive, KernelMode, FALSE, nullptr);
                   };
                   PETHREAD Self = PsGetCurrentThread();
-                  Self->Cid.UniqueThread = IdOf(0x10);
+                  IdSelf = Self->Cid.UniqueThread;
                   SwapCount = 0;
                   for (auto &Record : SwapLog)
                       Record.Valid = 0;
                   PETHREAD Ta = StartKernelThread(&A);
                   ASSERT_NE(Ta, nullptr);
                   SpinUntilWaiting(&Ta->Tcb, Executive);
-                  Ta->Cid.UniqueThread = IdOf(0xA0);
+                  IdA = Ta->Cid.UniqueThread;
                   PETHREAD Tb = StartKernelThread(&B);
                   ASSERT_NE(Tb, nullptr);
                   SpinUntilWaiting(&Tb->Tcb, UserRequest);
-                  Tb->Cid.UniqueThread = IdOf(0xB0);
+                  IdB = Tb->Cid.UniqueThread;
                   KeSetSwapContextNotifyRoutine(RecordSwap);
                   KeSetEvent(&Start, 0, FALSE);
                   SpinUntil([&] { return ReadShared(AtFinish) == 2; });
@@ -95,7 +96,6 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
                           break; // a switch still inside the routine when it was removed
                       Log.push_back(SwapLog[i]);
                   }
-                  Self->Cid.UniqueThread = nullptr;
               }),
               STATUS_SUCCESS);
     ASSERT_GT(Log.size(), 10u);
@@ -107,8 +107,8 @@ TEST_P(NotifyTest, SwapContextRoutineSeesEachProcessorsSwitchesAsAChain)
         if (Last[Record.Processor] && Last[Record.Processor]->New != Record.Old)
             Broken++;
         Last[Record.Processor] = &Record;
-        ToA += Record.New == IdOf(0xA0);
-        FromB += Record.Old == IdOf(0xB0);
+        ToA += Record.New == IdA;
+        FromB += Record.Old == IdB;
     }
     EXPECT_EQ(Broken, 0) << "a processor's next switch starts from the thread it last switched to";
     EXPECT_EQ(Same, 0);
@@ -125,7 +125,7 @@ SelectState Select;
 
 LOGICAL FASTCALL RejectA(HANDLE ThreadId)
 {
-    if (ThreadId != IdOf(0xA0))
+    if (ThreadId != IdA)
         return TRUE;
     InterlockedIncrement(&Select.AskedAboutRejected);
     InterlockedExchange(&Select.RejectedWait, (LONG)(KiTickCountLow() - Select.Rejected->WaitTime));
@@ -154,7 +154,7 @@ TEST_P(NotifyTest, ThreadSelectRoutineTurningAThreadDownLetsALaterOneRunFirst)
                       ASSERT_NE(Threads[i], nullptr);
                       SpinUntilWaiting(&Threads[i]->Tcb, Executive);
                       KeSetAffinityThread(&Threads[i]->Tcb, 1);
-                      Threads[i]->Cid.UniqueThread = IdOf(i ? 0xB0 : 0xA0);
+                      (i ? IdB : IdA) = Threads[i]->Cid.UniqueThread;
                   }
                   KeSetPriorityThread(KeGetCurrentThread(), 20); // they stay Ready until it waits
                   Select = {&Threads[0]->Tcb, 0, 0};
@@ -169,10 +169,10 @@ TEST_P(NotifyTest, ThreadSelectRoutineTurningAThreadDownLetsALaterOneRunFirst)
               STATUS_SUCCESS);
     ASSERT_GT(Select.AskedAboutRejected, 0) << "the routine is asked about the first ready thread";
     if (Select.RejectedWait <= READY_SKIP_QUANTUM) {
-        EXPECT_EQ(Order[0], IdOf(0xB0)) << "turned down: the later thread runs first";
-        EXPECT_EQ(Order[1], IdOf(0xA0));
+        EXPECT_EQ(Order[0], IdB) << "turned down: the later thread runs first";
+        EXPECT_EQ(Order[1], IdA);
     } else {
-        EXPECT_EQ(Order[0], IdOf(0xA0)) << "waited past READY_SKIP_QUANTUM: taken anyway";
+        EXPECT_EQ(Order[0], IdA) << "waited past READY_SKIP_QUANTUM: taken anyway";
     }
 }
 
@@ -181,7 +181,7 @@ volatile LONG TicksInUserMode;
 
 VOID FASTCALL CountTicks(HANDLE ThreadId, KPROCESSOR_MODE Mode)
 {
-    if (ThreadId == IdOf(0x10))
+    if (ThreadId == IdSelf)
         InterlockedIncrement(&TicksSeen);
     if (Mode != KernelMode)
         InterlockedIncrement(&TicksInUserMode);
@@ -193,12 +193,11 @@ TEST_P(NotifyTest, TimeUpdateRoutineIsToldOfTicksChargedToTheRunningThread)
                   TicksSeen = 0;
                   TicksInUserMode = 0;
                   PETHREAD Self = PsGetCurrentThread();
-                  Self->Cid.UniqueThread = IdOf(0x10);
+                  IdSelf = Self->Cid.UniqueThread;
                   KeSetTimeUpdateNotifyRoutine(CountTicks);
                   while (ReadShared(TicksSeen) < 3)
                       InterruptPoint();
                   KeSetTimeUpdateNotifyRoutine(nullptr);
-                  Self->Cid.UniqueThread = nullptr;
               }),
               STATUS_SUCCESS);
     EXPECT_GE(TicksSeen, 3);

@@ -82,12 +82,14 @@ VOID NTAPI ExpResourceInitialization(VOID);
 
 /* work.cpp: the system worker threads */
 extern EX_WORK_QUEUE ExWorkerQueue[MaximumWorkQueue];
+VOID NTAPI ExpInitializeWorkQueues(VOID);
 VOID NTAPI ExpInitializeWorkerThreads(VOID);
 VOID NTAPI ExpShutdownWorkerThreads(VOID);
 
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);
 VOID NTAPI Phase1Initialization(PVOID Context);
+extern struct _ETHREAD ExpHostThread;
 
 /* nthost.cpp: requests from host threads, served by the host request thread */
 typedef enum _EXP_HOST_REQUEST_TYPE { ExpHostRunSystemThread, ExpHostShutdown } EXP_HOST_REQUEST_TYPE;

@@ -29,6 +29,7 @@ extern volatile LONG KiPhase0Complete;
 extern LIST_ENTRY KiProcessListHead;
 VOID NTAPI KiInitializeProcessObject(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
                                      PULONG_PTR DirectoryTableBase, BOOLEAN Enable);
+VOID NTAPI KiDeleteProcess(PKPROCESS Process);
 
 /* invariant.cpp */
 ULONG NTAPI KiCheckDispatcherInvariants(VOID);
@@ -63,6 +64,9 @@ LONG_PTR NTAPI KiSwapThread(PKTHREAD CurrentThread, PKPRCB Prcb);
 VOID NTAPI KxQueueReadyThread(PKTHREAD Thread, PKPRCB Prcb);
 BOOLEAN NTAPI KiSwapToNextThread(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL WaitIrql);
 VOID NTAPI KiQuantumEnd(VOID);
+
+/* queue.cpp */
+LONG NTAPI KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head);
 
 /* wait.cpp */
 VOID NTAPI KiExitDispatcher(KIRQL OldIrql);

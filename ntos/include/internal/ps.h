@@ -4,25 +4,94 @@
 
 #include "ntddk.h"
 #include "ndk/ntndk.h"
+#include "ex.h"
 
 NT_EXTERN_C_BEGIN
 
-extern PEPROCESS PsInitialSystemProcess;
-extern PEPROCESS PsIdleProcess;
-extern SINGLE_LIST_ENTRY PspReaperListHead;
+/* Tags of the process manager's pool blocks. */
+#define TAG_TERMINATE_APC 'atsP'
 
-NTSTATUS NTAPI PspInitPhase0(VOID);
-ULONG NTAPI PspShutdownPhase0(VOID);
-NTSTATUS NTAPI PspCreateSystemThreadObject(PKSTART_ROUTINE StartRoutine, PVOID StartContext, PETHREAD *Thread);
-VOID NTAPI PspDeleteSystemThreadObject(PETHREAD Thread);
+extern PEPROCESS PsIdleProcess;
+extern POBJECT_TYPE PspProcessType;
+extern POBJECT_TYPE PspThreadType;
+extern GENERIC_MAPPING PspProcessMapping;
+extern GENERIC_MAPPING PspThreadMapping;
+extern PHANDLE_TABLE PspCidTable;
+extern LIST_ENTRY PsActiveProcessHead;
+extern KGUARDED_MUTEX PspActiveProcessMutex;
+extern SINGLE_LIST_ENTRY PspReaperListHead;
+extern WORK_QUEUE_ITEM PspReaperWorkItem;
+
+/* The reaper list's head while PspReapRoutine runs: a terminating thread that finds it
+ * there does not queue the reaper again. */
+#define PSP_REAPER_ACTIVE ((PSINGLE_LIST_ENTRY)(ULONG_PTR)1)
+
+/* psmgr.cpp: the process manager's start and (hosted) stop */
+NTSTATUS NTAPI PsInitSystem(VOID);
+ULONG NTAPI PspShutdownSystem(VOID);
+VOID NTAPI PspDeleteCidTable(VOID);
+ULONG NTAPI PspAbandonSystem(VOID);
+
+/* process.cpp */
+NTSTATUS NTAPI PspCreateProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
+                                HANDLE ParentProcess, ULONG Flags, HANDLE SectionHandle, HANDLE DebugPort,
+                                HANDLE ExceptionPort, BOOLEAN InJob);
+PEPROCESS NTAPI PsGetNextProcess(PEPROCESS OldProcess);
+PETHREAD NTAPI PsGetNextProcessThread(PEPROCESS Process, PETHREAD Thread);
+
+/* thread.cpp */
+NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
+                               HANDLE ProcessHandle, PEPROCESS TargetProcess, PCLIENT_ID ClientId,
+                               struct _CONTEXT *ThreadContext, struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended,
+                               PKSTART_ROUTINE StartRoutine, PVOID StartContext);
 VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+
+/* kill.cpp: termination and deletion */
 VOID NTAPI PspReapRoutine(PVOID Context);
-PETHREAD NTAPI PsGetCurrentThread(VOID);
-PEPROCESS NTAPI PsGetCurrentProcess(VOID);
+NTSTATUS NTAPI PspTerminateThreadByPointer(PETHREAD Thread, NTSTATUS ExitStatus, BOOLEAN bSelf);
+DECLSPEC_NORETURN VOID NTAPI PspExitThread(NTSTATUS ExitStatus);
+VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process);
+VOID NTAPI PsExitSpecialApc(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext,
+                            PVOID *SystemArgument1, PVOID *SystemArgument2);
+VOID NTAPI PspExitApcRundown(PKAPC Apc);
+VOID NTAPI PspExitNormalApc(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2);
+VOID NTAPI PspDeleteProcess(PVOID ObjectBody);
+VOID NTAPI PspDeleteThread(PVOID ObjectBody);
 
 /* security.cpp: a process's primary token */
 NTSTATUS NTAPI PspInitializeProcessSecurity(PEPROCESS Process, PEPROCESS Parent);
 VOID NTAPI PspDeleteProcessSecurity(PEPROCESS Process);
+
+/* psnotify.cpp: notify routines */
+VOID NTAPI PspRunCreateThreadNotifyRoutines(PETHREAD Thread, BOOLEAN Create);
+VOID NTAPI PspRunExitProcessNotifyRoutines(PEPROCESS Process);
+
+/* Sets bits of a thread's cross-thread flags (PS_CROSS_THREAD_FLAGS_*) atomically. */
+FORCEINLINE VOID PspSetCrossThreadFlag(PETHREAD Thread, ULONG Flag)
+{
+    InterlockedOr((PLONG)&Thread->CrossThreadFlags, (LONG)Flag);
+}
+
+/* Sets bits of a process's Flags (PSF_*) atomically. */
+#define PSF_PROCESS_EXITING_BIT 0x00000004UL
+#define PSF_PROCESS_DELETE_BIT 0x00000008UL
+FORCEINLINE VOID PspSetProcessFlag(PEPROCESS Process, ULONG Flag)
+{
+    InterlockedOr((PLONG)&Process->Flags, (LONG)Flag);
+}
+
+/* The process lock, taken in a critical region. At or below APC_LEVEL. */
+FORCEINLINE VOID PspLockProcessExclusive(PEPROCESS Process)
+{
+    KeEnterCriticalRegion();
+    ExAcquirePushLockExclusive(&Process->ProcessLock);
+}
+
+FORCEINLINE VOID PspUnlockProcessExclusive(PEPROCESS Process)
+{
+    ExReleasePushLockExclusive(&Process->ProcessLock);
+    KeLeaveCriticalRegion();
+}
 
 NT_EXTERN_C_END
 

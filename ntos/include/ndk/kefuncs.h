@@ -22,6 +22,7 @@ NTKERNELAPI KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KP
 NTKERNELAPI VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread);
 NTKERNELAPI VOID NTAPI KeInitializeProcess(PKPROCESS Process, KPRIORITY Priority, KAFFINITY Affinity,
                                            PULONG_PTR DirectoryTableBase, BOOLEAN Enable);
+NTKERNELAPI LONG NTAPI KeSetProcess(PKPROCESS Process, KPRIORITY Increment, BOOLEAN Wait);
 
 /* APCs, alerts and suspension. */
 NTKERNELAPI VOID NTAPI KeInitializeApc(PKAPC Apc, PKTHREAD Thread, KAPC_ENVIRONMENT TargetEnvironment,

@@ -224,6 +224,7 @@ typedef struct _OBJECT_SYMBOLIC_LINK {
     ULONG DosDeviceDriveIndex;
 } OBJECT_SYMBOLIC_LINK, *POBJECT_SYMBOLIC_LINK;
 
+NTKERNELAPI BOOLEAN FASTCALL ObReferenceObjectSafe(PVOID Object);
 NTKERNELAPI NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_TYPE_INITIALIZER ObjectTypeInitializer,
                                               PVOID Reserved, POBJECT_TYPE *ObjectType);
 NTKERNELAPI NTSTATUS NTAPI ObCreateObject(KPROCESSOR_MODE ProbeMode, POBJECT_TYPE ObjectType,

@@ -170,9 +170,11 @@ inline PETHREAD StartKernelThread(const std::function<void()> *Body)
 inline NTSTATUS JoinKernelThread(PETHREAD Thread)
 {
     NTSTATUS Status = KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
-    LARGE_INTEGER Zero{};
+    // A short sleep, not a yield: the reaper is a worker thread that may run below the caller.
+    LARGE_INTEGER Interval;
+    Interval.QuadPart = -10 * 100;
     while (__atomic_load_n(&OBJECT_TO_OBJECT_HEADER(Thread)->PointerCount, __ATOMIC_ACQUIRE) > 1)
-        KeDelayExecutionThread(KernelMode, FALSE, &Zero);
+        KeDelayExecutionThread(KernelMode, FALSE, &Interval);
     ObDereferenceObject(Thread);
     return Status;
 }

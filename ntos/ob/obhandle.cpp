@@ -556,6 +556,23 @@ static VOID NTAPI ObpCloseHandleCallback(PHANDLE_TABLE_ENTRY HandleEntry, HANDLE
     ObpCloseHandleTableEntry(static_cast<PHANDLE_TABLE>(Context), HandleEntry, Handle, UserMode, TRUE);
 }
 
+// Closes every handle of a process that is not being run down yet (a process
+// terminated with no thread to exit), in its context; the table stays. At
+// PASSIVE_LEVEL.
+extern "C" VOID NTAPI ObClearProcessHandleTable(PEPROCESS Process)
+{
+    PHANDLE_TABLE Table = ObReferenceProcessHandleTable(Process);
+    if (!Table)
+        return;
+    KAPC_STATE ApcState;
+    KeStackAttachProcess(&Process->Pcb, &ApcState);
+    KeEnterCriticalRegion();
+    ExSweepHandleTable(Table, ObpCloseHandleCallback, Table);
+    KeLeaveCriticalRegion();
+    KeUnstackDetachProcess(&ApcState);
+    ObDereferenceProcessHandleTable(Process);
+}
+
 // Closes every handle of a dying process and frees its table, once nobody still
 // uses the table (the rundown). In the context of the process, at PASSIVE_LEVEL.
 extern "C" VOID NTAPI ObKillProcess(PEPROCESS Process)
@@ -812,12 +829,7 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
 // for the call (a system call from the kernel). At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI ZwClose(HANDLE Handle)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
-    CCHAR PreviousMode = Thread->PreviousMode;
-    Thread->PreviousMode = KernelMode;
-    NTSTATUS Status = NtClose(Handle);
-    Thread->PreviousMode = PreviousMode;
-    return Status;
+    return KiZwCall([&] { return NtClose(Handle); });
 }
 
 namespace {

@@ -30,6 +30,41 @@ void ObpRemoveObject(POBJECT_HEADER Header)
         ObpDeferObjectDeletion(Header);
 }
 
+// References the current process or thread for its pseudo-handle (NtCurrentProcess,
+// NtCurrentThread), with the access it has to itself; FALSE for any other handle.
+BOOLEAN ObpReferencePseudoHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                 KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                 POBJECT_HANDLE_INFORMATION HandleInformation, PNTSTATUS Status)
+{
+    PVOID Target;
+    POBJECT_TYPE Type;
+    ACCESS_MASK GrantedAccess;
+    if (Handle == NtCurrentProcess()) {
+        PEPROCESS Process = PsGetCurrentProcess();
+        Target = Process, Type = *PsProcessType, GrantedAccess = Process->GrantedAccess;
+    } else if (Handle == NtCurrentThread()) {
+        PETHREAD Thread = PsGetCurrentThread();
+        Target = Thread, Type = *PsThreadType, GrantedAccess = Thread->GrantedAccess;
+    } else {
+        return FALSE;
+    }
+    if (ObjectType && ObjectType != Type)
+        *Status = STATUS_OBJECT_TYPE_MISMATCH;
+    else if (AccessMode != KernelMode && (DesiredAccess & ~GrantedAccess))
+        *Status = STATUS_ACCESS_DENIED;
+    else
+        *Status = STATUS_SUCCESS;
+    if (!NT_SUCCESS(*Status))
+        return TRUE;
+    ObReferenceObject(Target);
+    if (HandleInformation) {
+        HandleInformation->HandleAttributes = 0;
+        HandleInformation->GrantedAccess = GrantedAccess;
+    }
+    *Object = Target;
+    return TRUE;
+}
+
 } // namespace
 
 // Adds a reference to an object; returns the new pointer count. Any IRQL.
@@ -145,7 +180,7 @@ extern "C" VOID NTAPI ObpReapObject(PVOID Parameter)
 
 // References the object a handle names, for a caller in AccessMode: the handle must be
 // the current process's (or a kernel handle, for kernel mode: STATUS_INVALID_HANDLE
-// otherwise), of ObjectType if one is given (STATUS_OBJECT_TYPE_MISMATCH), and grant
+// otherwise) or a pseudo-handle for the current process or thread, of ObjectType if one is given (STATUS_OBJECT_TYPE_MISMATCH), and grant
 // DesiredAccess to a user-mode caller (STATUS_ACCESS_DENIED). Reports the handle's
 // attributes and granted access. At or below APC_LEVEL.
 extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
@@ -153,6 +188,10 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK D
                                                     POBJECT_HANDLE_INFORMATION HandleInformation)
 {
     *Object = NULL;
+    NTSTATUS PseudoStatus;
+    if (ObpReferencePseudoHandle(Handle, DesiredAccess, ObjectType, AccessMode, Object, HandleInformation,
+                                 &PseudoStatus))
+        return PseudoStatus;
     PHANDLE_TABLE Table = ObpTableOfHandle(&Handle, AccessMode);
     if (!Table)
         return STATUS_INVALID_HANDLE;

@@ -83,6 +83,30 @@ BOOLEAN PspLeaveProcess(PEPROCESS Process, PETHREAD Thread, NTSTATUS ExitStatus)
     return Last;
 }
 
+// A critical thread or process (BreakOnTermination) is being terminated: with no
+// debugger to break into, the stop NT takes, naming the object (Type 3 = process,
+// 6 = thread). Does not return.
+DECLSPEC_NORETURN VOID PspCatchCriticalBreak(PVOID Object, ULONG Type, PEPROCESS Process)
+{
+    KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, Type, reinterpret_cast<ULONG_PTR>(Object),
+                 reinterpret_cast<ULONG_PTR>(Process->ImageFileName), reinterpret_cast<ULONG_PTR>("Terminating critical object"));
+}
+
+// Asks every thread of Process but the caller to terminate. Returns
+// STATUS_NOTHING_TO_TERMINATE when the process has no thread at all. At PASSIVE_LEVEL.
+NTSTATUS PspTerminateOtherThreads(PEPROCESS Process, NTSTATUS ExitStatus)
+{
+    NTSTATUS Status = STATUS_NOTHING_TO_TERMINATE;
+    PETHREAD Self = PsGetCurrentThread();
+    for (PETHREAD Thread = PsGetNextProcessThread(Process, NULL); Thread;
+         Thread = PsGetNextProcessThread(Process, Thread)) {
+        Status = STATUS_SUCCESS;
+        if (Thread != Self)
+            PspTerminateThreadByPointer(Thread, ExitStatus, FALSE);
+    }
+    return Status;
+}
+
 } // namespace
 
 // Frees the kernel stacks of the threads KeTerminateThread put on the reaper list, once
@@ -118,7 +142,7 @@ extern "C" VOID NTAPI PspReapRoutine(PVOID Context)
 extern "C" NTSTATUS NTAPI PspTerminateThreadByPointer(PETHREAD Thread, NTSTATUS ExitStatus, BOOLEAN bSelf)
 {
     if (Thread->BreakOnTermination)
-        KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, 1, reinterpret_cast<ULONG_PTR>(Thread), 0, 0);
+        PspCatchCriticalBreak(Thread, 6, Thread->ThreadsProcess);
     if (bSelf || Thread == PsGetCurrentThread()) {
         ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
         PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_TERMINATED);
@@ -243,6 +267,99 @@ extern "C" NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS ExitStatus)
     if (!Thread->SystemThread)
         return STATUS_INVALID_PARAMETER;
     return PspTerminateThreadByPointer(Thread, ExitStatus, TRUE);
+}
+
+// Terminates a whole process from outside it (shutdown, jobs): no new thread may
+// start in it, every thread is asked to exit, and a process with no thread loses its
+// handles. The System process cannot be terminated. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PspTerminateProcess(PEPROCESS Process, NTSTATUS ExitStatus)
+{
+    if (Process == PsInitialSystemProcess)
+        return STATUS_ACCESS_DENIED;
+    if (Process->BreakOnTermination)
+        PspCatchCriticalBreak(Process, 3, Process);
+    PspSetProcessFlag(Process, PSF_PROCESS_DELETE_BIT);
+    if (PspTerminateOtherThreads(Process, ExitStatus) == STATUS_NOTHING_TO_TERMINATE)
+        ObClearProcessHandleTable(Process);
+    return STATUS_SUCCESS;
+}
+
+// The terminate-process service. A NULL handle asks every other thread of the
+// caller's process to exit but leaves the caller running (the first half of a
+// process's own exit); a handle to the caller's own process then ends the caller
+// too. A process with no thread loses its handles. Windows refuses the System
+// process (ReactOS would mark it deleting). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus)
+{
+    BOOLEAN KillByHandle = ProcessHandle != NULL;
+    PEPROCESS Process;
+    NTSTATUS Status = ObReferenceObjectByHandle(KillByHandle ? ProcessHandle : NtCurrentProcess(), PROCESS_TERMINATE,
+                                                PspProcessType, ExGetPreviousMode(),
+                                                reinterpret_cast<PVOID *>(&Process), NULL);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (Process == PsInitialSystemProcess) {
+        ObDereferenceObject(Process);
+        return STATUS_ACCESS_DENIED;
+    }
+    if (Process->BreakOnTermination)
+        PspCatchCriticalBreak(Process, 3, Process);
+    if (!ExAcquireRundownProtection(&Process->RundownProtect)) {
+        ObDereferenceObject(Process);
+        return STATUS_PROCESS_IS_TERMINATING;
+    }
+    if (KillByHandle)
+        PspSetProcessFlag(Process, PSF_PROCESS_DELETE_BIT);
+    Status = PspTerminateOtherThreads(Process, ExitStatus);
+    ExReleaseRundownProtection(&Process->RundownProtect);
+    if (Process == PsGetCurrentProcess() && KillByHandle) {
+        ObDereferenceObject(Process);
+        PspTerminateThreadByPointer(PsGetCurrentThread(), ExitStatus, TRUE);
+    }
+    if (Status == STATUS_NOTHING_TO_TERMINATE) {
+        ObClearProcessHandleTable(Process);
+        Status = STATUS_SUCCESS;
+    }
+    ObDereferenceObject(Process);
+    return Status;
+}
+
+// The terminate-thread service. NULL means the caller, unless it is its process's
+// last thread (STATUS_CANT_TERMINATE_SELF); another thread is asked to exit (a system
+// thread refuses: STATUS_ACCESS_DENIED). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus)
+{
+    PETHREAD Self = PsGetCurrentThread();
+    if (!ThreadHandle) {
+        if (PsGetCurrentProcess()->ActiveThreads == 1)
+            return STATUS_CANT_TERMINATE_SELF;
+        return PspTerminateThreadByPointer(Self, ExitStatus, TRUE);
+    }
+    if (ThreadHandle == NtCurrentThread())
+        return PspTerminateThreadByPointer(Self, ExitStatus, TRUE);
+    PETHREAD Thread;
+    NTSTATUS Status = ObReferenceObjectByHandle(ThreadHandle, THREAD_TERMINATE, PspThreadType, ExGetPreviousMode(),
+                                                reinterpret_cast<PVOID *>(&Thread), NULL);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (Thread == Self) {
+        ObDereferenceObject(Thread);
+        return PspTerminateThreadByPointer(Self, ExitStatus, TRUE);
+    }
+    Status = PspTerminateThreadByPointer(Thread, ExitStatus, FALSE);
+    ObDereferenceObject(Thread);
+    return Status;
+}
+
+// The Zw forms, for kernel code: PreviousMode KernelMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus)
+{
+    return KiZwCall([&] { return NtTerminateThread(ThreadHandle, ExitStatus); });
+}
+
+extern "C" NTSTATUS NTAPI ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus)
+{
+    return KiZwCall([&] { return NtTerminateProcess(ProcessHandle, ExitStatus); });
 }
 
 // The Thread type's delete procedure: frees the stack of a thread that never ran,

@@ -134,7 +134,160 @@ NTSTATUS PspInsertProcess(PEPROCESS Process, PEPROCESS Parent, ACCESS_MASK Desir
     return Status;
 }
 
+// Finds the object a CID names for an open: the process (UniqueProcess, checked
+// against UniqueThread's thread when one is given) or the thread (UniqueThread,
+// checked against UniqueProcess when one is given). Returned referenced.
+NTSTATUS PspLookupOpenTarget(PCLIENT_ID Cid, BOOLEAN WantThread, PVOID *Object)
+{
+    if (!WantThread && !Cid->UniqueThread)
+        return PsLookupProcessByProcessId(Cid->UniqueProcess, reinterpret_cast<PEPROCESS *>(Object));
+    if (WantThread && !Cid->UniqueProcess)
+        return PsLookupThreadByThreadId(Cid->UniqueThread, reinterpret_cast<PETHREAD *>(Object));
+    PEPROCESS Process;
+    PETHREAD Thread;
+    NTSTATUS Status = PsLookupProcessThreadByCid(Cid, &Process, &Thread);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    *Object = WantThread ? static_cast<PVOID>(Thread) : static_cast<PVOID>(Process);
+    ObDereferenceObject(WantThread ? static_cast<PVOID>(Process) : static_cast<PVOID>(Thread));
+    return STATUS_SUCCESS;
+}
+
+// Makes the access state of an open; a caller holding SeDebugPrivilege is granted
+// what it asks (AllAccess for MAXIMUM_ALLOWED) without an access check.
+NTSTATUS PspCreateOpenAccessState(PACCESS_STATE AccessState, PAUX_ACCESS_DATA AuxData, ACCESS_MASK DesiredAccess,
+                                  POBJECT_TYPE Type, ACCESS_MASK AllAccess, KPROCESSOR_MODE PreviousMode)
+{
+    NTSTATUS Status = SeCreateAccessState(AccessState, AuxData, DesiredAccess, &Type->TypeInfo.GenericMapping);
+    if (!NT_SUCCESS(Status) || !SeSinglePrivilegeCheck(SeDebugPrivilege, PreviousMode))
+        return Status;
+    if (AccessState->RemainingDesiredAccess & MAXIMUM_ALLOWED)
+        AccessState->PreviouslyGrantedAccess |= AllAccess;
+    else
+        AccessState->PreviouslyGrantedAccess |= AccessState->RemainingDesiredAccess;
+    AccessState->RemainingDesiredAccess = 0;
+    return STATUS_SUCCESS;
+}
+
 } // namespace
+
+// The body NtOpenProcess and NtOpenThread share: opens the process or thread (Type)
+// named by ObjectAttributes' name or by ClientId, exactly one of them
+// (STATUS_INVALID_PARAMETER_MIX otherwise). A user-mode caller's pointers are read and
+// written under SEH. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PspOpenProcessOrThread(POBJECT_TYPE Type, PHANDLE Handle, ACCESS_MASK DesiredAccess,
+                                                 POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
+{
+    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
+    BOOLEAN WantThread = Type == PspThreadType;
+    BOOLEAN HasObjectName = FALSE;
+    ULONG Attributes = 0;
+    CLIENT_ID Cid{};
+    NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        if (PreviousMode != KernelMode)
+            *Handle = NULL;
+        if (ObjectAttributes) {
+            HasObjectName = ObjectAttributes->ObjectName != NULL;
+            Attributes = ObjectAttributes->Attributes;
+        }
+        if (ClientId)
+            Cid = *ClientId;
+    }
+    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (HasObjectName == (ClientId != NULL))
+        return STATUS_INVALID_PARAMETER_MIX;
+
+    ACCESS_STATE AccessState;
+    AUX_ACCESS_DATA AuxData;
+    Status = PspCreateOpenAccessState(&AccessState, &AuxData, DesiredAccess, Type,
+                                      WantThread ? THREAD_ALL_ACCESS : PROCESS_ALL_ACCESS, PreviousMode);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    HANDLE Opened = NULL;
+    if (HasObjectName) {
+        Status = ObOpenObjectByName(ObjectAttributes, Type, PreviousMode, &AccessState, 0, NULL, &Opened);
+    } else {
+        PVOID Object;
+        Status = PspLookupOpenTarget(&Cid, WantThread, &Object);
+        if (NT_SUCCESS(Status)) {
+            Status = ObOpenObjectByPointer(Object, Attributes, &AccessState, 0, Type, PreviousMode, &Opened);
+            ObDereferenceObject(Object);
+        }
+    }
+    SeDeleteAccessState(&AccessState);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    _SEH2_TRY
+    {
+        *Handle = Opened;
+    }
+    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+// The open-process service: a handle to the process named by ObjectAttributes or by
+// ClientId. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                        POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
+{
+    return PspOpenProcessOrThread(PspProcessType, ProcessHandle, DesiredAccess, ObjectAttributes, ClientId);
+}
+
+extern "C" NTSTATUS NTAPI ZwOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                        POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
+{
+    return KiZwCall([&] { return NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId); });
+}
+
+// The create-process service: a child of ParentProcess, which is required. A
+// user-mode caller's handle pointer is checked first. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                            POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess, ULONG Flags,
+                                            HANDLE SectionHandle, HANDLE DebugPort, HANDLE ExceptionPort,
+                                            BOOLEAN InJob)
+{
+    if (ExGetPreviousMode() != KernelMode) {
+        volatile NTSTATUS Status = STATUS_SUCCESS;
+        _SEH2_TRY
+        {
+            *ProcessHandle = NULL;
+        }
+        _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+        {
+            Status = _SEH2_GetExceptionCode();
+        }
+        _SEH2_END;
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
+    if (!ParentProcess)
+        return STATUS_INVALID_PARAMETER;
+    return PspCreateProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ParentProcess, Flags, SectionHandle,
+                            DebugPort, ExceptionPort, InJob);
+}
+
+extern "C" NTSTATUS NTAPI ZwCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                            POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess, ULONG Flags,
+                                            HANDLE SectionHandle, HANDLE DebugPort, HANDLE ExceptionPort,
+                                            BOOLEAN InJob)
+{
+    return KiZwCall([&] {
+        return NtCreateProcessEx(ProcessHandle, DesiredAccess, ObjectAttributes, ParentProcess, Flags, SectionHandle,
+                                 DebugPort, ExceptionPort, InJob);
+    });
+}
 
 // Creates a process object: a child of ParentProcess (inheriting its token, affinity
 // and, with PROCESS_CREATE_FLAGS_INHERIT_HANDLES, its inheritable handles) or, with no

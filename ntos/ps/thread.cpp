@@ -241,6 +241,20 @@ extern "C" VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID
     PspTerminateThreadByPointer(Thread, STATUS_SUCCESS, TRUE);
 }
 
+// The open-thread service: a handle to the thread named by ObjectAttributes or by
+// ClientId. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                       POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
+{
+    return PspOpenProcessOrThread(PspThreadType, ThreadHandle, DesiredAccess, ObjectAttributes, ClientId);
+}
+
+extern "C" NTSTATUS NTAPI ZwOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                       POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
+{
+    return KiZwCall([&] { return NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId); });
+}
+
 // Returns the current thread's executive thread object. Any IRQL.
 extern "C" PETHREAD NTAPI PsGetCurrentThread(VOID)
 {

@@ -292,4 +292,18 @@ FORCEINLINE KAFFINITY AFFINITY_MASK(ULONG Number) { return (KAFFINITY)1 << Numbe
 
 NT_EXTERN_C_END
 
+#ifdef __cplusplus
+/* The Zw services' entry: runs an Nt service as a system call made from kernel code,
+ * with the thread's PreviousMode KernelMode for the call. At the service's IRQL. */
+template <typename Service> NTSTATUS KiZwCall(Service &&Call)
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    KPROCESSOR_MODE PreviousMode = Thread->PreviousMode;
+    Thread->PreviousMode = KernelMode;
+    NTSTATUS Status = Call();
+    Thread->PreviousMode = PreviousMode;
+    return Status;
+}
+#endif
+
 #endif /* _INTERNAL_KE_H */

@@ -36,6 +36,8 @@ ULONG NTAPI PspAbandonSystem(VOID);
 NTSTATUS NTAPI PspCreateProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
                                 HANDLE ParentProcess, ULONG Flags, HANDLE SectionHandle, HANDLE DebugPort,
                                 HANDLE ExceptionPort, BOOLEAN InJob);
+NTSTATUS NTAPI PspOpenProcessOrThread(POBJECT_TYPE Type, PHANDLE Handle, ACCESS_MASK DesiredAccess,
+                                      POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
 PEPROCESS NTAPI PsGetNextProcess(PEPROCESS OldProcess);
 PETHREAD NTAPI PsGetNextProcessThread(PEPROCESS Process, PETHREAD Thread);
 
@@ -51,6 +53,7 @@ VOID NTAPI PspReapRoutine(PVOID Context);
 NTSTATUS NTAPI PspTerminateThreadByPointer(PETHREAD Thread, NTSTATUS ExitStatus, BOOLEAN bSelf);
 DECLSPEC_NORETURN VOID NTAPI PspExitThread(NTSTATUS ExitStatus);
 VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process);
+NTSTATUS NTAPI PspTerminateProcess(PEPROCESS Process, NTSTATUS ExitStatus);
 VOID NTAPI PsExitSpecialApc(PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine, PVOID *NormalContext,
                             PVOID *SystemArgument1, PVOID *SystemArgument2);
 VOID NTAPI PspExitApcRundown(PKAPC Apc);

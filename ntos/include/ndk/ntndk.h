@@ -8,5 +8,6 @@
 #include "ndk/obtypes.h"
 #include "ndk/setypes.h"
 #include "ndk/kefuncs.h"
+#include "ndk/psfuncs.h"
 #include "ndk/halfuncs.h"
 #endif

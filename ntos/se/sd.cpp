@@ -345,7 +345,7 @@ extern "C" NTSTATUS NTAPI SeSetSecurityDescriptorInfo(PVOID Object, PSECURITY_IN
         SeUnlockSubjectContext(&SubjectContext);
         SeReleaseSubjectContext(&SubjectContext);
     }
-    PSECURITY_DESCRIPTOR NewDescriptor;
+    PSECURITY_DESCRIPTOR NewDescriptor = NULL;
     if (NT_SUCCESS(Status))
         Status = SepMakeSelfRelativeCopy(&Absolute, PoolType, &NewDescriptor);
     if (NT_SUCCESS(Status))

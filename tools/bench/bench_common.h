@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "nthost.h"
+#include "ndk/ntndk.h"
 
 struct Machine {
     bool Deterministic;
@@ -32,4 +33,29 @@ inline void RunBenchmarkInKernel(benchmark::State &State, Machine Mode, const st
         State.SkipWithError("NtosRunSystemThread failed");
     if (!NT_SUCCESS(NtosShutdown()))
         State.SkipWithError("NtosShutdown reported leaks");
+}
+
+// Inside the kernel: starts a system thread running StartRoutine(Context) as a driver
+// would (PsCreateSystemThread, then the handle swapped for a reference); NULL on failure.
+inline PETHREAD StartBenchThread(PKSTART_ROUTINE StartRoutine, PVOID Context)
+{
+    HANDLE Handle;
+    if (!NT_SUCCESS(PsCreateSystemThread(&Handle, THREAD_ALL_ACCESS, nullptr, nullptr, nullptr, StartRoutine, Context)))
+        return nullptr;
+    PVOID Thread = nullptr;
+    ObReferenceObjectByHandle(Handle, 0, *PsThreadType, KernelMode, &Thread, nullptr);
+    ZwClose(Handle);
+    return static_cast<PETHREAD>(Thread);
+}
+
+// Inside the kernel: the rest of a thread's life: waits for it to terminate and for the
+// reaper to free its stack and drop its reference, then drops the caller's (the object
+// is deleted here).
+inline void JoinBenchThread(PETHREAD Thread)
+{
+    KeWaitForSingleObject(Thread, Executive, KernelMode, FALSE, nullptr);
+    LARGE_INTEGER Yield{};
+    while (__atomic_load_n(&OBJECT_TO_OBJECT_HEADER(Thread)->PointerCount, __ATOMIC_ACQUIRE) > 1)
+        KeDelayExecutionThread(KernelMode, FALSE, &Yield);
+    ObDereferenceObject(Thread);
 }

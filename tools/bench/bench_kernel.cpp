@@ -36,17 +36,8 @@ double HostThreadCpuNs()
 
 PETHREAD StartThread(const std::function<void()> *Body)
 {
-    PETHREAD Thread = nullptr;
     auto Trampoline = [](PVOID Context) { (*static_cast<const std::function<void()> *>(Context))(); };
-    PspCreateSystemThreadObject(Trampoline, const_cast<std::function<void()> *>(Body), &Thread);
-    return Thread;
-}
-
-void JoinThread(PETHREAD Thread)
-{
-    KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
-    PspReapRoutine(nullptr);
-    PspDeleteSystemThreadObject(Thread);
+    return StartBenchThread(Trampoline, const_cast<std::function<void()> *>(Body));
 }
 
 // KeSetEvent -> waiter runs: the benchmark thread and a partner bounce a token
@@ -84,7 +75,7 @@ void BM_Kernel_EventPingPong(benchmark::State &State, Machine Mode)
             State.counters["cpu_ns_per_switch"] = (HostThreadCpuNs() - CpuStart) / static_cast<double>(Switches);
         Stop = 1;
         KeSetEvent(&Ping, 0, FALSE);
-        JoinThread(Thread);
+        JoinBenchThread(Thread);
     });
     State.SetItemsProcessed(Switches);
 }
@@ -98,11 +89,32 @@ void BM_Kernel_SystemThreadLifecycle(benchmark::State &State, Machine Mode)
     RunBenchmarkInKernel(State, Mode, [&] {
         std::function<void()> Empty = [] {};
         for (auto _ : State)
-            JoinThread(StartThread(&Empty));
+            JoinBenchThread(StartThread(&Empty));
     });
 }
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime1P, Machine{false, 1})->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime2P, Machine{false, 2})->UseRealTime();
+
+// A process's whole life with no thread in it: ZwCreateProcessEx (object, token copy,
+// handle table, CID), ZwTerminateProcess (its handles cleared), ZwClose (deleted).
+void BM_Kernel_ProcessCreateTerminateClose(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        OBJECT_ATTRIBUTES Attributes;
+        InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
+        for (auto _ : State) {
+            HANDLE Process;
+            if (!NT_SUCCESS(ZwCreateProcessEx(&Process, PROCESS_ALL_ACCESS, &Attributes, NtCurrentProcess(), 0,
+                                              nullptr, nullptr, nullptr, FALSE))) {
+                State.SkipWithError("ZwCreateProcessEx failed");
+                break;
+            }
+            ZwTerminateProcess(Process, STATUS_SUCCESS);
+            ZwClose(Process);
+        }
+    });
+}
+BENCHMARK(BM_Kernel_ProcessCreateTerminateClose)->UseRealTime();
 
 // Uncontended ERESOURCE acquire + release (exclusive or shared, in a critical region)
 // and rundown-protection acquire + release, on one processor; the baselines are

@@ -26,6 +26,7 @@
 #include "ndk/ntndk.h"
 #include "ke.h"
 #include "ps.h"
+#include "bench_common.h"
 
 namespace {
 
@@ -124,11 +125,11 @@ void BM_Kernel_ReleaseBlockedThreads(benchmark::State &State)
             Resident Before = Resident::Now();
             auto Start = Clock::now();
             for (LONG i = 0; i < N; i++) {
-                PETHREAD Thread;
-                if (!NT_SUCCESS(PspCreateSystemThreadObject(KernelWaiter, &Round, &Thread))) {
+                PETHREAD Thread = StartBenchThread(KernelWaiter, &Round);
+                if (!Thread) {
                     static char Message[128];
                     std::snprintf(Message, sizeof(Message),
-                                  "PspCreateSystemThreadObject failed at thread %d (host memory or map count)", i);
+                                  "PsCreateSystemThread failed at thread %d (host memory or map count)", i);
                     State.SkipWithError(Message);
                     return; // the machine is left as it is; the run is over anyway
                 }
@@ -155,10 +156,7 @@ void BM_Kernel_ReleaseBlockedThreads(benchmark::State &State)
             ReportRound(State, N, CreateNs, ReleaseNs, AllRanNs, Before, Blocked);
 
             for (PETHREAD Thread : Threads)
-                KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, nullptr);
-            PspReapRoutine(nullptr);
-            for (PETHREAD Thread : Threads)
-                PspDeleteSystemThreadObject(Thread);
+                JoinBenchThread(Thread);
             Threads.clear();
         }
     };

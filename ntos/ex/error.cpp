@@ -36,3 +36,25 @@ extern "C" LONG NTAPI ExSystemExceptionFilter(VOID)
 {
     return ExGetPreviousMode() != KernelMode ? EXCEPTION_EXECUTE_HANDLER : EXCEPTION_CONTINUE_SEARCH;
 }
+
+// Copies a service's result to its caller's buffer under the services' filter: a
+// user-mode caller's bad pointer gives the fault's status (a kernel-mode caller's is a
+// bug, not caught). Byte by byte, so the fault is taken here and not in a host
+// library. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source, SIZE_T Length)
+{
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        auto *To = static_cast<volatile UCHAR *>(Destination);
+        auto *From = static_cast<const UCHAR *>(Source);
+        for (SIZE_T i = 0; i < Length; i++)
+            To[i] = From[i];
+    }
+    _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}

@@ -19,7 +19,7 @@ extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
     else if (OldIrql == DISPATCH_LEVEL && Prcb->DpcRoutineActive)
         Prcb->DpcTime++;
     else
-        Prcb->KernelTime++, Thread->KernelTime++;
+        Prcb->KernelTime++, KiChargeTick(&Thread->KernelTime);
     if (PTIME_UPDATE_NOTIFY_ROUTINE Notify = __atomic_load_n(&KiTimeUpdateNotifyRoutine, __ATOMIC_ACQUIRE))
         [[unlikely]] Notify(KiThreadId(Thread), KernelMode);
     if (Thread == Prcb->IdleThread)

@@ -206,6 +206,23 @@ extern "C" VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState)
     KiDetachProcess(Thread, OldIrql, ApcState->Process ? ApcState : &Thread->SavedApcState);
 }
 
+// Returns a process's kernel time, and its user time in *UserTime, in clock ticks: its
+// ended threads' (KeTerminateThread adds them) and its live threads'. At or below
+// DISPATCH_LEVEL.
+extern "C" ULONG NTAPI KeQueryRuntimeProcess(PKPROCESS Process, PULONG UserTime)
+{
+    KIRQL OldIrql = KiAcquireDispatcherLock();
+    ULONG Kernel = Process->KernelTime, User = Process->UserTime;
+    for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
+        ULONG ThreadUser;
+        Kernel += KeQueryRuntimeThread(CONTAINING_RECORD(Entry, KTHREAD, ThreadListEntry), &ThreadUser);
+        User += ThreadUser;
+    }
+    KiReleaseDispatcherLock(OldIrql);
+    *UserTime = User;
+    return Kernel;
+}
+
 // Sets a process' base priority (and quantum, if not 0), moving its threads' bases
 // within the new class; returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KPRIORITY Priority, UCHAR Quantum)

@@ -164,10 +164,20 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     if (!IsListEmpty(&Thread->Header.WaitListHead))
         KiWaitTest(&Thread->Header, Increment);
     RemoveEntryList(&Thread->ThreadListEntry);
+    Process->KernelTime += __atomic_load_n(&Thread->KernelTime, __ATOMIC_RELAXED);
+    Process->UserTime += __atomic_load_n(&Thread->UserTime, __ATOMIC_RELAXED);
     Process->StackCount--;
     KiReleaseDispatcherLockFromSynchLevel();
     KiSwapThread(Thread, KeGetCurrentPrcb());
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
+}
+
+// Returns a thread's kernel time, and its user time in *UserTime, in clock ticks. Any
+// IRQL.
+extern "C" ULONG NTAPI KeQueryRuntimeThread(PKTHREAD Thread, PULONG UserTime)
+{
+    *UserTime = __atomic_load_n(&Thread->UserTime, __ATOMIC_RELAXED);
+    return __atomic_load_n(&Thread->KernelTime, __ATOMIC_RELAXED);
 }
 
 // The mode the current thread entered the kernel from (UserMode inside a system

@@ -16,6 +16,7 @@ ULONG NTAPI ExpReportPoolLeaks(VOID);
 ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
+NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source, SIZE_T Length);
 
 /* handle.cpp: handle tables. A table has up to three levels: pages of
  * LOW_LEVEL_ENTRIES entries, pages of MID_LEVEL_ENTRIES pointers to those, and one

@@ -285,6 +285,13 @@ FORCEINLINE KPRIORITY KiClampPriority(KPRIORITY Priority, KPRIORITY Low, KPRIORI
     return Priority < Low ? Low : (Priority > High ? High : Priority);
 }
 
+/* Charges a clock tick to a thread's kernel or user time: only its processor's clock
+ * writes it, others read it (KeQueryRuntimeThread). */
+FORCEINLINE VOID KiChargeTick(PULONG Time)
+{
+    __atomic_store_n(Time, __atomic_load_n(Time, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 /* Bit helpers for KAFFINITY and ReadySummary. */
 FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(Mask); }
 FORCEINLINE ULONG KiHighestSetBit(ULONG Mask) { return 31 - (ULONG)__builtin_clz(Mask); }

@@ -61,6 +61,10 @@ VOID NTAPI PspExitNormalApc(PVOID NormalContext, PVOID SystemArgument1, PVOID Sy
 VOID NTAPI PspDeleteProcess(PVOID ObjectBody);
 VOID NTAPI PspDeleteThread(PVOID ObjectBody);
 
+/* state.cpp */
+NTSTATUS NTAPI PsSuspendThread(PETHREAD Thread, PULONG PreviousCount);
+NTSTATUS NTAPI PsResumeThread(PETHREAD Thread, PULONG PreviousCount);
+
 /* security.cpp: a process's primary token */
 NTSTATUS NTAPI PspInitializeProcessSecurity(PEPROCESS Process, PEPROCESS Parent);
 VOID NTAPI PspDeleteProcessSecurity(PEPROCESS Process);

@@ -3,9 +3,18 @@
 #ifndef _PSFUNCS_H
 #define _PSFUNCS_H
 
-#include "ntddk.h"
+#include "ndk/ketypes.h"
 
 NT_EXTERN_C_BEGIN
+
+typedef struct _THREAD_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;
+    PVOID TebBaseAddress;
+    CLIENT_ID ClientId;
+    KAFFINITY AffinityMask;
+    KPRIORITY Priority;
+    KPRIORITY BasePriority;
+} THREAD_BASIC_INFORMATION, *PTHREAD_BASIC_INFORMATION;
 
 NTSYSAPI NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                                           POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess, ULONG Flags,
@@ -17,6 +26,29 @@ NTSYSAPI NTSTATUS NTAPI NtOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAc
                                      POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
 NTSYSAPI NTSTATUS NTAPI ZwOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                      POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
+
+NTSYSAPI NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG SuspendCount);
+NTSYSAPI NTSTATUS NTAPI NtResumeThread(HANDLE ThreadHandle, PULONG SuspendCount);
+NTSYSAPI NTSTATUS NTAPI NtAlertThread(HANDLE ThreadHandle);
+NTSYSAPI NTSTATUS NTAPI NtAlertResumeThread(HANDLE ThreadHandle, PULONG SuspendCount);
+NTSYSAPI NTSTATUS NTAPI NtTestAlert(VOID);
+NTSYSAPI NTSTATUS NTAPI NtSuspendProcess(HANDLE ProcessHandle);
+NTSYSAPI NTSTATUS NTAPI NtResumeProcess(HANDLE ProcessHandle);
+NTSYSAPI NTSTATUS NTAPI NtQueueApcThread(HANDLE ThreadHandle, PKNORMAL_ROUTINE ApcRoutine, PVOID NormalContext,
+                                         PVOID SystemArgument1, PVOID SystemArgument2);
+NTKERNELAPI NTSTATUS NTAPI PsSuspendProcess(struct _EPROCESS *Process);
+NTKERNELAPI NTSTATUS NTAPI PsResumeProcess(struct _EPROCESS *Process);
+NTSYSAPI NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS ProcessInformationClass,
+                                                  PVOID ProcessInformation, ULONG ProcessInformationLength,
+                                                  PULONG ReturnLength);
+NTSYSAPI NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                                 PVOID ThreadInformation, ULONG ThreadInformationLength,
+                                                 PULONG ReturnLength);
+NTSYSAPI NTSTATUS NTAPI ZwQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                                 PVOID ThreadInformation, ULONG ThreadInformationLength,
+                                                 PULONG ReturnLength);
+NTSYSAPI NTSTATUS NTAPI NtSetInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                               PVOID ThreadInformation, ULONG ThreadInformationLength);
 
 NT_EXTERN_C_END
 

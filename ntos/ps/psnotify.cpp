@@ -41,16 +41,22 @@ const PSP_NOTIFY_TABLE PspLoadImageNotifyTable = {PspLoadImageNotifyRoutine, PSP
 const PSP_NOTIFY_TABLE *const PspNotifyTables[] = {&PspThreadNotifyTable, &PspProcessNotifyTable,
                                                    &PspLoadImageNotifyTable};
 
+// Whether any routine of a table is registered: the run functions' shortcut.
+BOOLEAN PspAnyNotifyRoutine(const PSP_NOTIFY_TABLE &Table)
+{
+    return __atomic_load_n(Table.Count, __ATOMIC_ACQUIRE) != 0;
+}
+
 // A block's routine, as the untyped pointer it was registered as.
 PVOID PspNotifyRoutineOf(PEX_CALLBACK_ROUTINE_BLOCK Block)
 {
     return reinterpret_cast<PVOID>(ExGetCallBackBlockRoutine(Block));
 }
 
+// Whether Block holds Routine, registered with Context.
 BOOLEAN PspIsBlockFor(PEX_CALLBACK_ROUTINE_BLOCK Block, PVOID Routine, PVOID Context)
 {
-    return PspNotifyRoutineOf(Block) == Routine &&
-           ExGetCallBackBlockContext(Block) == Context;
+    return PspNotifyRoutineOf(Block) == Routine && ExGetCallBackBlockContext(Block) == Context;
 }
 
 // Puts Routine (with Context) in the first free slot; FullStatus when every slot is
@@ -71,20 +77,24 @@ NTSTATUS PspInsertNotifyRoutine(const PSP_NOTIFY_TABLE &Table, PVOID Routine, PV
     return FullStatus;
 }
 
-// Swaps a referenced Block out of Slot if it is still there, drops the reference and,
-// once the calls in flight have returned, frees it. Whether it was swapped out. At
-// PASSIVE_LEVEL.
-BOOLEAN PspDeleteNotifyBlock(const PSP_NOTIFY_TABLE &Table, PEX_CALLBACK Slot, PEX_CALLBACK_ROUTINE_BLOCK Block)
+// Swaps a referenced Block out of Slot if it is still there, drops the reference and
+// frees the block once no call is running through it: after waiting for those calls,
+// or (WaitForCalls FALSE, at shutdown, where a stuck thread may never return) only if
+// there are none. Whether it was swapped out. At PASSIVE_LEVEL.
+BOOLEAN PspDeleteNotifyBlock(const PSP_NOTIFY_TABLE &Table, PEX_CALLBACK Slot, PEX_CALLBACK_ROUTINE_BLOCK Block,
+                             BOOLEAN WaitForCalls)
 {
     BOOLEAN Removed = ExCompareExchangeCallBack(Slot, NULL, Block);
     if (Removed)
         InterlockedDecrement(Table.Count);
     ExDereferenceCallBackBlock(Slot, Block);
-    if (Removed) {
+    if (!Removed)
+        return FALSE;
+    if (WaitForCalls)
         ExWaitForCallBacks(Block);
+    if (WaitForCalls || !__atomic_load_n(&Block->RundownProtect.Count, __ATOMIC_ACQUIRE))
         ExFreeCallBack(Block);
-    }
-    return Removed;
+    return TRUE;
 }
 
 // Removes one registration of Routine with Context, waiting for its calls in flight;
@@ -98,7 +108,7 @@ NTSTATUS PspRemoveNotifyRoutine(const PSP_NOTIFY_TABLE &Table, PVOID Routine, PV
             continue;
         if (!PspIsBlockFor(Block, Routine, Context))
             ExDereferenceCallBackBlock(&Table.Slots[i], Block);
-        else if (PspDeleteNotifyBlock(Table, &Table.Slots[i], Block))
+        else if (PspDeleteNotifyBlock(Table, &Table.Slots[i], Block, TRUE))
             return STATUS_SUCCESS;
     }
     return STATUS_PROCEDURE_NOT_FOUND;
@@ -159,9 +169,8 @@ VOID PspCallProcessNotifyRoutine(PEX_CALLBACK_ROUTINE_BLOCK Block, PEPROCESS Pro
 }
 
 // Frees what is left in a table at shutdown, reporting each registration a driver never
-// removed (on Windows, unloading with one registered bugchecks). A block a stuck
-// thread is still calling through is left alone. Returns the number reported. At
-// PASSIVE_LEVEL.
+// removed (on Windows, unloading with one registered bugchecks). Returns the number
+// reported. At PASSIVE_LEVEL.
 ULONG PspShutdownNotifyTable(const PSP_NOTIFY_TABLE &Table)
 {
     ULONG Left = 0;
@@ -172,12 +181,8 @@ ULONG PspShutdownNotifyTable(const PSP_NOTIFY_TABLE &Table)
         DbgPrint("NtosShutdown: %s notify routine %p was never removed\n", Table.Kind,
                  PspNotifyRoutineOf(Block));
         Left++;
-        BOOLEAN Removed = ExCompareExchangeCallBack(&Table.Slots[i], NULL, Block);
-        ExDereferenceCallBackBlock(&Table.Slots[i], Block);
-        if (Removed && !__atomic_load_n(&Block->RundownProtect.Count, __ATOMIC_ACQUIRE))
-            ExFreeCallBack(Block);
+        PspDeleteNotifyBlock(Table, &Table.Slots[i], Block, FALSE);
     }
-    *Table.Count = 0;
     return Left;
 }
 
@@ -258,7 +263,7 @@ extern "C" NTSTATUS NTAPI PsRemoveLoadImageNotifyRoutine(PLOAD_IMAGE_NOTIFY_ROUT
 // PASSIVE_LEVEL.
 extern "C" VOID NTAPI PspRunCreateThreadNotifyRoutines(PETHREAD Thread, BOOLEAN Create)
 {
-    if (!PspThreadNotifyRoutineCount)
+    if (!PspAnyNotifyRoutine(PspThreadNotifyTable))
         return;
     PspForEachNotifyBlock(PspThreadNotifyTable, [&](PEX_CALLBACK_ROUTINE_BLOCK Block) {
         auto Routine = reinterpret_cast<PCREATE_THREAD_NOTIFY_ROUTINE>(PspNotifyRoutineOf(Block));
@@ -275,7 +280,7 @@ extern "C" VOID NTAPI PspRunCreateThreadNotifyRoutines(PETHREAD Thread, BOOLEAN 
 // PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI PspRunCreateProcessNotifyRoutines(PEPROCESS Process, BOOLEAN Create)
 {
-    if (!PspProcessNotifyRoutineCount)
+    if (!PspAnyNotifyRoutine(PspProcessNotifyTable))
         return STATUS_SUCCESS;
     PS_CREATE_NOTIFY_INFO CreateInfo;
     RtlZeroMemory(&CreateInfo, sizeof(CreateInfo));
@@ -297,7 +302,7 @@ extern "C" NTSTATUS NTAPI PspRunCreateProcessNotifyRoutines(PEPROCESS Process, B
 extern "C" VOID NTAPI PspRunLoadImageNotifyRoutines(PUNICODE_STRING FullImageName, HANDLE ProcessId,
                                                     PIMAGE_INFO ImageInfo)
 {
-    if (!PspLoadImageNotifyRoutineCount)
+    if (!PspAnyNotifyRoutine(PspLoadImageNotifyTable))
         return;
     PspForEachNotifyBlock(PspLoadImageNotifyTable, [&](PEX_CALLBACK_ROUTINE_BLOCK Block) {
         auto Routine = reinterpret_cast<PLOAD_IMAGE_NOTIFY_ROUTINE>(PspNotifyRoutineOf(Block));

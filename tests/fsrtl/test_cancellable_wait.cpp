@@ -159,8 +159,8 @@ TEST_P(FsRtlTest, TerminatingTheWaiterEndsItsWait)
                   };
                   PETHREAD Thread = StartKernelThread(&Waiter);
                   ASSERT_NE(Thread, nullptr);
-                  AllowTerminationByOthers(Thread);
                   SpinUntilWaiting(&Thread->Tcb, Executive);
+                  AllowTerminationByOthers(Thread);
                   Terminate = PspTerminateThreadByPointer(Thread, STATUS_UNSUCCESSFUL, FALSE);
                   Ended = ThreadEndsWithin(Thread, 5000);
                   KeSetEvent(&Event, 0, FALSE);
@@ -188,8 +188,8 @@ TEST_P(FsRtlTest, TerminationDoesNotEndANonCancellableWait)
                   };
                   PETHREAD Thread = StartKernelThread(&Waiter);
                   ASSERT_NE(Thread, nullptr);
-                  AllowTerminationByOthers(Thread);
                   SpinUntilWaiting(&Thread->Tcb, Executive);
+                  AllowTerminationByOthers(Thread);
                   EXPECT_EQ(PspTerminateThreadByPointer(Thread, STATUS_UNSUCCESSFUL, FALSE), STATUS_SUCCESS);
                   LARGE_INTEGER Pause = RelativeMs(5);
                   KeDelayExecutionThread(KernelMode, FALSE, &Pause);

@@ -15,6 +15,44 @@ NTKERNELAPI ULONG NTAPI KeRemoveQueueEx(PRKQUEUE Queue, KPROCESSOR_MODE WaitMode
 NTKERNELAPI PLIST_ENTRY NTAPI KeRundownQueue(PRKQUEUE Queue);
 NTKERNELAPI LONG NTAPI KeReadStateQueue(PRKQUEUE Queue);
 
+/* ---- I/O request packets: the WDK's IO_STATUS_BLOCK and the leading fields of its IRP
+ * (up to Cancel and CancelIrql), which the cancellable waits read; the rest of the IRP
+ * comes with an I/O manager ---- */
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+struct _MDL;
+typedef struct _IRP {
+    SHORT Type;
+    USHORT Size;
+    struct _MDL *MdlAddress;
+    ULONG Flags;
+    union {
+        struct _IRP *MasterIrp;
+        volatile LONG IrpCount;
+        PVOID SystemBuffer;
+    } AssociatedIrp;
+    LIST_ENTRY ThreadListEntry;
+    IO_STATUS_BLOCK IoStatus;
+    KPROCESSOR_MODE RequestorMode;
+    BOOLEAN PendingReturned;
+    CHAR StackCount;
+    CHAR CurrentLocation;
+    BOOLEAN Cancel;
+    KIRQL CancelIrql;
+} IRP, *PIRP;
+
+/* ---- File system run-time library: waits a thread's termination or an IRP's
+ * cancellation interrupts (Vista and later) ---- */
+NTKERNELAPI NTSTATUS NTAPI FsRtlCancellableWaitForSingleObject(PVOID Object, PLARGE_INTEGER Timeout, PIRP Irp);
+NTKERNELAPI NTSTATUS NTAPI FsRtlCancellableWaitForMultipleObjects(ULONG Count, PVOID ObjectArray[],
+                                                                  WAIT_TYPE WaitType, PLARGE_INTEGER Timeout,
+                                                                  PKWAIT_BLOCK WaitBlockArray, PIRP Irp);
+
 /* ---- Security (ntifs.h): well-known SIDs, tokens, SID/ACL/descriptor run-time calls ---- */
 #define SECURITY_NULL_SID_AUTHORITY {0, 0, 0, 0, 0, 0}
 #define SECURITY_WORLD_SID_AUTHORITY {0, 0, 0, 0, 0, 1}

@@ -256,7 +256,7 @@ extern "C" VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process)
 {
     PspSetProcessFlag(Process, PSF_PROCESS_EXITING_BIT);
     if (LastThread)
-        PspRunExitProcessNotifyRoutines(Process);
+        PspRunCreateProcessNotifyRoutines(Process, FALSE);
 }
 
 // Ends the current system thread with ExitStatus; STATUS_INVALID_PARAMETER from a

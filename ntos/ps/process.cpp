@@ -101,8 +101,10 @@ NTSTATUS PspInitializeProcess(PEPROCESS Process, PEPROCESS Parent, ULONG Flags)
     return STATUS_SUCCESS;
 }
 
-// Inserts the new process in the object manager and returns its handle, under SEH
-// for a user-mode caller's pointer. At PASSIVE_LEVEL.
+// Inserts the new process in the object manager, returns its handle (under SEH for a
+// user-mode caller's pointer) and runs the process-create notify routines; a routine
+// that denies the creation (Windows) gets its status returned and the handle closed,
+// which takes the process down. At PASSIVE_LEVEL.
 NTSTATUS PspInsertProcess(PEPROCESS Process, PEPROCESS Parent, ACCESS_MASK DesiredAccess,
                           KPROCESSOR_MODE PreviousMode, PHANDLE ProcessHandle)
 {
@@ -130,6 +132,11 @@ NTSTATUS PspInsertProcess(PEPROCESS Process, PEPROCESS Parent, ACCESS_MASK Desir
         Status = _SEH2_GetExceptionCode();
     }
     _SEH2_END;
+    NTSTATUS CreationStatus = PspRunCreateProcessNotifyRoutines(Process, TRUE);
+    if (!NT_SUCCESS(CreationStatus)) {
+        ObCloseHandle(Handle, PreviousMode);
+        Status = CreationStatus;
+    }
     ObDereferenceObject(Process);
     return Status;
 }

@@ -90,11 +90,12 @@ ULONG PspCountLiveSystemThreads()
 
 } // namespace
 
-// Starts the process manager: the reaper, the process list, the Process and Thread
-// types, the CID table and the System process. At
+// Starts the process manager: the notify routine slots, the reaper, the process list,
+// the Process and Thread types, the CID table and the System process. At
 // PASSIVE_LEVEL on the host request thread, after the object manager and security.
 extern "C" NTSTATUS NTAPI PsInitSystem(VOID)
 {
+    PspInitializeNotifyRoutines();
     PspReaperListHead.Next = NULL;
     ExInitializeWorkItem(&PspReaperWorkItem, PspReapRoutine, NULL);
     InitializeListHead(&PsActiveProcessHead);
@@ -116,7 +117,8 @@ extern "C" NTSTATUS NTAPI PsInitSystem(VOID)
 // Stops the process manager at shutdown, once the worker threads are gone: reaps what
 // is left, detaches the calling thread and lets the System process go (its handle
 // table is the kernel's, which the object manager takes down). Returns the number of
-// System threads that never terminated. At PASSIVE_LEVEL on the host request thread.
+// leaks: System threads that never terminated and notify routines never removed. At
+// PASSIVE_LEVEL on the host request thread.
 extern "C" ULONG NTAPI PspShutdownSystem(VOID)
 {
     PEPROCESS Process = PsInitialSystemProcess;
@@ -126,12 +128,13 @@ extern "C" ULONG NTAPI PspShutdownSystem(VOID)
     ULONG Alive = PspCountLiveSystemThreads();
     if (Alive)
         DbgPrint("NtosShutdown: %u thread(s) had not terminated\n", Alive);
+    ULONG Routines = PspShutdownNotifyRoutines();
     KeDetachProcess();
     Process->ActiveThreads--;
     Process->ObjectTable = NULL;
     PsInitialSystemProcess = NULL;
     ObDereferenceObject(Process);
-    return Alive;
+    return Alive + Routines;
 }
 
 // Destroys the CID table once every process and thread object is gone (objects still

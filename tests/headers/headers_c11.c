@@ -10,6 +10,12 @@ _Static_assert(sizeof(NTSTATUS) == 4, "NTSTATUS is 32 bits");
 _Static_assert(sizeof(WCHAR) == sizeof(wchar_t), "WCHAR is the host wchar_t");
 _Static_assert(FIELD_OFFSET(ETHREAD, Tcb) == 0, "ETHREAD starts with its KTHREAD");
 _Static_assert(FIELD_OFFSET(EPROCESS, Pcb) == 0, "EPROCESS starts with its KPROCESS");
+/* The WDK's x64 layouts of the notify and cancellable-wait structures drivers read. */
+_Static_assert(FIELD_OFFSET(PS_CREATE_NOTIFY_INFO, CreatingThreadId) == 0x18, "PS_CREATE_NOTIFY_INFO layout");
+_Static_assert(FIELD_OFFSET(PS_CREATE_NOTIFY_INFO, CreationStatus) == 0x40, "PS_CREATE_NOTIFY_INFO layout");
+_Static_assert(sizeof(PS_CREATE_NOTIFY_INFO) == 0x48, "PS_CREATE_NOTIFY_INFO size");
+_Static_assert(FIELD_OFFSET(IMAGE_INFO, ImageSize) == 0x18 && sizeof(IMAGE_INFO) == 0x28, "IMAGE_INFO layout");
+_Static_assert(FIELD_OFFSET(IRP, IoStatus) == 0x30 && FIELD_OFFSET(IRP, Cancel) == 0x44, "IRP layout");
 
 static VOID NTAPI DriverStyleRoutine(PVOID Context)
 {

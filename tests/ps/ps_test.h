@@ -1,6 +1,7 @@
 // ps_test.h - scaffolding of the process manager's tests: processes made with
-// ZwCreateProcessEx, system threads started in them, and counts read off the process
-// manager's lists. Everything here runs inside the kernel.
+// ZwCreateProcessEx, system threads started in them (a process's last thread's exit is
+// the process's exit), and counts read off the process manager's lists. Everything
+// here runs inside the kernel.
 #pragma once
 
 #include "ntos_test.h"
@@ -65,3 +66,39 @@ inline void WaitForThreadCount(PEPROCESS Process, ULONG Count)
 }
 
 } // namespace ps_test
+
+namespace ntos_test {
+
+// The forms the notify and FsRtl tests use.
+inline NTSTATUS CreateChildOfSystem(PHANDLE ProcessHandle) { return ps_test::CreateProcess(ProcessHandle); }
+
+inline PEPROCESS ReferenceProcess(HANDLE ProcessHandle)
+{
+    return ps_test::Reference<EPROCESS>(ProcessHandle, *PsProcessType);
+}
+
+// StartKernelThread in the process ProcessHandle names (NULL: the System process).
+// Returns the thread referenced, NULL if it could not be created.
+inline PETHREAD StartThreadInProcess(HANDLE ProcessHandle, const std::function<void()> *Body)
+{
+    HANDLE Handle;
+    if (!NT_SUCCESS(ps_test::StartThreadIn(ProcessHandle, Body, &Handle)))
+        return nullptr;
+    PETHREAD Thread = ps_test::Reference<ETHREAD>(Handle, *PsThreadType);
+    ZwClose(Handle);
+    return Thread;
+}
+
+// Runs Body in a new thread of the process ProcessHandle names and waits until that
+// thread is gone; with no other thread there, the process exits with it. Whether the
+// thread could be created.
+inline bool RunInProcess(HANDLE ProcessHandle, const std::function<void()> &Body)
+{
+    PETHREAD Thread = StartThreadInProcess(ProcessHandle, &Body);
+    if (!Thread)
+        return false;
+    JoinKernelThread(Thread);
+    return true;
+}
+
+} // namespace ntos_test

@@ -69,9 +69,22 @@ NTSTATUS NTAPI PsResumeThread(PETHREAD Thread, PULONG PreviousCount);
 NTSTATUS NTAPI PspInitializeProcessSecurity(PEPROCESS Process, PEPROCESS Parent);
 VOID NTAPI PspDeleteProcessSecurity(PEPROCESS Process);
 
-/* psnotify.cpp: notify routines */
+/* psnotify.cpp: the process, thread and image notify routines drivers register (as
+ * many as Windows takes: 64 of each) */
+#define PSP_MAX_CREATE_THREAD_NOTIFY 64
+#define PSP_MAX_CREATE_PROCESS_NOTIFY 64
+#define PSP_MAX_LOAD_IMAGE_NOTIFY 64
+extern EX_CALLBACK PspThreadNotifyRoutine[PSP_MAX_CREATE_THREAD_NOTIFY];
+extern EX_CALLBACK PspProcessNotifyRoutine[PSP_MAX_CREATE_PROCESS_NOTIFY];
+extern EX_CALLBACK PspLoadImageNotifyRoutine[PSP_MAX_LOAD_IMAGE_NOTIFY];
+extern volatile LONG PspThreadNotifyRoutineCount;
+extern volatile LONG PspProcessNotifyRoutineCount;
+extern volatile LONG PspLoadImageNotifyRoutineCount;
+VOID NTAPI PspInitializeNotifyRoutines(VOID);
+ULONG NTAPI PspShutdownNotifyRoutines(VOID);
 VOID NTAPI PspRunCreateThreadNotifyRoutines(PETHREAD Thread, BOOLEAN Create);
-VOID NTAPI PspRunExitProcessNotifyRoutines(PEPROCESS Process);
+NTSTATUS NTAPI PspRunCreateProcessNotifyRoutines(PEPROCESS Process, BOOLEAN Create);
+VOID NTAPI PspRunLoadImageNotifyRoutines(PUNICODE_STRING FullImageName, HANDLE ProcessId, PIMAGE_INFO ImageInfo);
 
 /* Sets bits of a thread's cross-thread flags (PS_CROSS_THREAD_FLAGS_*) atomically. */
 FORCEINLINE VOID PspSetCrossThreadFlag(PETHREAD Thread, ULONG Flag)

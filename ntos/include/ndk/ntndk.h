@@ -5,6 +5,7 @@
 #include "ndk/ketypes.h"
 #include "ndk/extypes.h"
 #include "ndk/pstypes.h"
+#include "ndk/peb_teb.h"
 #include "ndk/obtypes.h"
 #include "ndk/setypes.h"
 #include "ndk/kefuncs.h"

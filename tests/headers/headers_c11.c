@@ -10,6 +10,8 @@ _Static_assert(sizeof(NTSTATUS) == 4, "NTSTATUS is 32 bits");
 _Static_assert(sizeof(WCHAR) == sizeof(wchar_t), "WCHAR is the host wchar_t");
 _Static_assert(FIELD_OFFSET(ETHREAD, Tcb) == 0, "ETHREAD starts with its KTHREAD");
 _Static_assert(FIELD_OFFSET(EPROCESS, Pcb) == 0, "EPROCESS starts with its KPROCESS");
+_Static_assert(FIELD_OFFSET(TEB, ProcessEnvironmentBlock) == 0x60, "TEB in NT 5.2 AMD64 order");
+_Static_assert(FIELD_OFFSET(PEB, OSMajorVersion) == 0x118, "PEB in NT 5.2 AMD64 order");
 
 static VOID NTAPI DriverStyleRoutine(PVOID Context)
 {
@@ -36,6 +38,11 @@ static VOID NTAPI DriverStyleRoutine(PVOID Context)
         *(volatile ULONG *)Context += *(volatile ULONG *)NULL;
     } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
         *(ULONG *)Context += (ULONG)(_SEH2_GetExceptionCode() == STATUS_ACCESS_VIOLATION) * 10000;
+    } _SEH2_END;
+    _SEH2_TRY {
+        ProbeForRead(Context, sizeof(ULONG), sizeof(ULONG));
+    } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+        *(ULONG *)Context += (ULONG)(_SEH2_GetExceptionCode() == STATUS_ACCESS_VIOLATION) * 100000;
     } _SEH2_END;
 }
 

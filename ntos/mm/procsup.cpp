@@ -89,7 +89,7 @@ template <typename Routine>
 NTSTATUS MiCreatePebOrTeb(PEPROCESS Process, SIZE_T Size, PVOID *Base, Routine Initialize)
 {
     PVOID Block = NULL;
-    NTSTATUS Status = MiAllocateVirtualMemory(Process, &Block, Size, MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN, TRUE);
+    NTSTATUS Status = MiAllocateVirtualMemory(Process, &Block, &Size, MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN, TRUE);
     if (!NT_SUCCESS(Status))
         return Status;
     KAPC_STATE ApcState;
@@ -105,7 +105,7 @@ NTSTATUS MiCreatePebOrTeb(PEPROCESS Process, SIZE_T Size, PVOID *Base, Routine I
     _SEH2_END;
     KeUnstackDetachProcess(&ApcState);
     if (!NT_SUCCESS(Status)) {
-        MiFreeVirtualMemory(Process, Block);
+        MiFreeVirtualMemory(Process, Block, NULL, KernelMode);
         return Status;
     }
     *Base = Block;
@@ -241,7 +241,7 @@ extern "C" VOID NTAPI MmDeletePeb(PEPROCESS Process)
 {
     if (!Process->Peb)
         return;
-    MiFreeVirtualMemory(Process, Process->Peb);
+    MiFreeVirtualMemory(Process, Process->Peb, NULL, KernelMode);
     Process->Peb = NULL;
 }
 
@@ -264,7 +264,7 @@ extern "C" NTSTATUS NTAPI MmCreateTeb(PEPROCESS Process, PCLIENT_ID ClientId, PI
 // already cleaned. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI MmDeleteTeb(PEPROCESS Process, PTEB Teb)
 {
-    MiFreeVirtualMemory(Process, Teb);
+    MiFreeVirtualMemory(Process, Teb, NULL, KernelMode);
 }
 
 // Makes the next Count MmCreateTeb calls fail with STATUS_NO_MEMORY; 0 ends the

@@ -81,13 +81,25 @@ inline NTSTATUS TouchStatus(const volatile VOID *Address)
     return RaisedStatus([&] { (void)*static_cast<const volatile UCHAR *>(Address); });
 }
 
+// Inside the kernel: MiAllocateVirtualMemory of a Size-byte region of Type.
+inline NTSTATUS Allocate(PEPROCESS Process, PVOID *Base, SIZE_T Size, ULONG Type)
+{
+    return MiAllocateVirtualMemory(Process, Base, &Size, Type, FALSE);
+}
+
+// Inside the kernel: releases the region at Base, as the kernel does.
+inline NTSTATUS FreeUser(PEPROCESS Process, PVOID Base)
+{
+    return MiFreeVirtualMemory(Process, Base, nullptr, KernelMode);
+}
+
 // Inside the kernel: allocates committed memory in Process (MEM_TOP_DOWN if asked);
 // NULL on failure.
 inline PUCHAR AllocateUser(PEPROCESS Process, SIZE_T Size, ULONG Extra = 0, PVOID Fixed = nullptr,
                            NTSTATUS *Status = nullptr)
 {
     PVOID Base = Fixed;
-    NTSTATUS Result = MiAllocateVirtualMemory(Process, &Base, Size, MEM_RESERVE | MEM_COMMIT | Extra, FALSE);
+    NTSTATUS Result = Allocate(Process, &Base, Size, MEM_RESERVE | MEM_COMMIT | Extra);
     if (Status)
         *Status = Result;
     return NT_SUCCESS(Result) ? static_cast<PUCHAR>(Base) : nullptr;

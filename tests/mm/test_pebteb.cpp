@@ -106,9 +106,9 @@ TEST_P(PebTebTest, MmCreateTebFillsTheTibCidPebAndStack)
                       return;
                   }
                   C.Expect(InRange(Process, Teb, sizeof(TEB)) && InRange(Process, Second, sizeof(TEB)), "in range");
-                  C.Expect(reinterpret_cast<PUCHAR>(Teb) + ROUND_TO_PAGES(sizeof(TEB)) <= reinterpret_cast<PUCHAR>(Second) ||
-                               reinterpret_cast<PUCHAR>(Second) + ROUND_TO_PAGES(sizeof(TEB)) <= reinterpret_cast<PUCHAR>(Teb),
-                           "TEBs do not overlap");
+                  auto *First = reinterpret_cast<PUCHAR>(Teb), *Next = reinterpret_cast<PUCHAR>(Second);
+                  SIZE_T TebSize = ROUND_TO_PAGES(sizeof(TEB));
+                  C.Expect(First + TebSize <= Next || Next + TebSize <= First, "TEBs do not overlap");
                   {
                       Attach In(Process);
                       C.Expect(Teb->NtTib.Self == &Teb->NtTib, "NtTib.Self");

@@ -75,13 +75,13 @@ TEST_P(ProbeTest, ProbeForWriteTouchesEveryPageAndKeepsTheData)
                   PUCHAR D = AllocateUser(Process, PAGE_SIZE, 0, Start + 2 * PAGE_SIZE);
                   C.Expect(A && B && D, "three adjacent pages");
                   PVOID Reserved = nullptr;
-                  MiAllocateVirtualMemory(Process, &Reserved, PAGE_SIZE, MEM_RESERVE, FALSE);
+                  Allocate(Process, &Reserved, PAGE_SIZE, MEM_RESERVE);
                   {
                       Attach In(Process);
                       RtlFillMemory(A, 3 * PAGE_SIZE, 0x5C);
                       C.Expect(ProbeWriteStatus(A + 100, 3 * PAGE_SIZE - 200, 4) == STATUS_SUCCESS, "three pages");
                       C.Expect(A[100] == 0x5C && B[0] == 0x5C && D[PAGE_SIZE - 101] == 0x5C, "data unchanged");
-                      MiFreeVirtualMemory(Process, B);
+                      FreeUser(Process, B);
                       C.Expect(ProbeReadStatus(A, 3 * PAGE_SIZE, 4) == STATUS_SUCCESS, "read does not touch");
                       C.Expect(ProbeWriteStatus(A, 3 * PAGE_SIZE, 4) == STATUS_ACCESS_VIOLATION,
                                "write touches the freed middle page");

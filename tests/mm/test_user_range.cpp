@@ -23,7 +23,7 @@ TEST_P(UserRangeTest, ChildProcessHasARangeTheSystemProcessHasNone)
                   C.Expect(!System->UserRangeStart && !System->HasAddressSpace && !System->Peb, "System has no range");
                   C.Expect(!PsIdleProcess->UserRangeStart, "Idle has no range");
                   PVOID Base = nullptr;
-                  C.Expect(MiAllocateVirtualMemory(System, &Base, PAGE_SIZE, MEM_RESERVE | MEM_COMMIT, FALSE) ==
+                  C.Expect(Allocate(System, &Base, PAGE_SIZE, MEM_RESERVE | MEM_COMMIT) ==
                                STATUS_NO_MEMORY,
                            "no allocation in the System process");
                   PEPROCESS Process = CreateUserProcess();
@@ -84,18 +84,18 @@ TEST_P(UserRangeTest, RegionsAreInsideDisjointZeroFilledAndReleasable)
                   C.Expect(Process->VadRoot.NumberGenericTableElements == 1 + Regions.size(), "a VAD per region");
                   for (auto &[Base, Size] : Regions) {
                       if (Size > PAGE_SIZE)
-                          C.Expect(MiFreeVirtualMemory(Process, Base + PAGE_SIZE) == STATUS_FREE_VM_NOT_AT_BASE,
+                          C.Expect(FreeUser(Process, Base + PAGE_SIZE) == STATUS_FREE_VM_NOT_AT_BASE,
                                    "free past a region's first page");
-                      C.Expect(MiFreeVirtualMemory(Process, Base + 8) == STATUS_SUCCESS,
+                      C.Expect(FreeUser(Process, Base + 8) == STATUS_SUCCESS,
                                "freed (the address rounded down to its page)");
                       C.Expect(TouchStatus(Base) == STATUS_ACCESS_VIOLATION, "a released page faults");
-                      C.Expect(MiFreeVirtualMemory(Process, Base) == STATUS_MEMORY_NOT_ALLOCATED, "freed twice");
+                      C.Expect(FreeUser(Process, Base) == STATUS_MEMORY_NOT_ALLOCATED, "freed twice");
                   }
                   C.Expect(Process->VadRoot.NumberGenericTableElements == 1, "only the PEB left");
                   PUCHAR Again = AllocateUser(Process, PAGE_SIZE, 0, Regions.empty() ? nullptr : Regions[0].first);
                   C.Expect(Again && Again[0] == 0, "a released page comes back zero-filled");
                   if (Again)
-                      MiFreeVirtualMemory(Process, Again);
+                      FreeUser(Process, Again);
                   ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
@@ -130,20 +130,20 @@ TEST_P(UserRangeTest, FixedRegionsAndBadRequestsGetTheirStatus)
                   AllocateUser(Process, ~static_cast<SIZE_T>(0), 0, nullptr, &Status);
                   C.Expect(Status == STATUS_NO_MEMORY, "a size that would wrap");
                   PVOID Base = nullptr;
-                  C.Expect(MiAllocateVirtualMemory(Process, &Base, PAGE_SIZE, MEM_COMMIT, FALSE) ==
+                  C.Expect(Allocate(Process, &Base, PAGE_SIZE, MEM_COMMIT) ==
                                STATUS_INVALID_PARAMETER,
                            "commit without reserve");
-                  C.Expect(MiAllocateVirtualMemory(Process, &Base, PAGE_SIZE, MEM_RESERVE | 0x80000000, FALSE) ==
+                  C.Expect(Allocate(Process, &Base, PAGE_SIZE, MEM_RESERVE | 0x80000000) ==
                                STATUS_INVALID_PARAMETER,
                            "unknown allocation type");
                   Base = nullptr;
-                  C.Expect(MiAllocateVirtualMemory(Process, &Base, PAGE_SIZE, MEM_RESERVE, FALSE) == STATUS_SUCCESS,
+                  C.Expect(Allocate(Process, &Base, PAGE_SIZE, MEM_RESERVE) == STATUS_SUCCESS,
                            "reserve only");
                   C.Expect(TouchStatus(Base) == STATUS_ACCESS_VIOLATION, "a reserved page faults");
-                  MiFreeVirtualMemory(Process, Base);
-                  C.Expect(MiFreeVirtualMemory(Process, Start + 40 * PAGE_SIZE) == STATUS_MEMORY_NOT_ALLOCATED,
+                  FreeUser(Process, Base);
+                  C.Expect(FreeUser(Process, Start + 40 * PAGE_SIZE) == STATUS_MEMORY_NOT_ALLOCATED,
                            "free of nothing");
-                  MiFreeVirtualMemory(Process, Fixed);
+                  FreeUser(Process, Fixed);
                   ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
@@ -172,7 +172,7 @@ TEST_P(UserRangeTest, AFullRangeRefusesAndAFreedGapIsReused)
                   C.Expect(Chunks.size() == MmUserRangeSize / Chunk - 1, "every whole chunk but the PEB's fits");
                   if (Chunks.size() > 3) {
                       PUCHAR Hole = Chunks[2];
-                      MiFreeVirtualMemory(Process, Hole);
+                      FreeUser(Process, Hole);
                       C.Expect(AllocateUser(Process, Chunk + PAGE_SIZE, 0, nullptr, &Status) == nullptr,
                                "a gap too small is skipped");
                       PUCHAR Reused = AllocateUser(Process, Chunk, MEM_TOP_DOWN);

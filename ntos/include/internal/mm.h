@@ -79,9 +79,10 @@ VOID NTAPI MiInsertVad(PMMVAD Vad, PEPROCESS Process);
 VOID NTAPI MiRemoveVad(PMMVAD Vad, PEPROCESS Process);
 
 /* virtual.cpp: private memory in a process's user range */
-NTSTATUS NTAPI MiAllocateVirtualMemory(PEPROCESS Process, PVOID *BaseAddress, SIZE_T RegionSize,
+NTSTATUS NTAPI MiAllocateVirtualMemory(PEPROCESS Process, PVOID *BaseAddress, PSIZE_T RegionSize,
                                        ULONG AllocationType, BOOLEAN NoChange);
-NTSTATUS NTAPI MiFreeVirtualMemory(PEPROCESS Process, PVOID BaseAddress);
+NTSTATUS NTAPI MiFreeVirtualMemory(PEPROCESS Process, PVOID BaseAddress, PSIZE_T RegionSize,
+                                   KPROCESSOR_MODE PreviousMode);
 VOID NTAPI MiDeleteVad(PMMVAD Vad, PEPROCESS Process);
 
 NT_EXTERN_C_END

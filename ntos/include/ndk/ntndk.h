@@ -10,4 +10,5 @@
 #include "ndk/setypes.h"
 #include "ndk/kefuncs.h"
 #include "ndk/halfuncs.h"
+#include "ndk/mmfuncs.h"
 #endif

@@ -87,27 +87,30 @@ TEST_P(VirtualTest, RequestsOutsideTheSubsetGetTheirStatus)
                       C.Expect(false, "process created");
                       return;
                   }
-                  Attach In(Process);
-                  HANDLE Self = NtCurrentProcess();
-                  PVOID Base = nullptr;
-                  SIZE_T Size = PAGE_SIZE;
-                  auto Allocate = [&](ULONG_PTR ZeroBits, ULONG Type, ULONG Protect) {
-                      Base = nullptr;
-                      Size = PAGE_SIZE;
-                      return NtAllocateVirtualMemory(Self, &Base, ZeroBits, &Size, Type, Protect);
-                  };
-                  C.Expect(Allocate(1, MEM_RESERVE, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_3, "ZeroBits");
-                  C.Expect(Allocate(0, 0, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_5, "no allocation type");
-                  C.Expect(Allocate(0, MEM_RESERVE | MEM_RELEASE, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_5,
-                           "a free type");
-                  C.Expect(Allocate(0, MEM_COMMIT, PAGE_READWRITE) == STATUS_NOT_SUPPORTED, "commit into a region");
-                  C.Expect(Allocate(0, MEM_RESERVE, PAGE_READONLY) == STATUS_INVALID_PAGE_PROTECTION, "read-only");
-                  C.Expect(Allocate(0, MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS) == STATUS_INVALID_PAGE_PROTECTION,
-                           "committed no-access");
-                  C.Expect(NtFreeVirtualMemory(Self, &Base, &Size, 0) == STATUS_INVALID_PARAMETER_4, "no free type");
-                  C.Expect(NtAllocateVirtualMemory(reinterpret_cast<HANDLE>(0x7777), &Base, 0, &Size, MEM_RESERVE,
-                                                   PAGE_READWRITE) == STATUS_INVALID_HANDLE,
-                           "a bad handle");
+                  {
+                      Attach In(Process);
+                      HANDLE Self = NtCurrentProcess();
+                      PVOID Base = nullptr;
+                      SIZE_T Size = PAGE_SIZE;
+                      auto Allocate = [&](ULONG_PTR ZeroBits, ULONG Type, ULONG Protect) {
+                          Base = nullptr;
+                          Size = PAGE_SIZE;
+                          return NtAllocateVirtualMemory(Self, &Base, ZeroBits, &Size, Type, Protect);
+                      };
+                      C.Expect(Allocate(1, MEM_RESERVE, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_3, "ZeroBits");
+                      C.Expect(Allocate(0, 0, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_5, "no allocation type");
+                      C.Expect(Allocate(0, MEM_RESERVE | MEM_RELEASE, PAGE_READWRITE) == STATUS_INVALID_PARAMETER_5,
+                               "a free type");
+                      C.Expect(Allocate(0, MEM_COMMIT, PAGE_READWRITE) == STATUS_NOT_SUPPORTED, "commit into a region");
+                      C.Expect(Allocate(0, MEM_RESERVE, PAGE_READONLY) == STATUS_INVALID_PAGE_PROTECTION, "read-only");
+                      C.Expect(Allocate(0, MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS) == STATUS_INVALID_PAGE_PROTECTION,
+                               "committed no-access");
+                      C.Expect(NtFreeVirtualMemory(Self, &Base, &Size, 0) == STATUS_INVALID_PARAMETER_4,
+                               "no free type");
+                      C.Expect(NtAllocateVirtualMemory(reinterpret_cast<HANDLE>(0x7777), &Base, 0, &Size, MEM_RESERVE,
+                                                       PAGE_READWRITE) == STATUS_INVALID_HANDLE,
+                               "a bad handle");
+                  }
                   ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);

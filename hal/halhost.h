@@ -25,6 +25,15 @@ VOID HalHostSetStackCache(SIZE_T CachedSize, ULONG Depth);
 ULONG HalHostDefaultStackSize(ULONG KernelDefault); /* Depth 0 empties and disables it */
 /* Stack pages in use (allocated and not in the cache), for leak reports. */
 ULONG HalHostOutstandingStacks(VOID);
+/* ---- User ranges: host address space reserved whole (every page faults), then
+ * committed read/write (zero-filled) and decommitted (faults again, contents gone) a
+ * page-aligned span at a time. Reserving fails with STATUS_NOT_SUPPORTED on a host whose
+ * page is not PAGE_SIZE. ---- */
+NTSTATUS HalHostReserveRange(SIZE_T Size, PVOID *Base);
+NTSTATUS HalHostCommitRange(PVOID Base, SIZE_T Size);
+NTSTATUS HalHostDecommitRange(PVOID Base, SIZE_T Size);
+VOID HalHostReleaseRange(PVOID Base, SIZE_T Size);
+
 /* ---- Spin-wait: one iteration of a spin loop (the deterministic machine lets another
  * processor run; realtime issues a pause). ---- */
 VOID HalHostSpinWait(VOID);

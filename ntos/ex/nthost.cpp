@@ -120,7 +120,7 @@ ULONG ExpTearDown()
         KeUninitThread(&ExpHostThread.Tcb);
     KiReleaseProcessors();
     MmShutdownKernelStacks();
-    ULONG Leaks = ExpReportPoolLeaks() + ThreadsLeft + ExpObjectsLeft;
+    ULONG Leaks = ExpReportPoolLeaks() + MmReportUserRangeLeaks() + ThreadsLeft + ExpObjectsLeft;
     ULONG Stacks = HalHostOutstandingStacks();
     if (Stacks)
         DbgPrint("NtosShutdown: %u kernel stack(s) not freed\n", Stacks);
@@ -166,6 +166,7 @@ extern "C" NTSTATUS NtosBoot(const NTOS_BOOT_OPTIONS *Options)
     ExpBootComplete = 0;
     ExpObjectsLeft = 0;
     MmInitializeKernelStacks(StackSize);
+    MmInjectTebFailures(0);
 
     static HAL_MACHINE_CONFIG Config;
     RtlZeroMemory(&Config, sizeof(Config));

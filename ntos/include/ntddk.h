@@ -528,6 +528,38 @@ FORCEINLINE PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberO
     return ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag);
 }
 
+/* ---- User address space (hosted) ----
+ * User space is not one span below a system range: each process owns its own range of
+ * host address space (the System and Idle processes have none). These name the range of
+ * the *current* process, the one the thread is attached to (KeStackAttachProcess changes
+ * it): MM_LOWEST_USER_ADDRESS its first byte, MmHighestUserAddress its last (NULL when
+ * it has none), MmUserProbeAddress the first byte past it (0 when none). They are
+ * calls, not NT's globals; MmSystemRangeStart has no hosted meaning (kernel memory is
+ * anywhere in the host) and is not defined. */
+NTKERNELAPI ULONG_PTR NTAPI MmQueryLowestUserAddress(VOID);
+NTKERNELAPI ULONG_PTR NTAPI MmQueryUserProbeAddress(VOID);
+#define MM_LOWEST_USER_ADDRESS ((PVOID)MmQueryLowestUserAddress())
+#define MmUserProbeAddress (MmQueryUserProbeAddress())
+#define MM_USER_PROBE_ADDRESS MmUserProbeAddress
+#define MmHighestUserAddress ((PVOID)(MmUserProbeAddress ? MmUserProbeAddress - 1 : 0))
+#define MM_HIGHEST_USER_ADDRESS MmHighestUserAddress
+/* Raise STATUS_DATATYPE_MISALIGNMENT for an Address not aligned to Alignment (1, 2, 4,
+ * 8 or 16) and STATUS_ACCESS_VIOLATION for a buffer not inside the current process's
+ * user range (or wrapping); ProbeForWrite also writes each page (a fault raises too).
+ * Length 0 checks nothing. Call inside _SEH2_TRY, at or below APC_LEVEL. */
+NTKERNELAPI VOID NTAPI ProbeForRead(const volatile VOID *Address, SIZE_T Length, ULONG Alignment);
+NTKERNELAPI VOID NTAPI ProbeForWrite(volatile VOID *Address, SIZE_T Length, ULONG Alignment);
+
+/* Virtual memory allocation types and page protections (wdm.h) */
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define MEM_COMMIT 0x00001000
+#define MEM_RESERVE 0x00002000
+#define MEM_DECOMMIT 0x00004000
+#define MEM_RELEASE 0x00008000
+#define MEM_TOP_DOWN 0x00100000
+
 /* ---- Interlocked singly linked lists (wdm.h, x64: the Exp routines; rtl/slist.cpp) ---- */
 NTKERNELAPI PSLIST_ENTRY NTAPI ExpInterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry);
 NTKERNELAPI PSLIST_ENTRY NTAPI ExpInterlockedPopEntrySList(PSLIST_HEADER ListHead);

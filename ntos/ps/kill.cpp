@@ -242,6 +242,8 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
     KeForceResumeThread(&Thread->Tcb);
     KeLeaveCriticalRegion();
     PspRundownApcList(KeFlushQueueApc(&Thread->Tcb, UserMode));
+    if (Last)
+        MmCleanProcessAddressSpace(Process);
     if (KeFlushQueueApc(&Thread->Tcb, KernelMode) || Thread->Tcb.CombinedApcDisable)
         KeBugCheckEx(KERNEL_APC_PENDING_DURING_EXIT, 0, Thread->Tcb.CombinedApcDisable, 0, 1);
     if (Last)
@@ -249,14 +251,17 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
     KeTerminateThread(0);
 }
 
-// The process side of the last thread's exit (or of deleting a process that never
-// had one): marks it exiting and runs the process-exit notify routines. At
-// PASSIVE_LEVEL, in the process's last thread.
+// The process side of the last thread's exit: marks it exiting and runs the
+// process-exit notify routines. From the delete procedure instead (not LastThread),
+// frees what is left in its address space. At PASSIVE_LEVEL, in the process's last
+// thread or attached to it.
 extern "C" VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process)
 {
     PspSetProcessFlag(Process, PSF_PROCESS_EXITING_BIT);
     if (LastThread)
         PspRunCreateProcessNotifyRoutines(Process, FALSE);
+    else
+        MmCleanProcessAddressSpace(Process);
 }
 
 // Ends the current system thread with ExitStatus; STATUS_INVALID_PARAMETER from a
@@ -383,7 +388,8 @@ extern "C" VOID NTAPI PspDeleteThread(PVOID ObjectBody)
 }
 
 // The Process type's delete procedure: unlinks it, runs down a handle table left by a
-// process that never had a thread, frees its CID and its token. At PASSIVE_LEVEL.
+// process that never had a thread, frees its address space, its CID and its token. At
+// PASSIVE_LEVEL.
 extern "C" VOID NTAPI PspDeleteProcess(PVOID ObjectBody)
 {
     auto *Process = static_cast<PEPROCESS>(ObjectBody);
@@ -397,6 +403,13 @@ extern "C" VOID NTAPI PspDeleteProcess(PVOID ObjectBody)
         KeStackAttachProcess(&Process->Pcb, &ApcState);
         ObKillProcess(Process);
         KeUnstackDetachProcess(&ApcState);
+    }
+    if (Process->HasAddressSpace) {
+        KAPC_STATE ApcState;
+        KeStackAttachProcess(&Process->Pcb, &ApcState);
+        PspExitProcess(FALSE, Process);
+        KeUnstackDetachProcess(&ApcState);
+        MmDeleteProcessAddressSpace(Process);
     }
     if (Process->UniqueProcessId && !ExDestroyHandle(PspCidTable, Process->UniqueProcessId, NULL))
         KeBugCheckEx(CID_HANDLE_DELETION, reinterpret_cast<ULONG_PTR>(Process->UniqueProcessId), 0, 0, 0);

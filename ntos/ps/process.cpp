@@ -3,6 +3,7 @@
 // ...). Deletion is in kill.cpp.
 #include "ke.h"
 #include "ex.h"
+#include "mm.h"
 #include "ob.h"
 #include "ps.h"
 #include "se.h"
@@ -71,8 +72,18 @@ NTSTATUS PspInitializeHandleTable(PEPROCESS Process, PEPROCESS Parent, ULONG Fla
     return ObInitProcess((Flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) ? Parent : NULL, Process);
 }
 
-// Fills the new process object: its lists, locks, kernel process, token, handle table
-// and CID. Failure leaves what was done for PspDeleteProcess to undo.
+// Gives a user process its PEB. NT makes one only for a process created from an image
+// section; hosted processes have none, and every process with a parent gets one.
+NTSTATUS PspCreatePeb(PEPROCESS Process)
+{
+    INITIAL_PEB InitialPeb{};
+    InitialPeb.Mutant = reinterpret_cast<HANDLE>(-1);
+    return MmCreatePeb(Process, &InitialPeb, &Process->Peb);
+}
+
+// Fills the new process object: its lists, locks, address space (hosted: its user
+// range; none for the System process), kernel process, token, handle table, CID and
+// PEB. Failure leaves what was done for PspDeleteProcess to undo.
 NTSTATUS PspInitializeProcess(PEPROCESS Process, PEPROCESS Parent, ULONG Flags)
 {
     ExInitializeRundownProtection(&Process->RundownProtect);
@@ -83,14 +94,25 @@ NTSTATUS PspInitializeProcess(PEPROCESS Process, PEPROCESS Parent, ULONG Flags)
     Process->DefaultHardErrorProcessing = Parent ? Parent->DefaultHardErrorProcessing : 1;
     Process->InheritedFromUniqueProcessId = Parent ? Parent->UniqueProcessId : NULL;
     Process->PriorityClass = PROCESS_PRIORITY_CLASS_NORMAL;
+    ULONG_PTR DirectoryTableBase[2] = {0, 0};
+    if (Parent) {
+        if (!MmCreateProcessAddressSpace(0, Process, DirectoryTableBase))
+            return STATUS_INSUFFICIENT_RESOURCES;
+        PspSetProcessFlag(Process, PSF_HAS_ADDRESS_SPACE_BIT);
+    }
     KAFFINITY Affinity = Parent ? Parent->Pcb.Affinity : KeActiveProcessors;
-    KeInitializeProcess(&Process->Pcb, PROCESS_PRIORITY_NORMAL, Affinity, NULL, FALSE);
+    KeInitializeProcess(&Process->Pcb, PROCESS_PRIORITY_NORMAL, Affinity, DirectoryTableBase, FALSE);
     NTSTATUS Status = PspInitializeProcessSecurity(Process, Parent);
     if (!NT_SUCCESS(Status))
         return Status;
     Status = PspInitializeHandleTable(Process, Parent, Flags);
     if (!NT_SUCCESS(Status))
         return Status;
+    if (Parent) {
+        Status = MmInitializeProcessAddressSpace(Process, NULL, NULL, &Flags, NULL);
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
     HANDLE_TABLE_ENTRY CidEntry{};
     CidEntry.Object = Process;
     Process->UniqueProcessId = ExCreateHandle(PspCidTable, &CidEntry);
@@ -98,7 +120,7 @@ NTSTATUS PspInitializeProcess(PEPROCESS Process, PEPROCESS Parent, ULONG Flags)
         return STATUS_INSUFFICIENT_RESOURCES;
     if (Process->ObjectTable && Process->ObjectTable != ObpKernelHandleTable)
         Process->ObjectTable->UniqueProcessId = Process->UniqueProcessId;
-    return STATUS_SUCCESS;
+    return Parent ? PspCreatePeb(Process) : STATUS_SUCCESS;
 }
 
 // Inserts the new process in the object manager, returns its handle (under SEH for a

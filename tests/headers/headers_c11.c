@@ -16,6 +16,8 @@ _Static_assert(FIELD_OFFSET(PS_CREATE_NOTIFY_INFO, CreationStatus) == 0x40, "PS_
 _Static_assert(sizeof(PS_CREATE_NOTIFY_INFO) == 0x48, "PS_CREATE_NOTIFY_INFO size");
 _Static_assert(FIELD_OFFSET(IMAGE_INFO, ImageSize) == 0x18 && sizeof(IMAGE_INFO) == 0x28, "IMAGE_INFO layout");
 _Static_assert(FIELD_OFFSET(IRP, IoStatus) == 0x30 && FIELD_OFFSET(IRP, Cancel) == 0x44, "IRP layout");
+_Static_assert(FIELD_OFFSET(TEB, ProcessEnvironmentBlock) == 0x60, "TEB in NT 5.2 AMD64 order");
+_Static_assert(FIELD_OFFSET(PEB, OSMajorVersion) == 0x118, "PEB in NT 5.2 AMD64 order");
 
 static VOID NTAPI DriverStyleRoutine(PVOID Context)
 {
@@ -42,6 +44,11 @@ static VOID NTAPI DriverStyleRoutine(PVOID Context)
         *(volatile ULONG *)Context += *(volatile ULONG *)NULL;
     } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
         *(ULONG *)Context += (ULONG)(_SEH2_GetExceptionCode() == STATUS_ACCESS_VIOLATION) * 10000;
+    } _SEH2_END;
+    _SEH2_TRY {
+        ProbeForRead(Context, sizeof(ULONG), sizeof(ULONG));
+    } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
+        *(ULONG *)Context += (ULONG)(_SEH2_GetExceptionCode() == STATUS_ACCESS_VIOLATION) * 100000;
     } _SEH2_END;
 }
 

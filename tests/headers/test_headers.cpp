@@ -17,7 +17,7 @@ TEST(Headers, CCodeRunsInTheKernel)
 {
     ULONG Result = 0;
     EXPECT_EQ(HeadersRunCRoutine(&Result), STATUS_SUCCESS);
-    EXPECT_EQ(Result, 14 * sizeof(WCHAR) + 1000 + 10000)
-        << "the C routine saw a 14-character name, a clear event and a released lock, caught a raised status "
-           "and an access violation";
+    EXPECT_EQ(Result, 14 * sizeof(WCHAR) + 1000 + 10000 + 100000)
+        << "the C routine saw a 14-character name, a clear event and a released lock, caught a raised status, "
+           "an access violation, and a probe of a kernel buffer as a user one";
 }

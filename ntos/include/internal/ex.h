@@ -9,6 +9,11 @@ NT_EXTERN_C_BEGIN
 
 extern volatile LONG ExpBootComplete;
 
+/* The version the kernel reports (ex/init.c's globals): Windows Server 2003. */
+#define NtMajorVersion 5
+#define NtMinorVersion 2
+#define NtBuildNumber 3790
+
 /* pool.cpp */
 VOID NTAPI ExpInitializePoolTracker(VOID);
 /* Prints every tag with outstanding allocations; returns how many blocks leaked. */

@@ -95,6 +95,8 @@ FORCEINLINE VOID PspSetCrossThreadFlag(PETHREAD Thread, ULONG Flag)
 /* Sets bits of a process's Flags (PSF_*) atomically. */
 #define PSF_PROCESS_EXITING_BIT 0x00000004UL
 #define PSF_PROCESS_DELETE_BIT 0x00000008UL
+#define PSF_VM_DELETED_BIT 0x00000020UL
+#define PSF_HAS_ADDRESS_SPACE_BIT 0x00040000UL
 FORCEINLINE VOID PspSetProcessFlag(PEPROCESS Process, ULONG Flag)
 {
     InterlockedOr((PLONG)&Process->Flags, (LONG)Flag);

@@ -5,9 +5,11 @@
 #include "ndk/ketypes.h"
 #include "ndk/extypes.h"
 #include "ndk/pstypes.h"
+#include "ndk/peb_teb.h"
 #include "ndk/obtypes.h"
 #include "ndk/setypes.h"
 #include "ndk/kefuncs.h"
 #include "ndk/psfuncs.h"
 #include "ndk/halfuncs.h"
+#include "ndk/mmfuncs.h"
 #endif

@@ -169,6 +169,14 @@ typedef struct _EPROCESS {
     UCHAR PriorityClass;
     MM_AVL_TABLE VadRoot;
     ULONG Cookie;
+    /* Hosted additions. The user range: host address space MmCreateProcessAddressSpace
+     * reserved to play the role of the process's user space, [UserRangeStart,
+     * UserRangeEnd) (NULL for the System and Idle processes). VadListHead: its VADs in
+     * address order, standing in for the VadRoot tree (VadRoot still counts them).
+     * AddressCreationLock guards both. */
+    PVOID UserRangeStart;
+    PVOID UserRangeEnd;
+    LIST_ENTRY VadListHead;
 } EPROCESS, *PEPROCESS;
 
 /* NtCreateProcessEx's Flags */

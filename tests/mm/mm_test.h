@@ -1,0 +1,115 @@
+// mm_test.h - what the memory manager's tests share: creating user processes (children
+// of the System process, with a user range and a PEB), attaching to them, and running
+// a probe or a touch of memory under SEH to see the status it raises.
+#pragma once
+
+#include "ntos_test.h"
+#include "ex.h"
+#include "mm.h"
+#include "pseh/pseh2.h"
+
+namespace ntos_test {
+
+// Inside the kernel: creates a child process of the System process and returns it
+// referenced (its handle closed), or NULL with *Status set.
+inline PEPROCESS CreateUserProcess(NTSTATUS *Status = nullptr)
+{
+    NTSTATUS Local;
+    NTSTATUS &Result = Status ? *Status : Local;
+    HANDLE SystemHandle;
+    Result = ObOpenObjectByPointer(PsInitialSystemProcess, OBJ_KERNEL_HANDLE, nullptr, PROCESS_ALL_ACCESS,
+                                   *PsProcessType, KernelMode, &SystemHandle);
+    if (!NT_SUCCESS(Result))
+        return nullptr;
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
+    HANDLE Handle;
+    Result = PspCreateProcess(&Handle, PROCESS_ALL_ACCESS, &Attributes, SystemHandle, 0, nullptr, nullptr, nullptr,
+                              FALSE);
+    ZwClose(SystemHandle);
+    if (!NT_SUCCESS(Result))
+        return nullptr;
+    PEPROCESS Process = nullptr;
+    Result = ObReferenceObjectByHandle(Handle, 0, *PsProcessType, KernelMode, reinterpret_cast<PVOID *>(&Process),
+                                       nullptr);
+    ZwClose(Handle);
+    return NT_SUCCESS(Result) ? Process : nullptr;
+}
+
+// Inside the kernel: the thread works in Process's context while this lives.
+class Attach {
+public:
+    explicit Attach(PEPROCESS Process) { KeStackAttachProcess(&Process->Pcb, &State); }
+    ~Attach() { KeUnstackDetachProcess(&State); }
+    Attach(const Attach &) = delete;
+    Attach &operator=(const Attach &) = delete;
+
+private:
+    KAPC_STATE State;
+};
+
+// Inside the kernel: runs Body under SEH; returns the status it raised (or a fault
+// became), STATUS_SUCCESS if none.
+template <typename Routine> NTSTATUS RaisedStatus(Routine Body)
+{
+    NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        Body();
+    }
+    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+inline NTSTATUS ProbeReadStatus(const volatile VOID *Address, SIZE_T Length, ULONG Alignment)
+{
+    return RaisedStatus([&] { ProbeForRead(Address, Length, Alignment); });
+}
+
+inline NTSTATUS ProbeWriteStatus(volatile VOID *Address, SIZE_T Length, ULONG Alignment)
+{
+    return RaisedStatus([&] { ProbeForWrite(Address, Length, Alignment); });
+}
+
+// The status reading one byte at Address raises (a fault becomes STATUS_ACCESS_VIOLATION).
+inline NTSTATUS TouchStatus(const volatile VOID *Address)
+{
+    return RaisedStatus([&] { (void)*static_cast<const volatile UCHAR *>(Address); });
+}
+
+// Inside the kernel: MiAllocateVirtualMemory of a Size-byte region of Type.
+inline NTSTATUS Allocate(PEPROCESS Process, PVOID *Base, SIZE_T Size, ULONG Type)
+{
+    return MiAllocateVirtualMemory(Process, Base, &Size, Type, FALSE);
+}
+
+// Inside the kernel: releases the region at Base, as the kernel does.
+inline NTSTATUS FreeUser(PEPROCESS Process, PVOID Base)
+{
+    return MiFreeVirtualMemory(Process, Base, nullptr, KernelMode);
+}
+
+// Inside the kernel: allocates committed memory in Process (MEM_TOP_DOWN if asked);
+// NULL on failure.
+inline PUCHAR AllocateUser(PEPROCESS Process, SIZE_T Size, ULONG Extra = 0, PVOID Fixed = nullptr,
+                           NTSTATUS *Status = nullptr)
+{
+    PVOID Base = Fixed;
+    NTSTATUS Result = Allocate(Process, &Base, Size, MEM_RESERVE | MEM_COMMIT | Extra);
+    if (Status)
+        *Status = Result;
+    return NT_SUCCESS(Result) ? static_cast<PUCHAR>(Base) : nullptr;
+}
+
+inline bool InRange(PEPROCESS Process, const void *Address, SIZE_T Size)
+{
+    auto *P = static_cast<const char *>(Address);
+    return P >= static_cast<const char *>(Process->UserRangeStart) &&
+           P + Size <= static_cast<const char *>(Process->UserRangeEnd);
+}
+
+} // namespace ntos_test

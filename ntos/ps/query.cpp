@@ -31,6 +31,17 @@ LARGE_INTEGER PspTicksToTime(ULONG Ticks)
     return Time;
 }
 
+// The times classes' record: the two times and the two run times, from clock ticks.
+KERNEL_USER_TIMES PspMakeTimes(LARGE_INTEGER CreateTime, LARGE_INTEGER ExitTime, ULONG KernelTicks, ULONG UserTicks)
+{
+    KERNEL_USER_TIMES Times;
+    Times.CreateTime = CreateTime;
+    Times.ExitTime = ExitTime;
+    Times.KernelTime = PspTicksToTime(KernelTicks);
+    Times.UserTime = PspTicksToTime(UserTicks);
+    return Times;
+}
+
 // Reads a set service's fixed-size input from the caller's buffer (Length must be
 // exactly sizeof(*Value)).
 template <typename T> NTSTATUS PspCaptureInformation(PVOID Buffer, ULONG Length, T *Value)
@@ -125,12 +136,9 @@ extern "C" NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCES
         Status = PspReturnInformation(ProcessInformation, ProcessInformationLength, &Basic, sizeof(Basic),
                                       ReturnLength);
     } else {
-        KERNEL_USER_TIMES Times{};
         ULONG UserTicks;
-        Times.CreateTime = Process->CreateTime;
-        Times.ExitTime = Process->ExitTime;
-        Times.KernelTime = PspTicksToTime(KeQueryRuntimeProcess(&Process->Pcb, &UserTicks));
-        Times.UserTime = PspTicksToTime(UserTicks);
+        ULONG KernelTicks = KeQueryRuntimeProcess(&Process->Pcb, &UserTicks);
+        KERNEL_USER_TIMES Times = PspMakeTimes(Process->CreateTime, Process->ExitTime, KernelTicks, UserTicks);
         Status = PspReturnInformation(ProcessInformation, ProcessInformationLength, &Times, sizeof(Times),
                                       ReturnLength);
     }
@@ -172,14 +180,13 @@ extern "C" NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADIN
         Basic.BasePriority = KeQueryBasePriorityThread(&Thread->Tcb);
         Status = PspReturnInformation(ThreadInformation, ThreadInformationLength, &Basic, sizeof(Basic), ReturnLength);
     } else {
-        KERNEL_USER_TIMES Times{};
         ULONG UserTicks;
-        Times.CreateTime = Thread->CreateTime;
+        ULONG KernelTicks = KeQueryRuntimeThread(&Thread->Tcb, &UserTicks);
         // ExitTime shares its storage with LpcReplyChain until the thread has exited.
+        LARGE_INTEGER ExitTime{};
         if (KeReadStateThread(&Thread->Tcb))
-            Times.ExitTime = Thread->ExitTime;
-        Times.KernelTime = PspTicksToTime(KeQueryRuntimeThread(&Thread->Tcb, &UserTicks));
-        Times.UserTime = PspTicksToTime(UserTicks);
+            ExitTime = Thread->ExitTime;
+        KERNEL_USER_TIMES Times = PspMakeTimes(Thread->CreateTime, ExitTime, KernelTicks, UserTicks);
         Status = PspReturnInformation(ThreadInformation, ThreadInformationLength, &Times, sizeof(Times), ReturnLength);
     }
     ObDereferenceObject(Thread);

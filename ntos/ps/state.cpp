@@ -102,29 +102,33 @@ extern "C" NTSTATUS NTAPI PsResumeThread(PETHREAD Thread, PULONG PreviousCount)
     return STATUS_SUCCESS;
 }
 
-// Suspends every thread of a process (none starts while it runs down:
-// STATUS_PROCESS_IS_TERMINATING). At PASSIVE_LEVEL.
-extern "C" NTSTATUS NTAPI PsSuspendProcess(PEPROCESS Process)
+// Suspends every thread of a process, or resumes each once, under its rundown
+// protection (STATUS_PROCESS_IS_TERMINATING once it runs down). At PASSIVE_LEVEL.
+static NTSTATUS PspSuspendOrResumeProcess(PEPROCESS Process, BOOLEAN Suspend)
 {
     if (!ExAcquireRundownProtection(&Process->RundownProtect))
         return STATUS_PROCESS_IS_TERMINATING;
     for (PETHREAD Thread = PsGetNextProcessThread(Process, NULL); Thread;
-         Thread = PsGetNextProcessThread(Process, Thread))
-        PsSuspendThread(Thread, NULL);
+         Thread = PsGetNextProcessThread(Process, Thread)) {
+        if (Suspend)
+            PsSuspendThread(Thread, NULL);
+        else
+            KeResumeThread(&Thread->Tcb);
+    }
     ExReleaseRundownProtection(&Process->RundownProtect);
     return STATUS_SUCCESS;
+}
+
+// Suspends every thread of a process once more. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI PsSuspendProcess(PEPROCESS Process)
+{
+    return PspSuspendOrResumeProcess(Process, TRUE);
 }
 
 // Resumes every thread of a process once. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI PsResumeProcess(PEPROCESS Process)
 {
-    if (!ExAcquireRundownProtection(&Process->RundownProtect))
-        return STATUS_PROCESS_IS_TERMINATING;
-    for (PETHREAD Thread = PsGetNextProcessThread(Process, NULL); Thread;
-         Thread = PsGetNextProcessThread(Process, Thread))
-        KeResumeThread(&Thread->Tcb);
-    ExReleaseRundownProtection(&Process->RundownProtect);
-    return STATUS_SUCCESS;
+    return PspSuspendOrResumeProcess(Process, FALSE);
 }
 
 // The suspend-thread service: THREAD_SUSPEND_RESUME access; the previous count goes to
@@ -192,26 +196,25 @@ extern "C" NTSTATUS NTAPI NtTestAlert(VOID)
 
 // The suspend- and resume-process services: PROCESS_SUSPEND_RESUME access. At
 // PASSIVE_LEVEL.
-extern "C" NTSTATUS NTAPI NtSuspendProcess(HANDLE ProcessHandle)
+static NTSTATUS PspSuspendOrResumeProcessByHandle(HANDLE ProcessHandle, BOOLEAN Suspend)
 {
     PEPROCESS Process;
     NTSTATUS Status = PspReferenceProcess(ProcessHandle, PROCESS_SUSPEND_RESUME, &Process);
     if (!NT_SUCCESS(Status))
         return Status;
-    Status = PsSuspendProcess(Process);
+    Status = PspSuspendOrResumeProcess(Process, Suspend);
     ObDereferenceObject(Process);
     return Status;
 }
 
+extern "C" NTSTATUS NTAPI NtSuspendProcess(HANDLE ProcessHandle)
+{
+    return PspSuspendOrResumeProcessByHandle(ProcessHandle, TRUE);
+}
+
 extern "C" NTSTATUS NTAPI NtResumeProcess(HANDLE ProcessHandle)
 {
-    PEPROCESS Process;
-    NTSTATUS Status = PspReferenceProcess(ProcessHandle, PROCESS_SUSPEND_RESUME, &Process);
-    if (!NT_SUCCESS(Status))
-        return Status;
-    Status = PsResumeProcess(Process);
-    ObDereferenceObject(Process);
-    return Status;
+    return PspSuspendOrResumeProcessByHandle(ProcessHandle, FALSE);
 }
 
 // The queue-user-APC service: THREAD_SET_CONTEXT access; ApcRoutine runs in the

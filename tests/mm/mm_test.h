@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ntos_test.h"
+#include "../ps/ps_test.h"
 #include "ex.h"
 #include "mm.h"
 #include "pseh/pseh2.h"
@@ -16,24 +17,27 @@ inline PEPROCESS CreateUserProcess(NTSTATUS *Status = nullptr)
 {
     NTSTATUS Local;
     NTSTATUS &Result = Status ? *Status : Local;
-    HANDLE SystemHandle;
-    Result = ObOpenObjectByPointer(PsInitialSystemProcess, OBJ_KERNEL_HANDLE, nullptr, PROCESS_ALL_ACCESS,
-                                   *PsProcessType, KernelMode, &SystemHandle);
-    if (!NT_SUCCESS(Result))
-        return nullptr;
-    OBJECT_ATTRIBUTES Attributes;
-    InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
     HANDLE Handle;
-    Result = PspCreateProcess(&Handle, PROCESS_ALL_ACCESS, &Attributes, SystemHandle, 0, nullptr, nullptr, nullptr,
-                              FALSE);
-    ZwClose(SystemHandle);
+    Result = ps_test::CreateProcess(&Handle);
     if (!NT_SUCCESS(Result))
         return nullptr;
-    PEPROCESS Process = nullptr;
-    Result = ObReferenceObjectByHandle(Handle, 0, *PsProcessType, KernelMode, reinterpret_cast<PVOID *>(&Process),
-                                       nullptr);
+    PEPROCESS Process = ps_test::Reference<EPROCESS>(Handle, *PsProcessType);
     ZwClose(Handle);
-    return NT_SUCCESS(Result) ? Process : nullptr;
+    return Process;
+}
+
+// Runs Body in the kernel on a new user process, dropped afterwards; a process that
+// could not be created is a failed check.
+inline NTSTATUS RunWithUserProcess(KernelChecks &C, const std::function<void(PEPROCESS)> &Body)
+{
+    return RunInKernel([&] {
+        PEPROCESS Process = CreateUserProcess();
+        C.Expect(Process != nullptr, "process created");
+        if (!Process)
+            return;
+        Body(Process);
+        ObDereferenceObject(Process);
+    });
 }
 
 // Inside the kernel: the thread works in Process's context while this lives.

@@ -27,12 +27,7 @@ class PebTebTest : public KernelTest {};
 TEST_P(PebTebTest, ACreatedProcessHasAnNt52PebInItsRange)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   PPEB Peb = Process->Peb;
                   C.Expect(Peb && InRange(Process, Peb, sizeof(PEB)), "the PEB is in the range");
                   C.Expect((reinterpret_cast<ULONG_PTR>(Peb) & (PAGE_SIZE - 1)) == 0, "page-aligned");
@@ -67,7 +62,6 @@ TEST_P(PebTebTest, ACreatedProcessHasAnNt52PebInItsRange)
                            "InitialPeb's fields");
                   C.Expect(MmCreatePeb(Process, nullptr, &Again) == STATUS_INVALID_PARAMETER && !Again,
                            "no INITIAL_PEB");
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();
@@ -162,12 +156,7 @@ TEST_P(PebTebTest, MmCreateTebFillsTheTibCidPebAndStack)
 TEST_P(PebTebTest, InjectedTebFailuresFailTheNextCreations)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   INITIAL_TEB Initial = MakeStack(Process);
                   CLIENT_ID Cid{Process->UniqueProcessId, reinterpret_cast<HANDLE>(8)};
                   ULONG_PTR Vads = Process->VadRoot.NumberGenericTableElements;
@@ -181,7 +170,6 @@ TEST_P(PebTebTest, InjectedTebFailuresFailTheNextCreations)
                   MmInjectTebFailures(0);
                   PTEB Other = nullptr;
                   C.Expect(MmCreateTeb(Process, &Cid, &Initial, &Other) == STATUS_SUCCESS, "0 ends the injection");
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();

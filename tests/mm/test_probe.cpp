@@ -15,12 +15,7 @@ class ProbeTest : public KernelTest {};
 TEST_P(ProbeTest, InsideTheCurrentRangePassesAndEverythingElseRaises)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   PUCHAR Buffer = AllocateUser(Process, 4 * PAGE_SIZE);
                   auto *Start = static_cast<PUCHAR>(Process->UserRangeStart);
                   auto *End = static_cast<PUCHAR>(Process->UserRangeEnd);
@@ -53,7 +48,6 @@ TEST_P(ProbeTest, InsideTheCurrentRangePassesAndEverythingElseRaises)
                       C.Expect(ProbeReadStatus(Kernel, sizeof(Kernel), 1) == STATUS_ACCESS_VIOLATION,
                                "a kernel stack buffer");
                   }
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_GE(C.Count, 18);
@@ -63,12 +57,7 @@ TEST_P(ProbeTest, InsideTheCurrentRangePassesAndEverythingElseRaises)
 TEST_P(ProbeTest, ProbeForWriteTouchesEveryPageAndKeepsTheData)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   auto *Start = static_cast<PUCHAR>(Process->UserRangeStart);
                   PUCHAR A = AllocateUser(Process, PAGE_SIZE, 0, Start);
                   PUCHAR B = AllocateUser(Process, PAGE_SIZE, 0, Start + PAGE_SIZE);
@@ -88,7 +77,6 @@ TEST_P(ProbeTest, ProbeForWriteTouchesEveryPageAndKeepsTheData)
                       C.Expect(ProbeWriteStatus(Reserved, 8, 8) == STATUS_ACCESS_VIOLATION, "a reserved page");
                       C.Expect(ProbeWriteStatus(D + PAGE_SIZE - 1, 1, 1) == STATUS_SUCCESS, "a page's last byte");
                   }
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();

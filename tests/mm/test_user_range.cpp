@@ -55,12 +55,7 @@ TEST_P(UserRangeTest, ChildProcessHasARangeTheSystemProcessHasNone)
 TEST_P(UserRangeTest, RegionsAreInsideDisjointZeroFilledAndReleasable)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   const SIZE_T Sizes[] = {1, PAGE_SIZE, 3 * PAGE_SIZE + 1, 64 * 1024, 10};
                   std::vector<std::pair<PUCHAR, SIZE_T>> Regions;
                   int I = 0;
@@ -96,7 +91,6 @@ TEST_P(UserRangeTest, RegionsAreInsideDisjointZeroFilledAndReleasable)
                   C.Expect(Again && Again[0] == 0, "a released page comes back zero-filled");
                   if (Again)
                       FreeUser(Process, Again);
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_GE(C.Count, 20);
@@ -106,12 +100,7 @@ TEST_P(UserRangeTest, RegionsAreInsideDisjointZeroFilledAndReleasable)
 TEST_P(UserRangeTest, FixedRegionsAndBadRequestsGetTheirStatus)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   auto *Start = static_cast<PUCHAR>(Process->UserRangeStart);
                   NTSTATUS Status;
                   PUCHAR Fixed = AllocateUser(Process, 2 * PAGE_SIZE, 0, Start + 5 * PAGE_SIZE + 7, &Status);
@@ -144,7 +133,6 @@ TEST_P(UserRangeTest, FixedRegionsAndBadRequestsGetTheirStatus)
                   C.Expect(FreeUser(Process, Start + 40 * PAGE_SIZE) == STATUS_MEMORY_NOT_ALLOCATED,
                            "free of nothing");
                   FreeUser(Process, Fixed);
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();
@@ -153,12 +141,7 @@ TEST_P(UserRangeTest, FixedRegionsAndBadRequestsGetTheirStatus)
 TEST_P(UserRangeTest, AFullRangeRefusesAndAFreedGapIsReused)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   constexpr SIZE_T Chunk = 1024 * 1024;
                   std::vector<PUCHAR> Chunks;
                   NTSTATUS Status = STATUS_SUCCESS;
@@ -179,7 +162,6 @@ TEST_P(UserRangeTest, AFullRangeRefusesAndAFreedGapIsReused)
                       C.Expect(Reused == Hole, "the freed gap is reused");
                   }
                   // Exit and deletion free them all: the pool check below counts the VADs.
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();

@@ -30,12 +30,7 @@ private:
 TEST_P(VirtualTest, RegionsAreRoundedHandedBackAndReleasedWhole)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   HANDLE Handle;
                   ObOpenObjectByPointer(Process, OBJ_KERNEL_HANDLE, nullptr, PROCESS_ALL_ACCESS, *PsProcessType,
                                         KernelMode, &Handle);
@@ -72,7 +67,6 @@ TEST_P(VirtualTest, RegionsAreRoundedHandedBackAndReleasedWhole)
                                "released with its exact size");
                   }
                   ZwClose(Handle);
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();
@@ -81,12 +75,7 @@ TEST_P(VirtualTest, RegionsAreRoundedHandedBackAndReleasedWhole)
 TEST_P(VirtualTest, RequestsOutsideTheSubsetGetTheirStatus)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   {
                       Attach In(Process);
                       HANDLE Self = NtCurrentProcess();
@@ -111,7 +100,6 @@ TEST_P(VirtualTest, RequestsOutsideTheSubsetGetTheirStatus)
                                                        PAGE_READWRITE) == STATUS_INVALID_HANDLE,
                                "a bad handle");
                   }
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();
@@ -120,12 +108,7 @@ TEST_P(VirtualTest, RequestsOutsideTheSubsetGetTheirStatus)
 TEST_P(VirtualTest, AUserModeCallersPointersAreProbedAndItsPebIsNotItsToFree)
 {
     KernelChecks C;
-    ASSERT_EQ(RunInKernel([&] {
-                  PEPROCESS Process = CreateUserProcess();
-                  if (!Process) {
-                      C.Expect(false, "process created");
-                      return;
-                  }
+    ASSERT_EQ(RunWithUserProcess(C, [&](PEPROCESS Process) {
                   PUCHAR Page = AllocateUser(Process, PAGE_SIZE);
                   {
                       Attach In(Process);
@@ -157,7 +140,6 @@ TEST_P(VirtualTest, AUserModeCallersPointersAreProbedAndItsPebIsNotItsToFree)
                                "the PEB");
                   }
                   C.Expect(TouchStatus(Process->Peb) == STATUS_SUCCESS, "the PEB is still there");
-                  ObDereferenceObject(Process);
               }),
               STATUS_SUCCESS);
     EXPECT_TRUE(C.Failures.empty()) << C.Report();

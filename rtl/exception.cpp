@@ -4,17 +4,19 @@
 #include "pseh/pseh2.h"
 #include "halhost.h"
 #include "rtl.h"
+#include "ndk/peb_teb.h"
 
 namespace {
 
 // Whether Frame can still be returned to: linked (its cookie intact) and inside the
-// live part of the current thread's kernel stack.
+// live part of the stack the current thread runs on (its user stack on its user side).
 BOOLEAN RtlpIsLiveFrame(PRTL_SEH2_FRAME Frame)
 {
     PKTHREAD Thread = KeGetCurrentThread();
     auto Address = reinterpret_cast<ULONG_PTR>(Frame);
     auto Here = reinterpret_cast<ULONG_PTR>(__builtin_frame_address(0));
-    return Frame->Cookie == ~Address && Address > Here && Address < reinterpret_cast<ULONG_PTR>(Thread->StackBase);
+    PVOID StackBase = Thread->HostUserMode ? static_cast<PNT_TIB>(Thread->Teb)->StackBase : Thread->StackBase;
+    return Frame->Cookie == ~Address && Address > Here && Address < reinterpret_cast<ULONG_PTR>(StackBase);
 }
 
 } // namespace

@@ -18,14 +18,23 @@ static VOID KiThreadStartup(PVOID PreviousThread)
                  reinterpret_cast<ULONG_PTR>(Frame->SystemRoutine), 0, 0);
 }
 
-// Builds the initial stack image of a thread that has never run: a start frame just
-// below the HAL's reserve, and a context that enters KiThreadStartup. Context (a
-// user-mode CONTEXT) is carried for user threads once ps builds them.
+// Builds the initial stack image of a thread that has never run: for a user thread
+// (Context, its initial user CONTEXT) a trap frame just below the HAL's reserve, then a
+// start frame, and a context that enters KiThreadStartup.
 extern "C" VOID NTAPI KiInitializeContextThread(PKTHREAD Thread, PKSYSTEM_ROUTINE SystemRoutine,
                                                 PKSTART_ROUTINE StartRoutine, PVOID StartContext, PVOID Context)
 {
-    UNREFERENCED_PARAMETER(Context);
     auto Top = reinterpret_cast<ULONG_PTR>(Thread->StackBase) - HAL_CONTEXT_RESERVE;
+    if (auto *UserContext = static_cast<PCONTEXT>(Context)) {
+        auto *TrapFrame = reinterpret_cast<PKTRAP_FRAME>(ALIGN_DOWN_BY(Top - sizeof(KTRAP_FRAME), 16));
+        TrapFrame->Rcx = UserContext->Rcx;
+        TrapFrame->Rdx = UserContext->Rdx;
+        TrapFrame->Rsp = UserContext->Rsp;
+        TrapFrame->Rip = UserContext->Rip;
+        TrapFrame->ExceptionList = NULL;
+        Thread->TrapFrame = TrapFrame;
+        Top = reinterpret_cast<ULONG_PTR>(TrapFrame);
+    }
     auto *Frame = reinterpret_cast<PKSTART_FRAME>(ALIGN_DOWN_BY(Top - sizeof(KSTART_FRAME), 16));
     Frame->SystemRoutine = SystemRoutine;
     Frame->StartRoutine = StartRoutine;

@@ -221,6 +221,8 @@ extern "C" ULONG_PTR NTAPI MmQueryUserProbeAddress(VOID)
 extern "C" NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *UBaseAddress, ULONG_PTR ZeroBits,
                                                   PSIZE_T URegionSize, ULONG AllocationType, ULONG Protect)
 {
+    KI_USER_SERVICE(NtAllocateVirtualMemory(ProcessHandle, UBaseAddress, ZeroBits,
+                                            URegionSize, AllocationType, Protect));
     if (ZeroBits)
         return STATUS_INVALID_PARAMETER_3;
     if (!(AllocationType & (MEM_RESERVE | MEM_COMMIT)) || (AllocationType & ~kValidAllocationTypes))
@@ -252,6 +254,7 @@ extern "C" NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *U
 extern "C" NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *UBaseAddress, PSIZE_T URegionSize,
                                               ULONG FreeType)
 {
+    KI_USER_SERVICE(NtFreeVirtualMemory(ProcessHandle, UBaseAddress, URegionSize, FreeType));
     if (FreeType == MEM_DECOMMIT)
         return STATUS_NOT_SUPPORTED;
     if (FreeType != MEM_RELEASE)
@@ -271,4 +274,19 @@ extern "C" NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *UBase
     if (!NT_SUCCESS(Status))
         return Status;
     return MiReturnRegion(UBaseAddress, URegionSize, reinterpret_cast<PVOID>(ALIGN_DOWN_BY(Base, PAGE_SIZE)), Size);
+}
+
+// The Zw forms, for kernel code (PreviousMode KernelMode). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, ULONG_PTR ZeroBits,
+                                                  PSIZE_T RegionSize, ULONG AllocationType, ULONG Protect)
+{
+    return KiZwCall([&] {
+        return NtAllocateVirtualMemory(ProcessHandle, BaseAddress, ZeroBits, RegionSize, AllocationType, Protect);
+    });
+}
+
+extern "C" NTSTATUS NTAPI ZwFreeVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                              ULONG FreeType)
+{
+    return KiZwCall([&] { return NtFreeVirtualMemory(ProcessHandle, BaseAddress, RegionSize, FreeType); });
 }

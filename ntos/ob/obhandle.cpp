@@ -428,6 +428,7 @@ extern "C" NTSTATUS NTAPI ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousM
 // PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtClose(HANDLE Handle)
 {
+    KI_USER_SERVICE(NtClose(Handle));
     return ObpCloseHandle(Handle, ExGetPreviousMode());
 }
 

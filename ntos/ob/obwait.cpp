@@ -40,6 +40,7 @@ NTSTATUS ObpCaptureTimeout(PLARGE_INTEGER Timeout, PLARGE_INTEGER Safe)
 // Returns the wait's status. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
+    KI_USER_SERVICE(NtWaitForSingleObject(Handle, Alertable, Timeout));
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     LARGE_INTEGER SafeTimeout;
     if (Timeout && PreviousMode != KernelMode) {

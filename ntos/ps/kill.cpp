@@ -107,6 +107,25 @@ NTSTATUS PspTerminateOtherThreads(PEPROCESS Process, NTSTATUS ExitStatus)
     return Status;
 }
 
+// Frees what a user thread kept in user mode once it has left it for good: its user
+// side, its user stack when the thread asked for that by exiting itself
+// (FreeStackOnTermination, as kernel32's ExitThread sets it), and its TEB. At
+// PASSIVE_LEVEL, in the exiting thread.
+VOID PspDeleteUserThreadState(PETHREAD Thread, PEPROCESS Process)
+{
+    auto *Teb = static_cast<PTEB>(Thread->Tcb.Teb);
+    if (!Teb)
+        return;
+    KiDeleteUserContext(&Thread->Tcb);
+    if (!Thread->DeadThread && Teb->FreeStackOnTermination) {
+        PVOID Base = Teb->DeallocationStack;
+        SIZE_T Size = 0;
+        ZwFreeVirtualMemory(NtCurrentProcess(), &Base, &Size, MEM_RELEASE);
+    }
+    MmDeleteTeb(Process, Teb);
+    Thread->Tcb.Teb = NULL;
+}
+
 } // namespace
 
 // Frees the kernel stacks of the threads KeTerminateThread put on the reaper list, once
@@ -236,6 +255,7 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
         PspExitProcess(TRUE, Process);
         ObKillProcess(Process);
     }
+    PspDeleteUserThreadState(Thread, Process);
 
     KeEnterCriticalRegion();
     Thread->Tcb.ApcQueueable = FALSE;
@@ -296,6 +316,7 @@ extern "C" NTSTATUS NTAPI PspTerminateProcess(PEPROCESS Process, NTSTATUS ExitSt
 // process (ReactOS would mark it deleting). At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus)
 {
+    KI_USER_SERVICE(NtTerminateProcess(ProcessHandle, ExitStatus));
     BOOLEAN KillByHandle = ProcessHandle != NULL;
     PEPROCESS Process;
     NTSTATUS Status = ObReferenceObjectByHandle(KillByHandle ? ProcessHandle : NtCurrentProcess(), PROCESS_TERMINATE,
@@ -334,6 +355,7 @@ extern "C" NTSTATUS NTAPI NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS Exit
 // thread refuses: STATUS_ACCESS_DENIED). At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus)
 {
+    KI_USER_SERVICE(NtTerminateThread(ThreadHandle, ExitStatus));
     PETHREAD Self = PsGetCurrentThread();
     if (!ThreadHandle) {
         if (PsGetCurrentProcess()->ActiveThreads == 1)

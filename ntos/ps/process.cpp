@@ -271,6 +271,7 @@ extern "C" NTSTATUS NTAPI PspOpenProcessOrThread(POBJECT_TYPE Type, PHANDLE Hand
 extern "C" NTSTATUS NTAPI NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                                         POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
 {
+    KI_USER_SERVICE(NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId));
     return PspOpenProcessOrThread(PspProcessType, ProcessHandle, DesiredAccess, ObjectAttributes, ClientId);
 }
 
@@ -287,6 +288,8 @@ extern "C" NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK D
                                             HANDLE SectionHandle, HANDLE DebugPort, HANDLE ExceptionPort,
                                             BOOLEAN InJob)
 {
+    KI_USER_SERVICE(NtCreateProcessEx(ProcessHandle, DesiredAccess, ObjectAttributes,
+                                      ParentProcess, Flags, SectionHandle, DebugPort, ExceptionPort, InJob));
     if (ExGetPreviousMode() != KernelMode) {
         volatile NTSTATUS Status = STATUS_SUCCESS;
         _SEH2_TRY

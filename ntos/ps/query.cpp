@@ -118,6 +118,8 @@ extern "C" NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCES
                                                     PVOID ProcessInformation, ULONG ProcessInformationLength,
                                                     PULONG ReturnLength)
 {
+    KI_USER_SERVICE(NtQueryInformationProcess(ProcessHandle, ProcessInformationClass, ProcessInformation,
+                                              ProcessInformationLength, ReturnLength));
     if (ProcessInformationClass != ProcessBasicInformation && ProcessInformationClass != ProcessTimes)
         return STATUS_INVALID_INFO_CLASS;
     PEPROCESS Process;
@@ -163,6 +165,8 @@ extern "C" NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADIN
                                                    PVOID ThreadInformation, ULONG ThreadInformationLength,
                                                    PULONG ReturnLength)
 {
+    KI_USER_SERVICE(NtQueryInformationThread(ThreadHandle, ThreadInformationClass, ThreadInformation,
+                                             ThreadInformationLength, ReturnLength));
     if (ThreadInformationClass != ThreadBasicInformation && ThreadInformationClass != ThreadTimes)
         return STATUS_INVALID_INFO_CLASS;
     PETHREAD Thread;
@@ -209,6 +213,8 @@ extern "C" NTSTATUS NTAPI ZwQueryInformationThread(HANDLE ThreadHandle, THREADIN
 extern "C" NTSTATUS NTAPI NtSetInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
                                                  PVOID ThreadInformation, ULONG ThreadInformationLength)
 {
+    KI_USER_SERVICE(NtSetInformationThread(ThreadHandle, ThreadInformationClass, ThreadInformation,
+                                           ThreadInformationLength));
     PETHREAD Thread;
     NTSTATUS Status = ObReferenceObjectByHandle(ThreadHandle, THREAD_SET_INFORMATION, PspThreadType,
                                                 ExGetPreviousMode(), reinterpret_cast<PVOID *>(&Thread), NULL);

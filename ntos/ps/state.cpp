@@ -135,6 +135,7 @@ extern "C" NTSTATUS NTAPI PsResumeProcess(PEPROCESS Process)
 // SuspendCount when given. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG SuspendCount)
 {
+    KI_USER_SERVICE(NtSuspendThread(ThreadHandle, SuspendCount));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
@@ -149,6 +150,7 @@ extern "C" NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG SuspendCou
 // SuspendCount when given. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtResumeThread(HANDLE ThreadHandle, PULONG SuspendCount)
 {
+    KI_USER_SERVICE(NtResumeThread(ThreadHandle, SuspendCount));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
@@ -163,6 +165,7 @@ extern "C" NTSTATUS NTAPI NtResumeThread(HANDLE ThreadHandle, PULONG SuspendCoun
 // previous mode. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtAlertThread(HANDLE ThreadHandle)
 {
+    KI_USER_SERVICE(NtAlertThread(ThreadHandle));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_ALERT, &Thread);
     if (!NT_SUCCESS(Status))
@@ -177,6 +180,7 @@ extern "C" NTSTATUS NTAPI NtAlertThread(HANDLE ThreadHandle)
 // PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtAlertResumeThread(HANDLE ThreadHandle, PULONG SuspendCount)
 {
+    KI_USER_SERVICE(NtAlertResumeThread(ThreadHandle, SuspendCount));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
@@ -191,6 +195,7 @@ extern "C" NTSTATUS NTAPI NtAlertResumeThread(HANDLE ThreadHandle, PULONG Suspen
 // PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtTestAlert(VOID)
 {
+    KI_USER_SERVICE(NtTestAlert());
     return KeTestAlertThread(ExGetPreviousMode()) ? STATUS_ALERTED : STATUS_SUCCESS;
 }
 
@@ -209,11 +214,13 @@ static NTSTATUS PspSuspendOrResumeProcessByHandle(HANDLE ProcessHandle, BOOLEAN 
 
 extern "C" NTSTATUS NTAPI NtSuspendProcess(HANDLE ProcessHandle)
 {
+    KI_USER_SERVICE(NtSuspendProcess(ProcessHandle));
     return PspSuspendOrResumeProcessByHandle(ProcessHandle, TRUE);
 }
 
 extern "C" NTSTATUS NTAPI NtResumeProcess(HANDLE ProcessHandle)
 {
+    KI_USER_SERVICE(NtResumeProcess(ProcessHandle));
     return PspSuspendOrResumeProcessByHandle(ProcessHandle, FALSE);
 }
 
@@ -224,6 +231,7 @@ extern "C" NTSTATUS NTAPI NtResumeProcess(HANDLE ProcessHandle)
 extern "C" NTSTATUS NTAPI NtQueueApcThread(HANDLE ThreadHandle, PKNORMAL_ROUTINE ApcRoutine, PVOID NormalContext,
                                            PVOID SystemArgument1, PVOID SystemArgument2)
 {
+    KI_USER_SERVICE(NtQueueApcThread(ThreadHandle, ApcRoutine, NormalContext, SystemArgument1, SystemArgument2));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SET_CONTEXT, &Thread);
     if (!NT_SUCCESS(Status))

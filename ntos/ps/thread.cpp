@@ -58,8 +58,8 @@ NTSTATUS PspComputeThreadGrantedAccess(PETHREAD Thread, PEPROCESS Process, KPROC
 // A system thread (StartRoutine set) is created in KernelMode. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                           POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
-                                          PEPROCESS TargetProcess, PCLIENT_ID ClientId, struct _CONTEXT *ThreadContext,
-                                          struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended,
+                                          PEPROCESS TargetProcess, PCLIENT_ID ClientId, PCONTEXT ThreadContext,
+                                          PINITIAL_TEB InitialTeb, BOOLEAN CreateSuspended,
                                           PKSTART_ROUTINE StartRoutine, PVOID StartContext)
 {
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
@@ -69,7 +69,6 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
     HANDLE hThread;
     ACCESS_STATE LocalAccessState;
     AUX_ACCESS_DATA AuxData;
-    UNREFERENCED_PARAMETER(InitialTeb);
 
     if (StartRoutine)
         PreviousMode = KernelMode;
@@ -127,8 +126,19 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
     }
 
     if (ThreadContext) {
-        // Hosted user threads come with the memory manager's TEBs (NtCreateThread).
-        Status = STATUS_NOT_SUPPORTED;
+        PTEB Teb;
+        Status = MmCreateTeb(Process, &Thread->Cid, InitialTeb, &Teb);
+        if (!NT_SUCCESS(Status)) {
+            ExReleaseRundownProtection(&Process->RundownProtect);
+            ObDereferenceObject(Thread);
+            return Status;
+        }
+        Thread->StartAddress = reinterpret_cast<PVOID>(ThreadContext->Rip);
+        Thread->Win32StartAddress = reinterpret_cast<PVOID>(ThreadContext->Rdx);
+        Status = KeInitThread(&Thread->Tcb, NULL, PspUserThreadStartup, NULL, Thread->StartAddress, ThreadContext, Teb,
+                              &Process->Pcb);
+        if (!NT_SUCCESS(Status))
+            MmDeleteTeb(Process, Teb);
     } else {
         Thread->StartAddress = reinterpret_cast<PVOID>(StartRoutine);
         PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_SYSTEM);
@@ -246,6 +256,7 @@ extern "C" VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID
 extern "C" NTSTATUS NTAPI NtOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                        POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
 {
+    KI_USER_SERVICE(NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId));
     return PspOpenProcessOrThread(PspThreadType, ThreadHandle, DesiredAccess, ObjectAttributes, ClientId);
 }
 
@@ -253,6 +264,55 @@ extern "C" NTSTATUS NTAPI ZwOpenThread(PHANDLE ThreadHandle, ACCESS_MASK Desired
                                        POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
 {
     return KiZwCall([&] { return NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId); });
+}
+
+// The system routine of every user thread: drops to PASSIVE_LEVEL (where a pending
+// exit APC's kernel stage runs), ends a thread killed before it ran, and otherwise
+// returns to user mode for good (KiServiceExit). At APC_LEVEL on entry.
+extern "C" VOID NTAPI PspUserThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext)
+{
+    UNREFERENCED_PARAMETER(StartRoutine);
+    UNREFERENCED_PARAMETER(StartContext);
+    KeLowerIrql(PASSIVE_LEVEL);
+    PETHREAD Thread = PsGetCurrentThread();
+    if (Thread->DeadThread)
+        PspTerminateThreadByPointer(Thread, STATUS_THREAD_IS_TERMINATING, TRUE);
+    KiServiceExit();
+}
+
+// The create-thread service: a user thread in ProcessHandle's process that starts in
+// ThreadContext (Rip, with Rcx its parameter) on the stack InitialTeb describes. The
+// caller's CONTEXT and INITIAL_TEB are captured (under SEH for a user-mode caller).
+// At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                         POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                         PCLIENT_ID ClientId, PCONTEXT ThreadContext, PINITIAL_TEB InitialTeb,
+                                         BOOLEAN CreateSuspended)
+{
+    KI_USER_SERVICE(NtCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, ClientId,
+                                   ThreadContext, InitialTeb, CreateSuspended));
+    if (!ThreadContext || !InitialTeb)
+        return STATUS_INVALID_PARAMETER;
+    CONTEXT SafeContext;
+    INITIAL_TEB SafeInitialTeb;
+    NTSTATUS Status = ExpCopyToCaller(&SafeContext, ThreadContext, sizeof(SafeContext));
+    if (NT_SUCCESS(Status))
+        Status = ExpCopyToCaller(&SafeInitialTeb, InitialTeb, sizeof(SafeInitialTeb));
+    if (!NT_SUCCESS(Status))
+        return Status;
+    return PspCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, NULL, ClientId, &SafeContext,
+                           &SafeInitialTeb, CreateSuspended, NULL, NULL);
+}
+
+extern "C" NTSTATUS NTAPI ZwCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                         POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                         PCLIENT_ID ClientId, PCONTEXT ThreadContext, PINITIAL_TEB InitialTeb,
+                                         BOOLEAN CreateSuspended)
+{
+    return KiZwCall([&] {
+        return NtCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, ClientId, ThreadContext,
+                              InitialTeb, CreateSuspended);
+    });
 }
 
 // Returns the current thread's executive thread object. Any IRQL.

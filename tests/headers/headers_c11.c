@@ -10,6 +10,7 @@ _Static_assert(sizeof(NTSTATUS) == 4, "NTSTATUS is 32 bits");
 _Static_assert(sizeof(WCHAR) == sizeof(wchar_t), "WCHAR is the host wchar_t");
 _Static_assert(FIELD_OFFSET(ETHREAD, Tcb) == 0, "ETHREAD starts with its KTHREAD");
 _Static_assert(FIELD_OFFSET(EPROCESS, Pcb) == 0, "EPROCESS starts with its KPROCESS");
+_Static_assert(sizeof(CONTEXT) == 0x4D0 && FIELD_OFFSET(CONTEXT, Rip) == 0xF8, "the AMD64 CONTEXT");
 /* The WDK's x64 layouts of the notify and cancellable-wait structures drivers read. */
 _Static_assert(FIELD_OFFSET(PS_CREATE_NOTIFY_INFO, CreatingThreadId) == 0x18, "PS_CREATE_NOTIFY_INFO layout");
 _Static_assert(FIELD_OFFSET(PS_CREATE_NOTIFY_INFO, CreationStatus) == 0x40, "PS_CREATE_NOTIFY_INFO layout");

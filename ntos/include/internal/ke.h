@@ -297,14 +297,36 @@ FORCEINLINE ULONG KiLowestSetBit(ULONG64 Mask) { return (ULONG)__builtin_ctzll(M
 FORCEINLINE ULONG KiHighestSetBit(ULONG Mask) { return 31 - (ULONG)__builtin_clz(Mask); }
 FORCEINLINE KAFFINITY AFFINITY_MASK(ULONG Number) { return (KAFFINITY)1 << Number; }
 
+/* usercall.cpp: hosted user mode */
+typedef NTSTATUS (NTAPI *PKI_SERVICE_ROUTINE)(PVOID Context);
+NTSTATUS NTAPI KiSystemService(PKI_SERVICE_ROUTINE Routine, PVOID Context);
+DECLSPEC_NORETURN VOID NTAPI KiServiceExit(VOID);
+VOID NTAPI KiDeleteUserContext(PKTHREAD Thread);
+
 NT_EXTERN_C_END
 
 #ifdef __cplusplus
-/* The Zw services' entry: runs an Nt service as a system call made from kernel code,
- * with the thread's PreviousMode KernelMode for the call. At the service's IRQL. */
+/* The hosted system-service entry, the first line of every Nt service: called from a
+ * thread's user side, the call moves to its kernel side and runs there (the service
+ * then sees PreviousMode UserMode); from kernel code it goes on in place. */
+template <typename Service> NTSTATUS KiSystemServiceCall(Service &&Call)
+{
+    return KiSystemService([](PVOID Context) -> NTSTATUS { return (*static_cast<Service *>(Context))(); }, &Call);
+}
+#define KI_USER_SERVICE(Call)                                                                                          \
+    do {                                                                                                               \
+        if (KeGetCurrentThread()->HostUserMode)                                                                        \
+            return KiSystemServiceCall([&]() -> NTSTATUS { return Call; });                                            \
+    } while (0)
+
+/* The Zw services' entry: from kernel code, runs an Nt service as a system call made
+ * from kernel mode, with the thread's PreviousMode KernelMode for the call; from a
+ * thread's user side, Zw is Nt (a system call from user mode). At the service's IRQL. */
 template <typename Service> NTSTATUS KiZwCall(Service &&Call)
 {
     PKTHREAD Thread = KeGetCurrentThread();
+    if (Thread->HostUserMode)
+        return Call();
     KPROCESSOR_MODE PreviousMode = Thread->PreviousMode;
     Thread->PreviousMode = KernelMode;
     NTSTATUS Status = Call();

@@ -44,9 +44,10 @@ PETHREAD NTAPI PsGetNextProcessThread(PEPROCESS Process, PETHREAD Thread);
 /* thread.cpp */
 NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
                                HANDLE ProcessHandle, PEPROCESS TargetProcess, PCLIENT_ID ClientId,
-                               struct _CONTEXT *ThreadContext, struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended,
+                               PCONTEXT ThreadContext, PINITIAL_TEB InitialTeb, BOOLEAN CreateSuspended,
                                PKSTART_ROUTINE StartRoutine, PVOID StartContext);
 VOID NTAPI PspSystemThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+VOID NTAPI PspUserThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID StartContext);
 
 /* kill.cpp: termination and deletion */
 VOID NTAPI PspReapRoutine(PVOID Context);

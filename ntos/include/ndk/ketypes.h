@@ -252,7 +252,16 @@ typedef struct _KAPC {
     BOOLEAN Inserted;
 } KAPC, *PKAPC, *PRKAPC;
 
-typedef struct _KTRAP_FRAME KTRAP_FRAME, *PKTRAP_FRAME;
+/* Hosted: a trap frame holds what the return to user mode needs: the user context a
+ * thread starts in (NtCreateThread's CONTEXT) and the user side's SEH chain while its
+ * kernel side runs a system service. */
+typedef struct _KTRAP_FRAME {
+    ULONG64 Rcx;
+    ULONG64 Rdx;
+    ULONG64 Rsp;
+    ULONG64 Rip;
+    PVOID ExceptionList;
+} KTRAP_FRAME, *PKTRAP_FRAME;
 typedef struct _KEXCEPTION_FRAME KEXCEPTION_FRAME, *PKEXCEPTION_FRAME;
 
 /* The thread object (seed 003's KTHREAD, NT 5.2). */
@@ -364,6 +373,10 @@ typedef struct _KTHREAD {
     ULONG HostSequence;    /* hosted: creation order, for traces that must not depend on addresses */
     BOOLEAN HostExiting;   /* hosted: set by the thread itself in KeTerminateThread; its
                               State may be written by a waker while it switches out */
+    BOOLEAN HostUserMode;  /* hosted: the thread runs its user side (on its user stack) */
+    PVOID HostUserContext; /* hosted: the user side's saved continuation */
+    PVOID HostUserFiber;   /* hosted: the sanitizers' handle for the user side */
+    PVOID HostServiceContext; /* hosted: the kernel side's continuation while the user side runs */
 } KTHREAD, *PKTHREAD, *PRKTHREAD;
 
 typedef union _KEXECUTE_OPTIONS {

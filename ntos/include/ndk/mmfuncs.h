@@ -14,6 +14,10 @@ NTSYSCALLAPI NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID 
                                                     PSIZE_T RegionSize, ULONG AllocationType, ULONG Protect);
 NTSYSCALLAPI NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
                                                 ULONG FreeType);
+NTSYSCALLAPI NTSTATUS NTAPI ZwAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, ULONG_PTR ZeroBits,
+                                                    PSIZE_T RegionSize, ULONG AllocationType, ULONG Protect);
+NTSYSCALLAPI NTSTATUS NTAPI ZwFreeVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                                ULONG FreeType);
 
 NT_EXTERN_C_END
 

@@ -22,6 +22,20 @@ NTSYSAPI NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK Des
 NTSYSAPI NTSTATUS NTAPI ZwCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                                           POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess, ULONG Flags,
                                           HANDLE SectionHandle, HANDLE DebugPort, HANDLE ExceptionPort, BOOLEAN InJob);
+NTSYSAPI NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                       POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId,
+                                       PCONTEXT ThreadContext, struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended);
+NTSYSAPI NTSTATUS NTAPI ZwCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                       POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId,
+                                       PCONTEXT ThreadContext, struct _INITIAL_TEB *InitialTeb, BOOLEAN CreateSuspended);
+/* A user thread's start routine: its result is the thread's exit status. */
+typedef NTSTATUS (NTAPI *PUSER_THREAD_START_ROUTINE)(PVOID ThreadParameter);
+NTSYSAPI NTSTATUS NTAPI RtlCreateUserThread(HANDLE ProcessHandle, PSECURITY_DESCRIPTOR SecurityDescriptor,
+                                            BOOLEAN CreateSuspended, ULONG StackZeroBits, SIZE_T StackReserve,
+                                            SIZE_T StackCommit, PUSER_THREAD_START_ROUTINE StartAddress,
+                                            PVOID Parameter, PHANDLE ThreadHandle, PCLIENT_ID ClientId);
+/* The current thread's TEB (an intrinsic on NT). */
+NTSYSAPI struct _TEB *NTAPI NtCurrentTeb(VOID);
 NTSYSAPI NTSTATUS NTAPI NtOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                      POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
 NTSYSAPI NTSTATUS NTAPI ZwOpenThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,

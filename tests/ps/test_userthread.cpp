@@ -1,0 +1,319 @@
+// Hosted user threads in every machine mode: RtlCreateUserThread / NtCreateThread make
+// a thread that runs its start routine in user mode (PreviousMode UserMode, on a stack
+// inside its process's user range, with a TEB), whose result is its exit status; its
+// services enter the kernel side and come back; another thread's termination reaches
+// it in a user-mode wait, while suspended, or before it ran; NtTerminateProcess ends
+// every thread of its process; user APCs are delivered on the way back to user mode;
+// a TEB that cannot be made fails the creation; a bad pointer from user mode is
+// STATUS_ACCESS_VIOLATION. Each ends with the thread reaped and nothing leaked.
+#include "mm.h"
+#include "ps_test.h"
+
+using namespace ntos_test;
+using namespace ps_test;
+
+namespace {
+
+class PsUserThreadTest : public KernelTest {};
+
+// What a user thread's start routine saw, and the body it runs.
+struct UserRun {
+    KPROCESSOR_MODE Mode = KernelMode;
+    PVOID Local = nullptr;
+    PTEB Teb = nullptr;
+    CLIENT_ID TebCid{};
+    HANDLE WaitOn = nullptr;
+    NTSTATUS ServiceStatus = STATUS_PENDING;
+    volatile LONG Phase = 0;
+    std::function<NTSTATUS(UserRun &)> Body;
+};
+
+NTSTATUS NTAPI UserStart(PVOID Parameter)
+{
+    auto *Run = static_cast<UserRun *>(Parameter);
+    int Local = 0;
+    Run->Local = &Local;
+    Run->Mode = ExGetPreviousMode();
+    Run->Teb = NtCurrentTeb();
+    if (Run->Teb)
+        Run->TebCid = Run->Teb->ClientId;
+    return Run->Body ? Run->Body(*Run) : 0x5A;
+}
+
+// Starts a user thread in Process running Run; returns its handle.
+NTSTATUS StartUserThread(HANDLE Process, UserRun *Run, PHANDLE Thread, BOOLEAN Suspended = FALSE,
+                         PCLIENT_ID Cid = nullptr)
+{
+    return RtlCreateUserThread(Process, nullptr, Suspended, 0, 0, 0, UserStart, Run, Thread, Cid);
+}
+
+// The exit status of the thread a handle names, once it has ended.
+NTSTATUS ExitStatusOf(HANDLE Thread)
+{
+    WaitHandle(Thread);
+    PETHREAD Object = Reference<ETHREAD>(Thread, *PsThreadType);
+    NTSTATUS Status = PsGetThreadExitStatus(Object);
+    ObDereferenceObject(Object);
+    return Status;
+}
+
+// Spins (at interrupt points) until Run reached Phase.
+void WaitForPhase(UserRun &Run, LONG Phase)
+{
+    LARGE_INTEGER Interval;
+    Interval.QuadPart = -10 * 100;
+    while (ReadShared(Run.Phase) < Phase)
+        KeDelayExecutionThread(KernelMode, FALSE, &Interval);
+}
+
+TEST_P(PsUserThreadTest, StartRoutineRunsInUserModeOnItsUserStackAndItsResultIsTheExitStatus)
+{
+    KernelChecks Checks;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  UserRun Run;
+                  HANDLE Thread;
+                  CLIENT_ID Cid{};
+                  Checks.Expect(StartUserThread(Process, &Run, &Thread, FALSE, &Cid) == STATUS_SUCCESS, "created");
+                  Checks.Expect(ExitStatusOf(Thread) == 0x5A, "the start routine's result");
+                  Checks.Expect(Run.Mode == UserMode, "it ran in user mode");
+                  Checks.Expect(Run.Local >= Object->UserRangeStart && Run.Local < Object->UserRangeEnd,
+                                "its locals are on a stack in its process's user range");
+                  Checks.Expect(Run.Teb && Run.TebCid.UniqueThread == Cid.UniqueThread &&
+                                    Run.TebCid.UniqueProcess == Cid.UniqueProcess,
+                                "its TEB names it");
+                  Checks.Expect(WaitHandle(Process) == STATUS_SUCCESS && PsGetProcessExitStatus(Object) == 0x5A,
+                                "the last thread took its process with it");
+                  ZwClose(Thread);
+                  ObDereferenceObject(Object);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Checks.Count, 6);
+    EXPECT_TRUE(Checks.Failures.empty()) << Checks.Report();
+}
+
+TEST_P(PsUserThreadTest, ServicesFromUserModeCheckAccessAndPointersAsUserMode)
+{
+    NTSTATUS KernelHandle = STATUS_PENDING, BadPointer = STATUS_PENDING, Query = STATUS_PENDING;
+    NTSTATUS CreateWithBadCid = STATUS_PENDING;
+    HANDLE SeenPid = nullptr;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process, KernelOnly;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  ASSERT_EQ(CreateProcess(&KernelOnly), STATUS_SUCCESS);
+                  UserRun Run;
+                  Run.Body = [&](UserRun &) -> NTSTATUS {
+                      KernelHandle = NtTerminateProcess(KernelOnly, 1);
+                      BadPointer = NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation,
+                                                             reinterpret_cast<PVOID>(16),
+                                                             sizeof(PROCESS_BASIC_INFORMATION), nullptr);
+                      PROCESS_BASIC_INFORMATION Basic{};
+                      Query = NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &Basic,
+                                                        sizeof(Basic), nullptr);
+                      SeenPid = reinterpret_cast<HANDLE>(Basic.UniqueProcessId);
+                      UserRun Inner;
+                      CreateWithBadCid = RtlCreateUserThread(NtCurrentProcess(), nullptr, FALSE, 0, 0, 0, UserStart,
+                                                             &Inner, nullptr, reinterpret_cast<PCLIENT_ID>(16));
+                      return STATUS_SUCCESS;
+                  };
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  ExitStatusOf(Thread);
+                  ZwClose(Thread);
+                  WaitHandle(Process);
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  EXPECT_EQ(SeenPid, PsGetProcessId(Object));
+                  ObDereferenceObject(Object);
+                  ZwClose(KernelOnly);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(KernelHandle, STATUS_INVALID_HANDLE) << "a kernel handle is invisible to user mode";
+    EXPECT_EQ(BadPointer, STATUS_ACCESS_VIOLATION);
+    EXPECT_EQ(Query, STATUS_SUCCESS);
+    EXPECT_EQ(CreateWithBadCid, STATUS_ACCESS_VIOLATION) << "seed 001: the ClientId write under SEH";
+}
+
+TEST_P(PsUserThreadTest, AnotherThreadsTerminationEndsAUserModeWait)
+{
+    NTSTATUS Exit = STATUS_PENDING, Terminate = STATUS_PENDING;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process, Other;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  ASSERT_EQ(CreateProcess(&Other), STATUS_SUCCESS);
+                  UserRun Run;
+                  Run.Body = [&](UserRun &R) -> NTSTATUS {
+                      InterlockedExchange(&R.Phase, 1);
+                      R.ServiceStatus = NtWaitForSingleObject(R.WaitOn, FALSE, nullptr);
+                      InterlockedExchange(&R.Phase, 2); // not reached
+                      return STATUS_SUCCESS;
+                  };
+                  // The handle it waits on lives in its own process's table.
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  auto *OtherObject = Reference<EPROCESS>(Other, *PsProcessType);
+                  KAPC_STATE ApcState;
+                  KeStackAttachProcess(&Object->Pcb, &ApcState);
+                  ObOpenObjectByPointer(OtherObject, 0, nullptr, SYNCHRONIZE, *PsProcessType, KernelMode, &Run.WaitOn);
+                  KeUnstackDetachProcess(&ApcState);
+                  ObDereferenceObject(OtherObject);
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  WaitForPhase(Run, 1);
+                  PETHREAD Target = Reference<ETHREAD>(Thread, *PsThreadType);
+                  SpinUntilWaiting(&Target->Tcb, UserRequest);
+                  Terminate = ZwTerminateThread(Thread, 0x66);
+                  Exit = ExitStatusOf(Thread);
+                  EXPECT_EQ(ReadShared(Run.Phase), 1) << "it died in the wait, not after it";
+                  ObDereferenceObject(Target);
+                  ZwClose(Thread);
+                  WaitHandle(Process);
+                  ObDereferenceObject(Object);
+                  ZwClose(Other);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Terminate, STATUS_SUCCESS);
+    EXPECT_EQ(Exit, 0x66);
+}
+
+TEST_P(PsUserThreadTest, TerminatingASuspendedOrUnstartedUserThreadEndsIt)
+{
+    NTSTATUS Suspended = STATUS_PENDING, Unrun = STATUS_PENDING;
+    volatile LONG Ran = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  UserRun Run;
+                  Run.Body = [&](UserRun &) -> NTSTATUS {
+                      InterlockedIncrement(&Ran);
+                      return STATUS_SUCCESS;
+                  };
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread, TRUE), STATUS_SUCCESS);
+                  ZwTerminateThread(Thread, 0x71);
+                  Unrun = ExitStatusOf(Thread);
+                  ZwClose(Thread);
+                  Suspended = WaitHandle(Process);
+                  ZwClose(Process);
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  ExitStatusOf(Thread);
+                  ZwClose(Thread);
+                  WaitHandle(Process);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Unrun, 0x71) << "created suspended, terminated: force-resumed and ended unrun";
+    EXPECT_EQ(Ran, 1) << "only the second thread ran its start routine";
+    EXPECT_EQ(Suspended, STATUS_SUCCESS) << "its process ended with it";
+}
+
+TEST_P(PsUserThreadTest, TerminatingTheProcessEndsEveryUserThreadAndSignalsIt)
+{
+    NTSTATUS Status = STATUS_PENDING, ProcessExit = STATUS_PENDING;
+    NTSTATUS Exits[3] = {STATUS_PENDING, STATUS_PENDING, STATUS_PENDING};
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  UserRun Runs[3];
+                  HANDLE Threads[3];
+                  for (int i = 0; i < 3; i++) {
+                      Runs[i].Body = [](UserRun &R) -> NTSTATUS {
+                          InterlockedExchange(&R.Phase, 1);
+                          for (;;)
+                              NtTestAlert(); // a thread that only enters the kernel for a service
+                      };
+                      ASSERT_EQ(StartUserThread(Process, &Runs[i], &Threads[i]), STATUS_SUCCESS);
+                  }
+                  for (auto &Run : Runs)
+                      WaitForPhase(Run, 1);
+                  Status = ZwTerminateProcess(Process, 0x99);
+                  for (int i = 0; i < 3; i++) {
+                      Exits[i] = ExitStatusOf(Threads[i]);
+                      ZwClose(Threads[i]);
+                  }
+                  WaitHandle(Process);
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  ProcessExit = PsGetProcessExitStatus(Object);
+                  ObDereferenceObject(Object);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Status, STATUS_SUCCESS);
+    for (NTSTATUS Exit : Exits)
+        EXPECT_EQ(Exit, 0x99);
+    EXPECT_EQ(ProcessExit, 0x99);
+}
+
+VOID NTAPI RecordApc(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    auto *Seen = static_cast<ULONG_PTR *>(NormalContext);
+    Seen[0] = reinterpret_cast<ULONG_PTR>(SystemArgument1);
+    Seen[1] = reinterpret_cast<ULONG_PTR>(SystemArgument2);
+    Seen[2] = ExGetPreviousMode();
+}
+
+TEST_P(PsUserThreadTest, AUserApcEndsAnAlertableWaitAndRunsOnTheWayBackToUserMode)
+{
+    NTSTATUS Queue = STATUS_PENDING;
+    ULONG_PTR Seen[3] = {0, 0, 99};
+    UserRun Run;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  Run.Body = [](UserRun &R) -> NTSTATUS {
+                      InterlockedExchange(&R.Phase, 1);
+                      LARGE_INTEGER Long;
+                      Long.QuadPart = -10LL * 1000 * 1000 * 3600;
+                      R.ServiceStatus = NtWaitForSingleObject(NtCurrentProcess(), TRUE, &Long);
+                      return STATUS_SUCCESS;
+                  };
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  WaitForPhase(Run, 1);
+                  PETHREAD Target = Reference<ETHREAD>(Thread, *PsThreadType);
+                  SpinUntilWaiting(&Target->Tcb, UserRequest);
+                  Queue = NtQueueApcThread(Thread, RecordApc, Seen, reinterpret_cast<PVOID>(11),
+                                           reinterpret_cast<PVOID>(22));
+                  ExitStatusOf(Thread);
+                  ObDereferenceObject(Target);
+                  ZwClose(Thread);
+                  WaitHandle(Process);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Queue, STATUS_SUCCESS);
+    EXPECT_EQ(Run.ServiceStatus, STATUS_USER_APC);
+    EXPECT_EQ(Seen[0], 11u);
+    EXPECT_EQ(Seen[1], 22u);
+    EXPECT_EQ(Seen[2], static_cast<ULONG_PTR>(UserMode));
+}
+
+TEST_P(PsUserThreadTest, AFailingTebFailsTheCreationAndLeavesNothing)
+{
+    NTSTATUS Status = STATUS_PENDING;
+    ULONG Threads = 99;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  UserRun Run;
+                  HANDLE Thread = nullptr;
+                  MmInjectTebFailures(1);
+                  Status = StartUserThread(Process, &Run, &Thread);
+                  MmInjectTebFailures(0);
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  Threads = CountThreads(Object);
+                  ObDereferenceObject(Object);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Status, STATUS_NO_MEMORY);
+    EXPECT_EQ(Threads, 0u);
+}
+
+NTOS_INSTANTIATE_ALL_MODES(PsUserThreadTest);
+
+} // namespace

@@ -7,6 +7,7 @@
 
 #include "ntddk.h"
 #include "halhost.h"
+#include "sanitizer.h"
 
 namespace {
 
@@ -19,6 +20,18 @@ bool HostPagesMatch()
 bool PageAligned(PVOID Base, SIZE_T Size)
 {
     return ((reinterpret_cast<ULONG_PTR>(Base) | Size) & (PAGE_SIZE - 1)) == 0;
+}
+
+// Pages given back may have held a user stack whose fiber died mid-frame: its
+// poisoned redzones must not outlive it.
+void ForgetStackPoison(PVOID Base, SIZE_T Size)
+{
+#ifdef NTOS_HAL_ASAN
+    __asan_unpoison_memory_region(Base, Size);
+#else
+    (void)Base;
+    (void)Size;
+#endif
 }
 
 } // namespace
@@ -48,6 +61,7 @@ extern "C" NTSTATUS HalHostDecommitRange(PVOID Base, SIZE_T Size)
 {
     if (!PageAligned(Base, Size))
         return STATUS_INVALID_PARAMETER;
+    ForgetStackPoison(Base, Size);
     if (madvise(Base, Size, MADV_DONTNEED) != 0 || mprotect(Base, Size, PROT_NONE) != 0)
         return STATUS_UNSUCCESSFUL;
     return STATUS_SUCCESS;
@@ -55,5 +69,6 @@ extern "C" NTSTATUS HalHostDecommitRange(PVOID Base, SIZE_T Size)
 
 extern "C" VOID HalHostReleaseRange(PVOID Base, SIZE_T Size)
 {
+    ForgetStackPoison(Base, Size);
     munmap(Base, Size);
 }

@@ -115,7 +115,10 @@ void ExpCompleteHostRequest(PEXP_HOST_REQUEST Request)
 // leaked items reported. On the host.
 ULONG ExpTearDown()
 {
+    BOOLEAN Abandoned = PsInitialSystemProcess != NULL;
     ULONG ThreadsLeft = PspAbandonSystem();
+    if (Abandoned)
+        ObpAbandonObjectManager();
     if (ExpHostThread.Tcb.InitialStack)
         KeUninitThread(&ExpHostThread.Tcb);
     KiReleaseProcessors();

@@ -180,3 +180,25 @@ extern "C" ULONG NTAPI ObShutdownSystem(VOID)
     ObDereferenceObject(TypeOfTypes);
     return Alive;
 }
+
+// The object manager of a machine that could not shut down: its objects are abandoned,
+// not freed, and stay reachable here for the leak checkers.
+static PVOID volatile ObpAbandoned[6];
+
+// After a machine that could not shut down: forgets its object manager (the types, the
+// namespace, the kernel handle table) so that the next boot makes a fresh one. On the
+// host, once the machine has stopped.
+extern "C" VOID NTAPI ObpAbandonObjectManager(VOID)
+{
+    PVOID *Globals[] = {reinterpret_cast<PVOID *>(&ObpTypeObjectType),
+                        reinterpret_cast<PVOID *>(&ObpDirectoryObjectType),
+                        reinterpret_cast<PVOID *>(&ObpSymbolicLinkObjectType),
+                        reinterpret_cast<PVOID *>(&ObpRootDirectoryObject),
+                        reinterpret_cast<PVOID *>(&ObpTypeDirectoryObject),
+                        reinterpret_cast<PVOID *>(&ObpKernelHandleTable)};
+    static_assert(sizeof(Globals) / sizeof(Globals[0]) == sizeof(ObpAbandoned) / sizeof(ObpAbandoned[0]));
+    for (size_t i = 0; i < sizeof(Globals) / sizeof(Globals[0]); i++) {
+        ObpAbandoned[i] = *Globals[i];
+        *Globals[i] = NULL;
+    }
+}

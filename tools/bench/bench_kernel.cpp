@@ -95,6 +95,49 @@ void BM_Kernel_SystemThreadLifecycle(benchmark::State &State, Machine Mode)
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime1P, Machine{false, 1})->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_SystemThreadLifecycle, Realtime2P, Machine{false, 2})->UseRealTime();
 
+// A user thread's whole life in a live process: RtlCreateUserThread (a user stack
+// allocated, NtCreateThread, a TEB), the start routine in user mode, its exit through
+// NtTerminateThread (TEB and stack freed), the reaper, and the handle closed.
+NTSTATUS NTAPI EmptyUserThread(PVOID Parameter)
+{
+    UNREFERENCED_PARAMETER(Parameter);
+    return STATUS_SUCCESS;
+}
+
+void BM_Kernel_UserThreadLifecycle(benchmark::State &State)
+{
+    RunBenchmarkInKernel(State, Machine{false, 1}, [&] {
+        OBJECT_ATTRIBUTES Attributes;
+        InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
+        HANDLE Process;
+        if (!NT_SUCCESS(ZwCreateProcessEx(&Process, PROCESS_ALL_ACCESS, &Attributes, NtCurrentProcess(), 0, nullptr,
+                                          nullptr, nullptr, FALSE))) {
+            State.SkipWithError("ZwCreateProcessEx failed");
+            return;
+        }
+        // A thread that stays, so that the process outlives each measured thread.
+        HANDLE Keeper;
+        RtlCreateUserThread(Process, nullptr, TRUE, 0, 0, 0, EmptyUserThread, nullptr, &Keeper, nullptr);
+        for (auto _ : State) {
+            HANDLE Thread;
+            if (!NT_SUCCESS(RtlCreateUserThread(Process, nullptr, FALSE, 0, 0, 0, EmptyUserThread, nullptr, &Thread,
+                                                nullptr))) {
+                State.SkipWithError("RtlCreateUserThread failed");
+                break;
+            }
+            PVOID Object = nullptr;
+            ObReferenceObjectByHandle(Thread, 0, *PsThreadType, KernelMode, &Object, nullptr);
+            ZwClose(Thread);
+            JoinBenchThread(static_cast<PETHREAD>(Object));
+        }
+        ZwTerminateProcess(Process, STATUS_SUCCESS);
+        ZwWaitForSingleObject(Process, FALSE, nullptr);
+        ZwClose(Keeper);
+        ZwClose(Process);
+    });
+}
+BENCHMARK(BM_Kernel_UserThreadLifecycle)->UseRealTime();
+
 // A process's whole life with no thread in it: ZwCreateProcessEx (object, token copy,
 // handle table, CID), ZwTerminateProcess (its handles cleared), ZwClose (deleted).
 void BM_Kernel_ProcessCreateTerminateClose(benchmark::State &State)

@@ -84,6 +84,7 @@ VOID NTAPI ObDereferenceProcessHandleTable(struct _EPROCESS *Process);
 NTSTATUS NTAPI ObInitProcess(struct _EPROCESS *Parent, struct _EPROCESS *Process);
 VOID NTAPI ObKillProcess(struct _EPROCESS *Process);
 VOID NTAPI ObClearProcessHandleTable(struct _EPROCESS *Process);
+VOID NTAPI ObpAbandonObjectManager(VOID);
 ULONG NTAPI ObGetProcessHandleCount(struct _EPROCESS *Process);
 NTSTATUS NTAPI ObpCreateHandle(OB_OPEN_REASON OpenReason, PVOID Object, POBJECT_TYPE Type,
                                struct _ACCESS_STATE *AccessState, ACCESS_MASK DesiredAccess,

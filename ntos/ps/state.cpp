@@ -131,34 +131,32 @@ extern "C" NTSTATUS NTAPI PsResumeProcess(PEPROCESS Process)
     return PspSuspendOrResumeProcess(Process, FALSE);
 }
 
-// The suspend-thread service: THREAD_SUSPEND_RESUME access; the previous count goes to
-// SuspendCount when given. At PASSIVE_LEVEL.
-extern "C" NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG SuspendCount)
+// The suspend- and resume-thread services: THREAD_SUSPEND_RESUME access; Change
+// (PsSuspendThread or PsResumeThread) runs on the thread and its previous count goes
+// to SuspendCount when given. At PASSIVE_LEVEL.
+static NTSTATUS PspChangeSuspensionByHandle(HANDLE ThreadHandle, PULONG SuspendCount,
+                                            NTSTATUS(NTAPI *Change)(PETHREAD, PULONG))
 {
-    KI_USER_SERVICE(NtSuspendThread(ThreadHandle, SuspendCount));
     PETHREAD Thread;
     NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
         return Status;
     ULONG Previous = 0;
-    Status = PsSuspendThread(Thread, &Previous);
+    Status = Change(Thread, &Previous);
     ObDereferenceObject(Thread);
     return PspReturnCount(SuspendCount, Previous, Status);
 }
 
-// The resume-thread service: THREAD_SUSPEND_RESUME access; the previous count goes to
-// SuspendCount when given. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG SuspendCount)
+{
+    KI_USER_SERVICE(NtSuspendThread(ThreadHandle, SuspendCount));
+    return PspChangeSuspensionByHandle(ThreadHandle, SuspendCount, PsSuspendThread);
+}
+
 extern "C" NTSTATUS NTAPI NtResumeThread(HANDLE ThreadHandle, PULONG SuspendCount)
 {
     KI_USER_SERVICE(NtResumeThread(ThreadHandle, SuspendCount));
-    PETHREAD Thread;
-    NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
-    if (!NT_SUCCESS(Status))
-        return Status;
-    ULONG Previous = 0;
-    Status = PsResumeThread(Thread, &Previous);
-    ObDereferenceObject(Thread);
-    return PspReturnCount(SuspendCount, Previous, Status);
+    return PspChangeSuspensionByHandle(ThreadHandle, SuspendCount, PsResumeThread);
 }
 
 // The alert-thread service: THREAD_ALERT access; alerts the thread for the caller's

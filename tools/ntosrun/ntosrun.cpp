@@ -1,5 +1,5 @@
 // ntosrun - boots the hosted kernel with N processors (realtime or deterministic),
-// runs a system thread that reports on itself, and shuts down.
+// runs a system thread that reports on itself and lists every thread, and shuts down.
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +8,7 @@
 
 #include "nthost.h"
 #include "ndk/ntndk.h"
+#include "kd.h"
 #include "ps.h"
 
 namespace {
@@ -41,6 +42,8 @@ VOID NTAPI ReportSelf(PVOID Context)
     KeQueryTickCount(&Ticks);
     DbgPrint("  system time %lld, interrupt time %llu, tick count %lld\n", static_cast<long long>(Now.QuadPart),
              static_cast<unsigned long long>(KeQueryInterruptTime()), static_cast<long long>(Ticks.QuadPart));
+    DbgPrint("Threads (seed 002's EnumThreads):\n");
+    KdpEnumThreads();
     *static_cast<ULONG *>(Context) = Tcb->HostSequence;
 }
 

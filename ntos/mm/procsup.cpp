@@ -202,7 +202,7 @@ extern "C" NTSTATUS NTAPI MmInitializeProcessAddressSpace(PEPROCESS Process, PEP
 // second call finds nothing to free. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI MmCleanProcessAddressSpace(PEPROCESS Process)
 {
-    if (Process->AddressSpaceInitialized != 2)
+    if (!MiAddressSpaceReady(Process))
         return;
     KeAcquireGuardedMutex(&Process->AddressCreationLock);
     PspSetProcessFlag(Process, PSF_VM_DELETED_BIT);

@@ -28,7 +28,7 @@ NTSTATUS MiCheckFixedRegion(PEPROCESS Process, ULONG_PTR Start, SIZE_T Size)
 // asked and links its VAD. With the AddressCreationLock held.
 NTSTATUS MiInsertRegion(PEPROCESS Process, PMMVAD Vad, PULONG_PTR Base, SIZE_T Size, ULONG AllocationType)
 {
-    if (Process->VmDeleted)
+    if (PspReadProcessFlags(Process) & PSF_VM_DELETED_BIT)
         return STATUS_PROCESS_IS_TERMINATING;
     NTSTATUS Status = *Base ? MiCheckFixedRegion(Process, *Base, Size)
                             : MiFindEmptyAddressRange(Process, Size, (AllocationType & MEM_TOP_DOWN) != 0, Base);
@@ -134,7 +134,7 @@ extern "C" NTSTATUS NTAPI MiAllocateVirtualMemory(PEPROCESS Process, PVOID *Base
 {
     if (!(AllocationType & MEM_RESERVE) || (AllocationType & ~kValidAllocationTypes) || !*RegionSize)
         return STATUS_INVALID_PARAMETER;
-    if (Process->AddressSpaceInitialized != 2)
+    if (!MiAddressSpaceReady(Process))
         return STATUS_NO_MEMORY;
     auto Base = reinterpret_cast<ULONG_PTR>(*BaseAddress);
     SIZE_T Offset = Base & (PAGE_SIZE - 1);
@@ -176,7 +176,7 @@ extern "C" NTSTATUS NTAPI MiAllocateVirtualMemory(PEPROCESS Process, PVOID *Base
 extern "C" NTSTATUS NTAPI MiFreeVirtualMemory(PEPROCESS Process, PVOID BaseAddress, PSIZE_T RegionSize,
                                               KPROCESSOR_MODE PreviousMode)
 {
-    if (Process->AddressSpaceInitialized != 2)
+    if (!MiAddressSpaceReady(Process))
         return STATUS_MEMORY_NOT_ALLOCATED;
     KeAcquireGuardedMutex(&Process->AddressCreationLock);
     PMMVAD Vad = MiLocateAddress(Process, BaseAddress);

@@ -401,11 +401,10 @@ extern "C" VOID NTAPI PspDeleteThread(PVOID ObjectBody)
         KeBugCheckEx(CID_HANDLE_DELETION, reinterpret_cast<ULONG_PTR>(Thread->Cid.UniqueThread), 0, 0, 0);
     if (!Process)
         return;
-    if (Thread->ThreadListEntry.Flink) {
-        PspLockProcessExclusive(Process);
+    PspLockProcessExclusive(Process);
+    if (Thread->ThreadListEntry.Flink)
         RemoveEntryList(&Thread->ThreadListEntry);
-        PspUnlockProcessExclusive(Process);
-    }
+    PspUnlockProcessExclusive(Process);
     ObDereferenceObject(Process);
 }
 

@@ -153,7 +153,8 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
 
     PspLockProcessExclusive(Process);
     // The process died on us, or this user thread was terminated through its CID.
-    if (Process->ProcessDelete || (Thread->Terminated && ThreadContext && Thread->ThreadsProcess == Process))
+    if ((PspReadProcessFlags(Process) & PSF_PROCESS_DELETE_BIT) ||
+        (Thread->Terminated && ThreadContext && Thread->ThreadsProcess == Process))
         goto Quickie;
     InsertTailList(&Process->ThreadListHead, &Thread->ThreadListEntry);
     Process->ActiveThreads++;

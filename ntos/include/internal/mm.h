@@ -85,6 +85,11 @@ NTSTATUS NTAPI MiFreeVirtualMemory(PEPROCESS Process, PVOID BaseAddress, PSIZE_T
                                    KPROCESSOR_MODE PreviousMode);
 VOID NTAPI MiDeleteVad(PMMVAD Vad, PEPROCESS Process);
 
+/* Whether a process's address space is fully initialized (AddressSpaceInitialized 2),
+ * read from its Flags whole. */
+#define MiAddressSpaceReady(Process) \
+    (((PspReadProcessFlags(Process) >> PSF_ADDRESS_SPACE_INITIALIZED_SHIFT) & 3) == 2)
+
 NT_EXTERN_C_END
 
 #endif /* _INTERNAL_MM_H */

@@ -103,6 +103,14 @@ FORCEINLINE VOID PspSetProcessFlag(PEPROCESS Process, ULONG Flag)
     InterlockedOr((PLONG)&Process->Flags, (LONG)Flag);
 }
 
+/* Reads a process's Flags whole: other threads set bits of them with interlocked
+ * operations, so a bit-field read could see a torn word. */
+#define PSF_ADDRESS_SPACE_INITIALIZED_SHIFT 10
+FORCEINLINE ULONG PspReadProcessFlags(PEPROCESS Process)
+{
+    return __atomic_load_n(&Process->Flags, __ATOMIC_ACQUIRE);
+}
+
 /* The process lock, taken in a critical region. At or below APC_LEVEL. */
 FORCEINLINE VOID PspLockProcessExclusive(PEPROCESS Process)
 {

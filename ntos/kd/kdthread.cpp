@@ -9,13 +9,13 @@
 namespace {
 
 // The stack pointer to show for a thread: where it is now for the caller, else where
-// its last switch saved its context (hosted: the Boost.Context continuation, which
+// its last switch saved its context (read while other threads switch: a snapshot) (hosted: the Boost.Context continuation, which
 // lives on the thread's stack as NT's saved KernelStack does).
 PVOID KdpThreadStackPointer(PKTHREAD Thread)
 {
     if (Thread == KeGetCurrentThread())
         return __builtin_frame_address(0);
-    return Thread->KernelStack;
+    return __atomic_load_n(&Thread->KernelStack, __ATOMIC_RELAXED);
 }
 
 // Prints one process's live threads; returns how many. At PASSIVE_LEVEL.
@@ -30,7 +30,7 @@ ULONG KdpDisplayThreadsOfProcess(PEPROCESS Process)
             continue;
         DbgPrint("%6p %p %p %p %p %p %s(%p)\n", Thread->Cid.UniqueThread, static_cast<PVOID>(&Thread->Tcb),
                  Thread->Tcb.StackLimit, Thread->Tcb.StackBase, KdpThreadStackPointer(&Thread->Tcb),
-                 Thread->Tcb.Teb, reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId);
+                 __atomic_load_n(&Thread->Tcb.Teb, __ATOMIC_RELAXED), reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId);
         Count++;
     }
     ExReleasePushLockShared(&Process->ProcessLock);

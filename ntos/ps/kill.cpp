@@ -123,7 +123,7 @@ VOID PspDeleteUserThreadState(PETHREAD Thread, PEPROCESS Process)
         ZwFreeVirtualMemory(NtCurrentProcess(), &Base, &Size, MEM_RELEASE);
     }
     MmDeleteTeb(Process, Teb);
-    Thread->Tcb.Teb = NULL;
+    __atomic_store_n(&Thread->Tcb.Teb, nullptr, __ATOMIC_RELAXED);
 }
 
 } // namespace

@@ -30,7 +30,8 @@ ULONG KdpDisplayThreadsOfProcess(PEPROCESS Process)
             continue;
         DbgPrint("%6p %p %p %p %p %p %s(%p)\n", Thread->Cid.UniqueThread, static_cast<PVOID>(&Thread->Tcb),
                  Thread->Tcb.StackLimit, Thread->Tcb.StackBase, KdpThreadStackPointer(&Thread->Tcb),
-                 __atomic_load_n(&Thread->Tcb.Teb, __ATOMIC_RELAXED), reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId);
+                 __atomic_load_n(&Thread->Tcb.Teb, __ATOMIC_RELAXED),
+                 reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId);
         Count++;
     }
     ExReleasePushLockShared(&Process->ProcessLock);

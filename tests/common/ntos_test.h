@@ -46,7 +46,7 @@ inline NTOS_BOOT_OPTIONS BootOptions(const MachineMode &Mode)
 // The sanitizer presets run each test 5-10x slower: they sweep fewer seeds (the
 // default preset sweeps them all), keeping CI within its time budget.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr uint64_t DefaultSeeds = 6;
+inline constexpr uint64_t DefaultSeeds = 4;
 #else
 inline constexpr uint64_t DefaultSeeds = 16;
 #endif

@@ -9,8 +9,8 @@
 namespace {
 
 // The stack pointer to show for a thread: where it is now for the caller, else where
-// its last switch saved its context (read while other threads switch: a snapshot) (hosted: the Boost.Context continuation, which
-// lives on the thread's stack as NT's saved KernelStack does).
+// its last switch saved its context (hosted: the Boost.Context continuation, on the
+// thread's stack as NT's saved KernelStack is), a snapshot read while it may switch.
 PVOID KdpThreadStackPointer(PKTHREAD Thread)
 {
     if (Thread == KeGetCurrentThread())

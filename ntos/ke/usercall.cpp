@@ -36,9 +36,10 @@ VOID KiInitializeUserContext(PKTHREAD Thread)
     auto *Teb = static_cast<PTEB>(Thread->Teb);
     auto Top = reinterpret_cast<ULONG_PTR>(Teb->NtTib.StackBase) - HAL_CONTEXT_RESERVE;
     ULONG_PTR Rsp = Thread->TrapFrame->Rsp && Thread->TrapFrame->Rsp < Top ? Thread->TrapFrame->Rsp : Top;
+    auto *StackPointer = reinterpret_cast<PVOID>(ALIGN_DOWN_BY(Rsp, 16));
     Thread->HostUserFiber = HalHostCreateFiber();
-    Thread->HostUserContext = HalHostInitializeContext(Teb->NtTib.StackBase, reinterpret_cast<PVOID>(ALIGN_DOWN_BY(Rsp, 16)),
-                                                       Teb->NtTib.StackLimit, KiUserThreadStartup);
+    Thread->HostUserContext =
+        HalHostInitializeContext(Teb->NtTib.StackBase, StackPointer, Teb->NtTib.StackLimit, KiUserThreadStartup);
 }
 
 // Switches from the kernel side of Thread to its user side, which runs until it calls

@@ -88,8 +88,9 @@ BOOLEAN PspLeaveProcess(PEPROCESS Process, PETHREAD Thread, NTSTATUS ExitStatus)
 // 6 = thread). Does not return.
 DECLSPEC_NORETURN VOID PspCatchCriticalBreak(PVOID Object, ULONG Type, PEPROCESS Process)
 {
+    static const char Message[] = "Terminating critical object";
     KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, Type, reinterpret_cast<ULONG_PTR>(Object),
-                 reinterpret_cast<ULONG_PTR>(Process->ImageFileName), reinterpret_cast<ULONG_PTR>("Terminating critical object"));
+                 reinterpret_cast<ULONG_PTR>(Process->ImageFileName), reinterpret_cast<ULONG_PTR>(Message));
 }
 
 // Asks every thread of Process but the caller to terminate. Returns

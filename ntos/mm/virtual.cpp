@@ -213,6 +213,17 @@ extern "C" ULONG_PTR NTAPI MmQueryUserProbeAddress(VOID)
     return reinterpret_cast<ULONG_PTR>(PsGetCurrentProcess()->UserRangeEnd);
 }
 
+// The start of both region services: the caller's base and size captured, and the
+// process the handle names referenced.
+static NTSTATUS MiCaptureRequest(HANDLE ProcessHandle, PVOID *UBaseAddress, PSIZE_T URegionSize,
+                                 KPROCESSOR_MODE PreviousMode, PVOID *Base, PSIZE_T Size, PEPROCESS *Process)
+{
+    NTSTATUS Status = MiCaptureRegion(UBaseAddress, URegionSize, PreviousMode, Base, Size);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    return MiReferenceProcess(ProcessHandle, PreviousMode, Process);
+}
+
 // Reserves (and with MEM_COMMIT commits) a new region in a process's user range and
 // returns its base and size through the caller's pointers, probed for a user-mode
 // caller. The hosted subset: MEM_RESERVE with MEM_COMMIT / MEM_TOP_DOWN, PAGE_READWRITE
@@ -234,11 +245,8 @@ extern "C" NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *U
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     PVOID Base;
     SIZE_T Size;
-    NTSTATUS Status = MiCaptureRegion(UBaseAddress, URegionSize, PreviousMode, &Base, &Size);
-    if (!NT_SUCCESS(Status))
-        return Status;
     PEPROCESS Process;
-    Status = MiReferenceProcess(ProcessHandle, PreviousMode, &Process);
+    NTSTATUS Status = MiCaptureRequest(ProcessHandle, UBaseAddress, URegionSize, PreviousMode, &Base, &Size, &Process);
     if (!NT_SUCCESS(Status))
         return Status;
     Status = MiAllocateVirtualMemory(Process, &Base, &Size, AllocationType, FALSE);
@@ -262,11 +270,8 @@ extern "C" NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *UBase
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     PVOID Base;
     SIZE_T Size;
-    NTSTATUS Status = MiCaptureRegion(UBaseAddress, URegionSize, PreviousMode, &Base, &Size);
-    if (!NT_SUCCESS(Status))
-        return Status;
     PEPROCESS Process;
-    Status = MiReferenceProcess(ProcessHandle, PreviousMode, &Process);
+    NTSTATUS Status = MiCaptureRequest(ProcessHandle, UBaseAddress, URegionSize, PreviousMode, &Base, &Size, &Process);
     if (!NT_SUCCESS(Status))
         return Status;
     Status = MiFreeVirtualMemory(Process, Base, &Size, PreviousMode);

@@ -245,12 +245,13 @@ extern "C" VOID NTAPI ExFreePool(PVOID P)
     ExFreePoolWithTag(P, 0);
 }
 
-// The number of pool blocks allocated and not freed. Any IRQL.
+// The number of pool blocks allocated and not freed; other processors may be
+// allocating meanwhile. Any IRQL.
 extern "C" ULONG NTAPI ExpOutstandingPoolBlocks(VOID)
 {
     LONG64 Outstanding = 0;
     for (const POOL_TRACKER_TABLE &Entry : PoolTrackTable)
-        Outstanding += Entry.Allocs - Entry.Frees;
+        Outstanding += __atomic_load_n(&Entry.Allocs, __ATOMIC_RELAXED) - __atomic_load_n(&Entry.Frees, __ATOMIC_RELAXED);
     return (ULONG)Outstanding;
 }
 

@@ -149,8 +149,22 @@ NTKERNELAPI VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
 #define THREAD_IMPERSONATE 0x0100
 #define THREAD_DIRECT_IMPERSONATION 0x0200
 #define THREAD_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF)
+/* Access rights of the executive's synchronization objects. */
+#define EVENT_QUERY_STATE 0x0001
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define SEMAPHORE_QUERY_STATE 0x0001
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define MUTANT_QUERY_STATE 0x0001
+#define MUTANT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | MUTANT_QUERY_STATE)
+#define TIMER_QUERY_STATE 0x0001
+#define TIMER_MODIFY_STATE 0x0002
+#define TIMER_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | TIMER_QUERY_STATE | TIMER_MODIFY_STATE)
 struct _EPROCESS;
 struct _ETHREAD;
+extern NTKERNELAPI struct _OBJECT_TYPE **ExEventObjectType;
+extern NTKERNELAPI struct _OBJECT_TYPE **ExSemaphoreObjectType;
 extern NTKERNELAPI struct _OBJECT_TYPE **PsProcessType;
 extern NTKERNELAPI struct _OBJECT_TYPE **PsThreadType;
 extern NTKERNELAPI struct _EPROCESS *PsInitialSystemProcess;
@@ -494,6 +508,20 @@ NTSYSAPI NTSTATUS NTAPI NtClose(HANDLE Handle);
 NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
 NTSYSAPI NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
 NTSYSAPI NTSTATUS NTAPI ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSYSAPI NTSTATUS NTAPI NtWaitForMultipleObjects(ULONG ObjectCount, PHANDLE HandleArray, WAIT_TYPE WaitType,
+                                                 BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSYSAPI NTSTATUS NTAPI ZwWaitForMultipleObjects(ULONG ObjectCount, PHANDLE HandleArray, WAIT_TYPE WaitType,
+                                                 BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSYSAPI NTSTATUS NTAPI NtSignalAndWaitForSingleObject(HANDLE ObjectHandleToSignal, HANDLE WaitableObjectHandle,
+                                                       BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSYSAPI NTSTATUS NTAPI ZwSignalAndWaitForSingleObject(HANDLE ObjectHandleToSignal, HANDLE WaitableObjectHandle,
+                                                       BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSYSAPI NTSTATUS NTAPI NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                                          HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                                          ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options);
+NTSYSAPI NTSTATUS NTAPI ZwDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                                          HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                                          ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options);
 #define DUPLICATE_CLOSE_SOURCE 0x00000001
 #define DUPLICATE_SAME_ACCESS 0x00000002
 #define DUPLICATE_SAME_ATTRIBUTES 0x00000004

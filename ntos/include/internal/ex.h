@@ -92,6 +92,16 @@ VOID NTAPI ExpInitializeWorkQueues(VOID);
 VOID NTAPI ExpInitializeWorkerThreads(VOID);
 VOID NTAPI ExpShutdownWorkerThreads(VOID);
 
+/* event.cpp, sem.cpp, mutant.cpp, timer.cpp: the executive's object types, created in
+ * phase 1 (ExpInitSystemPhase1) once the object manager is up. */
+extern POBJECT_TYPE ExpEventObjectType, ExpSemaphoreObjectType, ExMutantObjectType, ExTimerType;
+NTSTATUS NTAPI ExpInitializeEventImplementation(VOID);
+NTSTATUS NTAPI ExpInitializeSemaphoreImplementation(VOID);
+NTSTATUS NTAPI ExpInitializeMutantImplementation(VOID);
+NTSTATUS NTAPI ExpInitializeTimerImplementation(VOID);
+/* Cancels the current thread's timers that have an APC for it; at thread exit. */
+VOID NTAPI ExTimerRundown(VOID);
+
 /* init.cpp */
 VOID NTAPI ExpInitializeExecutive(ULONG Cpu);
 VOID NTAPI Phase1Initialization(PVOID Context);

@@ -12,4 +12,5 @@
 #include "ndk/psfuncs.h"
 #include "ndk/halfuncs.h"
 #include "ndk/mmfuncs.h"
+#include "ndk/exfuncs.h"
 #endif

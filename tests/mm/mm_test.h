@@ -40,6 +40,22 @@ inline NTSTATUS RunWithUserProcess(KernelChecks &C, const std::function<void(PEP
     });
 }
 
+// Inside the kernel: the thread's system services see Mode as their caller's while
+// this lives.
+class PreviousModeScope {
+public:
+    explicit PreviousModeScope(KPROCESSOR_MODE Mode) : Saved(KeGetCurrentThread()->PreviousMode)
+    {
+        KeGetCurrentThread()->PreviousMode = Mode;
+    }
+    ~PreviousModeScope() { KeGetCurrentThread()->PreviousMode = Saved; }
+    PreviousModeScope(const PreviousModeScope &) = delete;
+    PreviousModeScope &operator=(const PreviousModeScope &) = delete;
+
+private:
+    CCHAR Saved;
+};
+
 // Inside the kernel: the thread works in Process's context while this lives.
 class Attach {
 public:

@@ -11,22 +11,6 @@ namespace {
 
 class VirtualTest : public KernelTest {};
 
-// Inside the kernel: the thread's system services see Mode as their caller's while
-// this lives.
-class PreviousModeScope {
-public:
-    explicit PreviousModeScope(KPROCESSOR_MODE Mode) : Saved(KeGetCurrentThread()->PreviousMode)
-    {
-        KeGetCurrentThread()->PreviousMode = Mode;
-    }
-    ~PreviousModeScope() { KeGetCurrentThread()->PreviousMode = Saved; }
-    PreviousModeScope(const PreviousModeScope &) = delete;
-    PreviousModeScope &operator=(const PreviousModeScope &) = delete;
-
-private:
-    CCHAR Saved;
-};
-
 TEST_P(VirtualTest, RegionsAreRoundedHandedBackAndReleasedWhole)
 {
     KernelChecks C;

@@ -8,6 +8,7 @@
 // STATUS_ACCESS_VIOLATION. Each ends with the thread reaped and nothing leaked.
 #include "mm.h"
 #include "ps_test.h"
+#include "user_thread.h"
 
 using namespace ntos_test;
 using namespace ps_test;
@@ -15,56 +16,6 @@ using namespace ps_test;
 namespace {
 
 class PsUserThreadTest : public KernelTest {};
-
-// What a user thread's start routine saw, and the body it runs.
-struct UserRun {
-    KPROCESSOR_MODE Mode = KernelMode;
-    PVOID Local = nullptr;
-    PTEB Teb = nullptr;
-    CLIENT_ID TebCid{};
-    HANDLE WaitOn = nullptr;
-    NTSTATUS ServiceStatus = STATUS_PENDING;
-    volatile LONG Phase = 0;
-    std::function<NTSTATUS(UserRun &)> Body;
-};
-
-NTSTATUS NTAPI UserStart(PVOID Parameter)
-{
-    auto *Run = static_cast<UserRun *>(Parameter);
-    int Local = 0;
-    Run->Local = &Local;
-    Run->Mode = ExGetPreviousMode();
-    Run->Teb = NtCurrentTeb();
-    if (Run->Teb)
-        Run->TebCid = Run->Teb->ClientId;
-    return Run->Body ? Run->Body(*Run) : 0x5A;
-}
-
-// Starts a user thread in Process running Run; returns its handle.
-NTSTATUS StartUserThread(HANDLE Process, UserRun *Run, PHANDLE Thread, BOOLEAN Suspended = FALSE,
-                         PCLIENT_ID Cid = nullptr)
-{
-    return RtlCreateUserThread(Process, nullptr, Suspended, 0, 0, 0, UserStart, Run, Thread, Cid);
-}
-
-// The exit status of the thread a handle names, once it has ended.
-NTSTATUS ExitStatusOf(HANDLE Thread)
-{
-    WaitHandle(Thread);
-    PETHREAD Object = Reference<ETHREAD>(Thread, *PsThreadType);
-    NTSTATUS Status = PsGetThreadExitStatus(Object);
-    ObDereferenceObject(Object);
-    return Status;
-}
-
-// Spins (at interrupt points) until Run reached Phase.
-void WaitForPhase(UserRun &Run, LONG Phase)
-{
-    LARGE_INTEGER Interval;
-    Interval.QuadPart = -10 * 100;
-    while (ReadShared(Run.Phase) < Phase)
-        KeDelayExecutionThread(KernelMode, FALSE, &Interval);
-}
 
 TEST_P(PsUserThreadTest, StartRoutineRunsInUserModeOnItsUserStackAndItsResultIsTheExitStatus)
 {

@@ -1,8 +1,10 @@
 // exintrin.cpp - the probes of caller buffers that system services run before
-// touching user memory (ProbeForRead / ProbeForWrite). Hosted: "user memory" is the
-// current process's user range (mm/virtual.cpp), whichever process the thread is
-// attached to.
+// touching user memory: ProbeForRead / ProbeForWrite, and forms returning a status.
+// Hosted: "user memory" is the current process's user range (mm/virtual.cpp),
+// whichever process the thread is attached to.
 #include "ntddk.h"
+#include "ex.h"
+#include "pseh/pseh2.h"
 
 namespace {
 
@@ -45,4 +47,42 @@ extern "C" VOID NTAPI ProbeForWrite(volatile VOID *Address, SIZE_T Length, ULONG
         *Byte = *Byte;
         Current = ALIGN_DOWN_BY(Current, PAGE_SIZE) + PAGE_SIZE;
     } while (Current != End);
+}
+
+// ProbeForRead, then a copy of the buffer into Safe, under SEH: a user-mode caller's
+// input captured once. Returns the fault's status, or success. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpCaptureUserBuffer(PVOID Safe, const VOID *User, SIZE_T Length, ULONG Alignment)
+{
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        ProbeForRead(User, Length, Alignment);
+    }
+    _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return NT_SUCCESS(Status) ? ExpCopyToCaller(Safe, User, Length) : Status;
+}
+
+// ProbeForWrite under SEH, for a service that checks its output buffers before it acts
+// when PreviousMode is UserMode (a kernel-mode caller's are trusted). Returns the
+// fault's status, or success. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpProbeForCallerWrite(KPROCESSOR_MODE PreviousMode, PVOID Buffer, SIZE_T Length,
+                                                 ULONG Alignment)
+{
+    if (PreviousMode == KernelMode || !Buffer)
+        return STATUS_SUCCESS;
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        ProbeForWrite(Buffer, Length, Alignment);
+    }
+    _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
 }

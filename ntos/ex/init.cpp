@@ -47,6 +47,18 @@ NTSTATUS ExpCreateHostThread()
     return STATUS_SUCCESS;
 }
 
+// The executive's object types: Event, Semaphore, Mutant. At PASSIVE_LEVEL in phase 1,
+// once the object manager is up.
+NTSTATUS ExpInitSystemPhase1()
+{
+    NTSTATUS Status = ExpInitializeEventImplementation();
+    if (NT_SUCCESS(Status))
+        Status = ExpInitializeSemaphoreImplementation();
+    if (NT_SUCCESS(Status))
+        Status = ExpInitializeMutantImplementation();
+    return Status;
+}
+
 } // namespace
 
 // Phase 0 of the executive: the host-request device, the resource, handle-table and
@@ -67,7 +79,7 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 }
 
 // The host request thread's body: starts the object manager's types and the kernel
-// handle table, the security reference monitor, the process manager (object types,
+// handle table, the security reference monitor, the executive's object types, the process manager (object types,
 // CID table, the System process, which this thread then works in), the namespace and
 // the system worker threads; tells the host the system is up, then serves host
 // requests. At PASSIVE_LEVEL.
@@ -77,6 +89,8 @@ extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
     NTSTATUS Status = ObInitSystem();
     if (NT_SUCCESS(Status))
         Status = SeInitSystem();
+    if (NT_SUCCESS(Status))
+        Status = ExpInitSystemPhase1();
     if (NT_SUCCESS(Status))
         Status = PsInitSystem();
     if (NT_SUCCESS(Status))

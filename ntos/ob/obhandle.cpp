@@ -799,7 +799,7 @@ extern "C" NTSTATUS NTAPI ObOpenObjectByName(POBJECT_ATTRIBUTES ObjectAttributes
         return STATUS_INVALID_PARAMETER;
     OBJECT_CREATE_INFORMATION CreateInfo;
     UNICODE_STRING Name;
-    NTSTATUS Status = ObpCaptureObjectCreateInformation(ObjectAttributes, &CreateInfo, &Name);
+    NTSTATUS Status = ObpCaptureObjectCreateInformation(ObjectAttributes, AccessMode, &CreateInfo, &Name);
     if (!NT_SUCCESS(Status))
         return Status;
     ACCESS_STATE LocalAccessState;

@@ -44,10 +44,13 @@ void ObpDeallocateObject(PVOID Object)
 
 } // namespace
 
-// Copies a kernel-mode caller's name into a pool buffer (OB_NAME_TAG) with a
-// terminating NUL; an empty name gives an empty string. A name of odd byte length or
-// without a buffer is STATUS_OBJECT_NAME_INVALID. At or below APC_LEVEL.
-extern "C" NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name)
+// Copies a caller's name into a pool buffer (OB_NAME_TAG) with a terminating NUL; an
+// empty name gives an empty string. The UNICODE_STRING itself is already safe to read;
+// a user-mode caller's buffer is probed and copied under SEH (a fault: its status). A
+// name of odd byte length or without a buffer is STATUS_OBJECT_NAME_INVALID. At or
+// below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name,
+                                               KPROCESSOR_MODE ProbeMode)
 {
     RtlZeroMemory(CapturedName, sizeof(*CapturedName));
     if (!Name || !Name->Length)
@@ -57,7 +60,15 @@ extern "C" NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCU
     auto *Buffer = static_cast<PWSTR>(ExAllocatePoolWithTag(PagedPool, Name->Length + sizeof(WCHAR), OB_NAME_TAG));
     if (!Buffer)
         return STATUS_INSUFFICIENT_RESOURCES;
-    RtlCopyMemory(Buffer, Name->Buffer, Name->Length);
+    if (ProbeMode == KernelMode) {
+        RtlCopyMemory(Buffer, Name->Buffer, Name->Length);
+    } else {
+        NTSTATUS Status = ExpCaptureUserBuffer(Buffer, Name->Buffer, Name->Length, sizeof(WCHAR));
+        if (!NT_SUCCESS(Status)) {
+            ExFreePoolWithTag(Buffer, OB_NAME_TAG);
+            return Status;
+        }
+    }
     Buffer[Name->Length / sizeof(WCHAR)] = UNICODE_NULL;
     CapturedName->Buffer = Buffer;
     CapturedName->Length = Name->Length;
@@ -74,12 +85,37 @@ extern "C" VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name)
     Name->Length = Name->MaximumLength = 0;
 }
 
-// Copies a kernel-mode caller's OBJECT_ATTRIBUTES into CreateInfo, its security
-// descriptor into a captured copy and its name into a pool buffer. A wrong Length or
-// attribute bits are STATUS_INVALID_PARAMETER, a bad descriptor its capture's status.
-// The quality of service is referenced, not copied. ObpReleaseObjectCreateInformation
-// gives the descriptor back. At or below APC_LEVEL.
+namespace {
+
+// Reads a user-mode caller's OBJECT_ATTRIBUTES, and the UNICODE_STRING and quality of
+// service it points at, into CreateInfo's and the caller's safe copies; Safe's name
+// then points at SafeName. A fault is its status. At or below APC_LEVEL.
+NTSTATUS ObpCaptureUserAttributes(POBJECT_ATTRIBUTES ObjectAttributes, POBJECT_ATTRIBUTES Safe,
+                                  PUNICODE_STRING SafeName, POBJECT_CREATE_INFORMATION CreateInfo)
+{
+    NTSTATUS Status = ExpCaptureUserBuffer(Safe, ObjectAttributes, sizeof(*Safe), sizeof(ULONG));
+    if (NT_SUCCESS(Status) && Safe->ObjectName) {
+        Status = ExpCaptureUserBuffer(SafeName, Safe->ObjectName, sizeof(*SafeName), sizeof(ULONG));
+        Safe->ObjectName = SafeName;
+    }
+    if (NT_SUCCESS(Status) && Safe->SecurityQualityOfService) {
+        Status = ExpCaptureUserBuffer(&CreateInfo->SecurityQualityOfService, Safe->SecurityQualityOfService,
+                                      sizeof(SECURITY_QUALITY_OF_SERVICE), sizeof(ULONG));
+        Safe->SecurityQualityOfService = &CreateInfo->SecurityQualityOfService;
+    }
+    return Status;
+}
+
+} // namespace
+
+// Copies a caller's OBJECT_ATTRIBUTES into CreateInfo, its security descriptor into a
+// captured copy and its name into a pool buffer; a user-mode caller's (ProbeMode) are
+// probed and read under SEH first. A wrong Length or attribute bits are
+// STATUS_INVALID_PARAMETER, a bad descriptor its capture's status, a fault its status.
+// A kernel-mode caller's quality of service is referenced, not copied.
+// ObpReleaseObjectCreateInformation gives the descriptor back. At or below APC_LEVEL.
 extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
+                                                            KPROCESSOR_MODE ProbeMode,
                                                             POBJECT_CREATE_INFORMATION CreateInfo,
                                                             PUNICODE_STRING ObjectName)
 {
@@ -87,6 +123,14 @@ extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES O
     RtlZeroMemory(ObjectName, sizeof(*ObjectName));
     if (!ObjectAttributes)
         return STATUS_SUCCESS;
+    OBJECT_ATTRIBUTES SafeAttributes;
+    UNICODE_STRING SafeName;
+    if (ProbeMode != KernelMode) {
+        NTSTATUS Status = ObpCaptureUserAttributes(ObjectAttributes, &SafeAttributes, &SafeName, CreateInfo);
+        if (!NT_SUCCESS(Status))
+            return Status;
+        ObjectAttributes = &SafeAttributes;
+    }
     if (ObjectAttributes->Length != sizeof(OBJECT_ATTRIBUTES) ||
         (ObjectAttributes->Attributes & ~OBJ_VALID_KERNEL_ATTRIBUTES))
         return STATUS_INVALID_PARAMETER;
@@ -99,7 +143,7 @@ extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES O
         if (!NT_SUCCESS(Status))
             return Status;
     }
-    NTSTATUS Status = ObpCaptureObjectName(ObjectName, ObjectAttributes->ObjectName);
+    NTSTATUS Status = ObpCaptureObjectName(ObjectName, ObjectAttributes->ObjectName, ProbeMode);
     if (!NT_SUCCESS(Status))
         ObpReleaseObjectCreateInformation(CreateInfo);
     return Status;
@@ -261,7 +305,7 @@ extern "C" NTSTATUS NTAPI ObCreateObjectType(PUNICODE_STRING TypeName, POBJECT_T
         ExAllocatePoolWithTag(NonPagedPool, sizeof(OBJECT_CREATE_INFORMATION), OB_CREATE_INFO_TAG));
     if (!CreateInfo)
         return STATUS_INSUFFICIENT_RESOURCES;
-    NTSTATUS Status = ObpCaptureObjectCreateInformation(&Attributes, CreateInfo, &Name);
+    NTSTATUS Status = ObpCaptureObjectCreateInformation(&Attributes, KernelMode, CreateInfo, &Name);
     // The first type created is the type of types, and of itself.
     OBJECT_TYPE Bootstrap{};
     Bootstrap.Key = ObpTypeKey(TypeName);
@@ -323,7 +367,7 @@ extern "C" NTSTATUS NTAPI ObCreateObject(KPROCESSOR_MODE ProbeMode, POBJECT_TYPE
     if (!CreateInfo)
         return STATUS_INSUFFICIENT_RESOURCES;
     UNICODE_STRING Name;
-    NTSTATUS Status = ObpCaptureObjectCreateInformation(ObjectAttributes, CreateInfo, &Name);
+    NTSTATUS Status = ObpCaptureObjectCreateInformation(ObjectAttributes, ProbeMode, CreateInfo, &Name);
     if (NT_SUCCESS(Status) && (CreateInfo->Attributes & ObjectType->TypeInfo.InvalidAttributes))
         Status = STATUS_INVALID_PARAMETER;
     POBJECT_HEADER Header = NULL;

@@ -235,7 +235,7 @@ extern "C" NTSTATUS NTAPI ObReferenceObjectByName(PUNICODE_STRING ObjectPath, UL
     if (!ObjectPath || !ObjectPath->Length || !ObjectPath->Buffer)
         return STATUS_OBJECT_NAME_INVALID;
     UNICODE_STRING Name;
-    NTSTATUS Status = ObpCaptureObjectName(&Name, ObjectPath);
+    NTSTATUS Status = ObpCaptureObjectName(&Name, ObjectPath, KernelMode);
     if (!NT_SUCCESS(Status))
         return Status;
     ACCESS_STATE LocalAccessState;

@@ -125,6 +125,24 @@ inline PUCHAR AllocateUser(PEPROCESS Process, SIZE_T Size, ULONG Extra = 0, PVOI
     return NT_SUCCESS(Result) ? static_cast<PUCHAR>(Base) : nullptr;
 }
 
+// Inside the kernel, attached to a user process: lays out an OBJECT_ATTRIBUTES naming
+// Path (with Attributes, no root) and its name in a user-mode page, as a user caller
+// passes them; returns the attributes' user address.
+inline POBJECT_ATTRIBUTES MakeUserObjectAttributes(PUCHAR UserPage, PCWSTR Path, ULONG Attributes = 0)
+{
+    auto *Object = reinterpret_cast<POBJECT_ATTRIBUTES>(UserPage);
+    auto *Name = reinterpret_cast<PUNICODE_STRING>(Object + 1);
+    auto *Chars = reinterpret_cast<PWSTR>(Name + 1);
+    SIZE_T Length = 0;
+    while (Path[Length])
+        Length++;
+    RtlCopyMemory(Chars, Path, Length * sizeof(WCHAR));
+    Name->Buffer = Chars;
+    Name->Length = Name->MaximumLength = static_cast<USHORT>(Length * sizeof(WCHAR));
+    InitializeObjectAttributes(Object, Name, Attributes, nullptr, nullptr);
+    return Object;
+}
+
 inline bool InRange(PEPROCESS Process, const void *Address, SIZE_T Size)
 {
     auto *P = static_cast<const char *>(Address);

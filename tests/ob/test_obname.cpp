@@ -5,6 +5,7 @@
 // and through directories, opening the link itself, querying its target, loops).
 // After what ReactOS's kmtests ObType, ObTypes and ObSymbolicLink check.
 #include "ob_test.h"
+#include "../mm/mm_test.h"
 
 using namespace ntos_test;
 
@@ -292,13 +293,26 @@ TEST_P(ObNameTest, AnObjectsDescriptorDecidesWhatAUserModeOpenGets)
                   PVOID Referenced;
                   Create = ObInsertObject(Object, nullptr, TestAllAccess, 1, &Referenced, &Handle);
                   ASSERT_EQ(Create, STATUS_SUCCESS);
-                  InitializeObjectAttributes(&Attributes, &Name, 0, nullptr, nullptr);
-                  ReadOpen = ObOpenObjectByName(&Attributes, Type, UserMode, nullptr, TestRead, nullptr, &Opened);
-                  if (NT_SUCCESS(ReadOpen)) {
-                      ReadGranted = GrantedAccessOfHandle(Opened);
-                      ObCloseHandle(Opened, KernelMode);
+                  {
+                      // A user-mode open's attributes are a user caller's, in its range.
+                      PEPROCESS Process = CreateUserProcess();
+                      ASSERT_NE(Process, nullptr);
+                      {
+                          Attach InProcess(Process);
+                          POBJECT_ATTRIBUTES UserAttributes =
+                              MakeUserObjectAttributes(AllocateUser(Process, PAGE_SIZE), Name.Buffer);
+                          ReadOpen =
+                              ObOpenObjectByName(UserAttributes, Type, UserMode, nullptr, TestRead, nullptr, &Opened);
+                          if (NT_SUCCESS(ReadOpen)) {
+                              ReadGranted = GrantedAccessOfHandle(Opened);
+                              ObCloseHandle(Opened, KernelMode);
+                          }
+                          WriteOpen =
+                              ObOpenObjectByName(UserAttributes, Type, UserMode, nullptr, TestWrite, nullptr, &Opened);
+                      }
+                      ObDereferenceObject(Process);
                   }
-                  WriteOpen = ObOpenObjectByName(&Attributes, Type, UserMode, nullptr, TestWrite, nullptr, &Opened);
+                  InitializeObjectAttributes(&Attributes, &Name, 0, nullptr, nullptr);
                   KernelWrite = ObOpenObjectByName(&Attributes, Type, KernelMode, nullptr, TestWrite, nullptr, &Opened);
                   if (NT_SUCCESS(KernelWrite))
                       ObCloseHandle(Opened, KernelMode);

@@ -4,6 +4,7 @@
 
 #include "ntddk.h"
 #include "ndk/extypes.h"
+#include "ndk/obtypes.h"
 
 NT_EXTERN_C_BEGIN
 
@@ -22,6 +23,9 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source, SIZE_T Length);
+/* exintrin.cpp: probes returning a status (the fault's) instead of raising */
+NTSTATUS NTAPI ExpCaptureUserBuffer(PVOID Safe, const VOID *User, SIZE_T Length, ULONG Alignment);
+NTSTATUS NTAPI ExpProbeForCallerWrite(KPROCESSOR_MODE PreviousMode, PVOID Buffer, SIZE_T Length, ULONG Alignment);
 
 /* handle.cpp: handle tables. A table has up to three levels: pages of
  * LOW_LEVEL_ENTRIES entries, pages of MID_LEVEL_ENTRIES pointers to those, and one
@@ -92,6 +96,17 @@ VOID NTAPI ExpInitializeWorkQueues(VOID);
 VOID NTAPI ExpInitializeWorkerThreads(VOID);
 VOID NTAPI ExpShutdownWorkerThreads(VOID);
 
+/* exobject.cpp: the shared halves of the executive's object services */
+NTSTATUS NTAPI ExpCreateObjectType(PCWSTR TypeName, PGENERIC_MAPPING Mapping, ACCESS_MASK ValidAccess, ULONG BodySize,
+                                   OB_DELETE_METHOD DeleteProcedure, POBJECT_TYPE *Type);
+NTSTATUS NTAPI ExpCreateObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES ObjectAttributes, ULONG BodySize, PHANDLE Handle,
+                               PVOID *Object);
+NTSTATUS NTAPI ExpInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle);
+NTSTATUS NTAPI ExpOpenObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES ObjectAttributes, ACCESS_MASK DesiredAccess,
+                             PHANDLE Handle);
+NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
+                                    PULONG ReturnLength);
+
 /* event.cpp, sem.cpp, mutant.cpp, timer.cpp: the executive's object types, created in
  * phase 1 (ExpInitSystemPhase1) once the object manager is up. */
 extern POBJECT_TYPE ExpEventObjectType, ExpSemaphoreObjectType, ExMutantObjectType, ExTimerType;
@@ -99,6 +114,9 @@ NTSTATUS NTAPI ExpInitializeEventImplementation(VOID);
 NTSTATUS NTAPI ExpInitializeSemaphoreImplementation(VOID);
 NTSTATUS NTAPI ExpInitializeMutantImplementation(VOID);
 NTSTATUS NTAPI ExpInitializeTimerImplementation(VOID);
+/* Releases with the raise of a bad release caught and returned (Wait as Ke's). */
+NTSTATUS NTAPI ExpReleaseSemaphore(PKSEMAPHORE Semaphore, LONG Count, BOOLEAN Wait, PLONG Previous);
+NTSTATUS NTAPI ExpReleaseMutant(PKMUTANT Mutant, BOOLEAN Wait, PLONG Previous);
 /* Cancels the current thread's timers that have an APC for it; at thread exit. */
 VOID NTAPI ExTimerRundown(VOID);
 

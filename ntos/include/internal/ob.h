@@ -56,9 +56,9 @@ ULONG NTAPI ObShutdownSystem(VOID);
 extern KEVENT ObpDefaultObject;
 
 /* oblife.cpp */
-NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name);
+NTSTATUS NTAPI ObpCaptureObjectName(PUNICODE_STRING CapturedName, PCUNICODE_STRING Name, KPROCESSOR_MODE ProbeMode);
 VOID NTAPI ObpFreeObjectNameBuffer(PUNICODE_STRING Name);
-NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes,
+NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES ObjectAttributes, KPROCESSOR_MODE ProbeMode,
                                                  POBJECT_CREATE_INFORMATION CreateInfo, PUNICODE_STRING ObjectName);
 VOID NTAPI ObpReleaseObjectCreateInformation(POBJECT_CREATE_INFORMATION CreateInfo);
 VOID NTAPI ObpDeleteObject(PVOID Object, BOOLEAN CalledFromWorkerThread);

@@ -104,6 +104,7 @@ typedef struct _OBJECT_CREATE_INFORMATION {
     ULONG SecurityDescriptorCharge;
     PSECURITY_DESCRIPTOR SecurityDescriptor;
     struct _SECURITY_QUALITY_OF_SERVICE *SecurityQos;
+    SECURITY_QUALITY_OF_SERVICE SecurityQualityOfService; /* a user-mode caller's, captured */
 } OBJECT_CREATE_INFORMATION, *POBJECT_CREATE_INFORMATION;
 
 typedef struct _OBJECT_HEADER_NAME_INFO {

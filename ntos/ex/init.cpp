@@ -67,16 +67,18 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 }
 
 // The host request thread's body: starts the object manager's types and the kernel
-// handle table, the security reference monitor, the process manager (object types,
-// CID table, the System process, which this thread then works in), the namespace and
-// the system worker threads; tells the host the system is up, then serves host
-// requests. At PASSIVE_LEVEL.
+// handle table, the security reference monitor, the executive's object types, the
+// process manager (object types, CID table, the System process, which this thread
+// then works in), the namespace and the system worker threads; tells the host the
+// system is up, then serves host requests. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);
     NTSTATUS Status = ObInitSystem();
     if (NT_SUCCESS(Status))
         Status = SeInitSystem();
+    if (NT_SUCCESS(Status))
+        Status = ExpInitializeTimerImplementation();
     if (NT_SUCCESS(Status))
         Status = PsInitSystem();
     if (NT_SUCCESS(Status))

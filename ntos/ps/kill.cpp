@@ -248,6 +248,7 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
     PspRunCreateThreadNotifyRoutines(Thread, FALSE);
     BOOLEAN Last = PspLeaveProcess(Process, Thread, ExitStatus);
 
+    ExTimerRundown();
     KeRundownThread();
     Thread->ExitStatus = ExitStatus;
     KeQuerySystemTime(&Thread->ExitTime);

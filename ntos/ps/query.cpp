@@ -10,19 +10,6 @@
 
 namespace {
 
-// Copies a query's result (Length bytes, which the caller's buffer must match
-// exactly: STATUS_INFO_LENGTH_MISMATCH) and its length to the caller.
-NTSTATUS PspReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
-                              PULONG ReturnLength)
-{
-    if (BufferLength != Length)
-        return STATUS_INFO_LENGTH_MISMATCH;
-    NTSTATUS Status = ExpCopyToCaller(Buffer, Information, Length);
-    if (NT_SUCCESS(Status) && ReturnLength)
-        Status = ExpCopyToCaller(ReturnLength, &Length, sizeof(Length));
-    return Status;
-}
-
 // Converts clock ticks to 100 ns units.
 LARGE_INTEGER PspTicksToTime(ULONG Ticks)
 {
@@ -135,13 +122,13 @@ extern "C" NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCES
         Basic.BasePriority = Process->Pcb.BasePriority;
         Basic.UniqueProcessId = reinterpret_cast<ULONG_PTR>(Process->UniqueProcessId);
         Basic.InheritedFromUniqueProcessId = reinterpret_cast<ULONG_PTR>(Process->InheritedFromUniqueProcessId);
-        Status = PspReturnInformation(ProcessInformation, ProcessInformationLength, &Basic, sizeof(Basic),
+        Status = ExpReturnInformation(ProcessInformation, ProcessInformationLength, &Basic, sizeof(Basic),
                                       ReturnLength);
     } else {
         ULONG UserTicks;
         ULONG KernelTicks = KeQueryRuntimeProcess(&Process->Pcb, &UserTicks);
         KERNEL_USER_TIMES Times = PspMakeTimes(Process->CreateTime, Process->ExitTime, KernelTicks, UserTicks);
-        Status = PspReturnInformation(ProcessInformation, ProcessInformationLength, &Times, sizeof(Times),
+        Status = ExpReturnInformation(ProcessInformation, ProcessInformationLength, &Times, sizeof(Times),
                                       ReturnLength);
     }
     ObDereferenceObject(Process);
@@ -182,7 +169,7 @@ extern "C" NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADIN
         Basic.AffinityMask = Thread->Tcb.Affinity;
         Basic.Priority = Thread->Tcb.Priority;
         Basic.BasePriority = KeQueryBasePriorityThread(&Thread->Tcb);
-        Status = PspReturnInformation(ThreadInformation, ThreadInformationLength, &Basic, sizeof(Basic), ReturnLength);
+        Status = ExpReturnInformation(ThreadInformation, ThreadInformationLength, &Basic, sizeof(Basic), ReturnLength);
     } else {
         ULONG UserTicks;
         ULONG KernelTicks = KeQueryRuntimeThread(&Thread->Tcb, &UserTicks);
@@ -191,7 +178,7 @@ extern "C" NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADIN
         if (KeReadStateThread(&Thread->Tcb))
             ExitTime = Thread->ExitTime;
         KERNEL_USER_TIMES Times = PspMakeTimes(Thread->CreateTime, ExitTime, KernelTicks, UserTicks);
-        Status = PspReturnInformation(ThreadInformation, ThreadInformationLength, &Times, sizeof(Times), ReturnLength);
+        Status = ExpReturnInformation(ThreadInformation, ThreadInformationLength, &Times, sizeof(Times), ReturnLength);
     }
     ObDereferenceObject(Thread);
     return Status;

@@ -22,6 +22,12 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source, SIZE_T Length);
+/* error.cpp: the probes and copies of a service's caller buffers (user-mode callers'
+ * are probed; faults become the returned status). */
+NTSTATUS NTAPI ExpProbeForWriteCaller(PVOID Destination, SIZE_T Length, ULONG Alignment);
+NTSTATUS NTAPI ExpCaptureFromCaller(PVOID Destination, const VOID *Source, SIZE_T Length, ULONG Alignment);
+NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
+                                    PULONG ReturnLength);
 
 /* handle.cpp: handle tables. A table has up to three levels: pages of
  * LOW_LEVEL_ENTRIES entries, pages of MID_LEVEL_ENTRIES pointers to those, and one

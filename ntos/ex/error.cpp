@@ -1,6 +1,8 @@
-// error.cpp - raising status exceptions for executive callers and the filter that
-// system services put around their probes of caller memory.
+// error.cpp - raising status exceptions for executive callers, the filter that
+// system services put around their probes of caller memory, and the helpers that
+// probe, capture and return a service's caller buffers.
 #include "ntddk.h"
+#include "ex.h"
 #include "pseh/pseh2.h"
 
 // Raises Status as an exception into the caller's _SEH2_TRY; with none, the stop
@@ -56,5 +58,53 @@ extern "C" NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source,
         Status = _SEH2_GetExceptionCode();
     }
     _SEH2_END;
+    return Status;
+}
+
+// Probes a user-mode caller's output buffer of Length bytes for writing before a
+// service acts; returns the probe's status. A kernel-mode caller's buffer (or none)
+// is trusted. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpProbeForWriteCaller(PVOID Destination, SIZE_T Length, ULONG Alignment)
+{
+    if (!Destination || ExGetPreviousMode() == KernelMode)
+        return STATUS_SUCCESS;
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        ProbeForWrite(Destination, Length, Alignment);
+    }
+    _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+// Captures a caller's input of Length bytes into Destination, probing it for reading
+// first when the caller came from user mode; returns the fault's status. At or below
+// APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpCaptureFromCaller(PVOID Destination, const VOID *Source, SIZE_T Length, ULONG Alignment)
+{
+    if (ExGetPreviousMode() == KernelMode)
+        return ExpCopyToCaller(Destination, Source, Length);
+    return ExpCaptureUserBuffer(Destination, Source, Length, Alignment);
+}
+
+// Hands a query's result (Length bytes, which the caller's buffer must match exactly:
+// STATUS_INFO_LENGTH_MISMATCH) and, when asked, its length to the caller; a
+// user-mode caller's buffers are probed first, and a bad pointer gives the fault's status. At or below APC_LEVEL.
+extern "C" NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
+                                              PULONG ReturnLength)
+{
+    if (BufferLength != Length)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    NTSTATUS Status = ExpProbeForWriteCaller(Buffer, Length, sizeof(ULONG));
+    if (NT_SUCCESS(Status))
+        Status = ExpProbeForWriteCaller(ReturnLength, sizeof(ULONG), sizeof(ULONG));
+    if (NT_SUCCESS(Status))
+        Status = ExpCopyToCaller(Buffer, Information, Length);
+    if (NT_SUCCESS(Status) && ReturnLength)
+        Status = ExpCopyToCaller(ReturnLength, &Length, sizeof(Length));
     return Status;
 }

@@ -20,7 +20,7 @@ enum class EventChange { Set, Reset, Pulse, Clear };
 NTSTATUS ExpChangeEvent(HANDLE EventHandle, EventChange Change, PLONG PreviousState)
 {
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, PreviousState, sizeof(LONG), sizeof(LONG));
+    NTSTATUS Status = ExpProbeForWriteCaller(PreviousState, sizeof(LONG), sizeof(LONG));
     if (!NT_SUCCESS(Status))
         return Status;
     PKEVENT Event;

@@ -65,24 +65,3 @@ extern "C" NTSTATUS NTAPI ExpCaptureUserBuffer(PVOID Safe, const VOID *User, SIZ
     _SEH2_END;
     return NT_SUCCESS(Status) ? ExpCopyToCaller(Safe, User, Length) : Status;
 }
-
-// ProbeForWrite under SEH, for a service that checks its output buffers before it acts
-// when PreviousMode is UserMode (a kernel-mode caller's are trusted). Returns the
-// fault's status, or success. At or below APC_LEVEL.
-extern "C" NTSTATUS NTAPI ExpProbeForCallerWrite(KPROCESSOR_MODE PreviousMode, PVOID Buffer, SIZE_T Length,
-                                                 ULONG Alignment)
-{
-    if (PreviousMode == KernelMode || !Buffer)
-        return STATUS_SUCCESS;
-    volatile NTSTATUS Status = STATUS_SUCCESS;
-    _SEH2_TRY
-    {
-        ProbeForWrite(Buffer, Length, Alignment);
-    }
-    _SEH2_EXCEPT(ExSystemExceptionFilter())
-    {
-        Status = _SEH2_GetExceptionCode();
-    }
-    _SEH2_END;
-    return Status;
-}

@@ -1,6 +1,6 @@
 // exobject.cpp - what the executive's object services (event, semaphore, mutant,
-// timer; ps's queries) share: their object types, the create and open halves that
-// hand a handle back to the caller, and the copy of a query's result.
+// timer) share: their object types, and the create and open halves that hand a
+// handle back to the caller.
 #include "ke.h"
 #include "ex.h"
 #include "ob.h"
@@ -31,7 +31,7 @@ extern "C" NTSTATUS NTAPI ExpCreateObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES 
                                           PHANDLE Handle, PVOID *Object)
 {
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, Handle, sizeof(HANDLE), sizeof(HANDLE));
+    NTSTATUS Status = ExpProbeForWriteCaller(Handle, sizeof(HANDLE), sizeof(HANDLE));
     if (!NT_SUCCESS(Status))
         return Status;
     return ObCreateObject(PreviousMode, Type, ObjectAttributes, PreviousMode, NULL, BodySize, 0, 0, Object);
@@ -56,7 +56,7 @@ extern "C" NTSTATUS NTAPI ExpOpenObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES Ob
                                         ACCESS_MASK DesiredAccess, PHANDLE Handle)
 {
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, Handle, sizeof(HANDLE), sizeof(HANDLE));
+    NTSTATUS Status = ExpProbeForWriteCaller(Handle, sizeof(HANDLE), sizeof(HANDLE));
     if (!NT_SUCCESS(Status))
         return Status;
     HANDLE NewHandle;
@@ -65,23 +65,4 @@ extern "C" NTSTATUS NTAPI ExpOpenObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES Ob
         return Status;
     NTSTATUS CopyStatus = ExpCopyToCaller(Handle, &NewHandle, sizeof(NewHandle));
     return NT_SUCCESS(CopyStatus) ? Status : CopyStatus;
-}
-
-// Copies a query's result (Length bytes, which the caller's buffer must match exactly:
-// STATUS_INFO_LENGTH_MISMATCH) and its length to the caller; a user-mode caller's
-// buffers are probed first. At PASSIVE_LEVEL.
-extern "C" NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information,
-                                               ULONG Length, PULONG ReturnLength)
-{
-    if (BufferLength != Length)
-        return STATUS_INFO_LENGTH_MISMATCH;
-    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, Buffer, Length, sizeof(ULONG));
-    if (NT_SUCCESS(Status))
-        Status = ExpProbeForCallerWrite(PreviousMode, ReturnLength, sizeof(ULONG), sizeof(ULONG));
-    if (NT_SUCCESS(Status))
-        Status = ExpCopyToCaller(Buffer, Information, Length);
-    if (NT_SUCCESS(Status) && ReturnLength)
-        Status = ExpCopyToCaller(ReturnLength, &Length, sizeof(Length));
-    return Status;
 }

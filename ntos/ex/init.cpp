@@ -47,7 +47,7 @@ NTSTATUS ExpCreateHostThread()
     return STATUS_SUCCESS;
 }
 
-// The executive's object types: Event, Semaphore, Mutant. At PASSIVE_LEVEL in phase 1,
+// The executive's object types: Event, Semaphore, Mutant, Timer. At PASSIVE_LEVEL in phase 1,
 // once the object manager is up.
 NTSTATUS ExpInitSystemPhase1()
 {
@@ -56,6 +56,8 @@ NTSTATUS ExpInitSystemPhase1()
         Status = ExpInitializeSemaphoreImplementation();
     if (NT_SUCCESS(Status))
         Status = ExpInitializeMutantImplementation();
+    if (NT_SUCCESS(Status))
+        Status = ExpInitializeTimerImplementation();
     return Status;
 }
 
@@ -79,10 +81,10 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 }
 
 // The host request thread's body: starts the object manager's types and the kernel
-// handle table, the security reference monitor, the executive's object types, the process manager (object types,
-// CID table, the System process, which this thread then works in), the namespace and
-// the system worker threads; tells the host the system is up, then serves host
-// requests. At PASSIVE_LEVEL.
+// handle table, the security reference monitor, the executive's object types, the
+// process manager (object types, CID table, the System process, which this thread
+// then works in), the namespace and the system worker threads; tells the host the
+// system is up, then serves host requests. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
 {
     UNREFERENCED_PARAMETER(Context);

@@ -100,7 +100,7 @@ extern "C" NTSTATUS NTAPI NtReleaseMutant(HANDLE MutantHandle, PLONG PreviousCou
 {
     KI_USER_SERVICE(NtReleaseMutant(MutantHandle, PreviousCount));
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, PreviousCount, sizeof(LONG), sizeof(LONG));
+    NTSTATUS Status = ExpProbeForWriteCaller(PreviousCount, sizeof(LONG), sizeof(LONG));
     if (!NT_SUCCESS(Status))
         return Status;
     PKMUTANT Mutant;

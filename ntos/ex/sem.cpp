@@ -79,7 +79,7 @@ extern "C" NTSTATUS NTAPI NtReleaseSemaphore(HANDLE SemaphoreHandle, LONG Releas
 {
     KI_USER_SERVICE(NtReleaseSemaphore(SemaphoreHandle, ReleaseCount, PreviousCount));
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    NTSTATUS Status = ExpProbeForCallerWrite(PreviousMode, PreviousCount, sizeof(LONG), sizeof(LONG));
+    NTSTATUS Status = ExpProbeForWriteCaller(PreviousCount, sizeof(LONG), sizeof(LONG));
     if (!NT_SUCCESS(Status))
         return Status;
     if (ReleaseCount <= 0)

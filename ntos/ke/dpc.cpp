@@ -94,6 +94,37 @@ extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
     return Removed;
 }
 
+namespace {
+
+// The marker KeFlushQueuedDpcs queues behind a processor's DPCs: signals its event.
+// At DISPATCH_LEVEL.
+VOID NTAPI KiFlushDpcMarker(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    KeSetEvent(static_cast<PKEVENT>(DeferredContext), 0, FALSE);
+}
+
+} // namespace
+
+// Returns once every DPC queued on any processor before the call has run (a running
+// one has returned): a marker DPC goes to the tail of each processor's queue in
+// turn and is waited for. At PASSIVE_LEVEL.
+extern "C" VOID NTAPI KeFlushQueuedDpcs(VOID)
+{
+    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
+    KDPC Marker;
+    KEVENT Done;
+    for (CCHAR Number = 0; Number < KeNumberProcessors; Number++) {
+        KeInitializeEvent(&Done, NotificationEvent, FALSE);
+        KeInitializeDpc(&Marker, KiFlushDpcMarker, &Done);
+        KeSetTargetProcessorDpc(&Marker, Number);
+        KeInsertQueueDpc(&Marker, NULL, NULL);
+        KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, NULL);
+    }
+}
+
 // Expires every timer that has come due: searches the table lists of each tick since
 // the last search (the whole table at most), signals the timers and queues their
 // DPCs. At DISPATCH_LEVEL, from the clock's timer request.

@@ -228,8 +228,9 @@ extern "C" VOID NTAPI PspExitNormalApc(PVOID NormalContext, PVOID SystemArgument
 
 // Ends the current thread, in NT's order: checks, the rundown of its users, the exit
 // notify routines, the process's accounting (the last thread takes the process down:
-// PspExitProcess, ObKillProcess), mutants abandoned, no more APCs, the process and then
-// the thread signalled, KeTerminateThread. Never returns. At PASSIVE_LEVEL (lowers).
+// PspExitProcess, ObKillProcess), its timers' APCs cancelled, mutants abandoned, no
+// more APCs, the process and then the thread signalled, KeTerminateThread. Never
+// returns. At PASSIVE_LEVEL (lowers).
 extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
 {
     PETHREAD Thread = PsGetCurrentThread();
@@ -248,6 +249,7 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
     PspRunCreateThreadNotifyRoutines(Thread, FALSE);
     BOOLEAN Last = PspLeaveProcess(Process, Thread, ExitStatus);
 
+    ExTimerRundown();
     KeRundownThread();
     Thread->ExitStatus = ExitStatus;
     KeQuerySystemTime(&Thread->ExitTime);

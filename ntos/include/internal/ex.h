@@ -23,9 +23,14 @@ ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);
 NTSTATUS NTAPI ExpCopyToCaller(PVOID Destination, const VOID *Source, SIZE_T Length);
-/* exintrin.cpp: probes returning a status (the fault's) instead of raising */
+/* exintrin.cpp: a user-mode caller's buffer probed and captured, the fault's status returned */
 NTSTATUS NTAPI ExpCaptureUserBuffer(PVOID Safe, const VOID *User, SIZE_T Length, ULONG Alignment);
-NTSTATUS NTAPI ExpProbeForCallerWrite(KPROCESSOR_MODE PreviousMode, PVOID Buffer, SIZE_T Length, ULONG Alignment);
+/* error.cpp: the probes and copies of a service's caller buffers (user-mode callers'
+ * are probed; faults become the returned status). */
+NTSTATUS NTAPI ExpProbeForWriteCaller(PVOID Destination, SIZE_T Length, ULONG Alignment);
+NTSTATUS NTAPI ExpCaptureFromCaller(PVOID Destination, const VOID *Source, SIZE_T Length, ULONG Alignment);
+NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
+                                    PULONG ReturnLength);
 
 /* handle.cpp: handle tables. A table has up to three levels: pages of
  * LOW_LEVEL_ENTRIES entries, pages of MID_LEVEL_ENTRIES pointers to those, and one
@@ -104,8 +109,6 @@ NTSTATUS NTAPI ExpCreateObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES ObjectAttri
 NTSTATUS NTAPI ExpInsertObject(PVOID Object, ACCESS_MASK DesiredAccess, PHANDLE Handle);
 NTSTATUS NTAPI ExpOpenObject(POBJECT_TYPE Type, POBJECT_ATTRIBUTES ObjectAttributes, ACCESS_MASK DesiredAccess,
                              PHANDLE Handle);
-NTSTATUS NTAPI ExpReturnInformation(PVOID Buffer, ULONG BufferLength, const VOID *Information, ULONG Length,
-                                    PULONG ReturnLength);
 
 /* event.cpp, sem.cpp, mutant.cpp, timer.cpp: the executive's object types, created in
  * phase 1 (ExpInitSystemPhase1) once the object manager is up. */

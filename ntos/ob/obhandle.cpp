@@ -5,6 +5,7 @@
 #include "ke.h"
 #include "ob.h"
 #include "ps.h"
+#include "pseh/pseh2.h"
 
 PHANDLE_TABLE ObpKernelHandleTable;
 
@@ -884,13 +885,70 @@ template <typename Routine> static auto ObpInProcess(PEPROCESS Process, Routine 
     return Result;
 }
 
+// The access a duplicate gets, as NT decides it: the source's (DUPLICATE_SAME_ACCESS)
+// or DesiredAccess with generic rights mapped, kept to the type's valid rights. More
+// than the source had needs the object's security checked (*Checked), which only a
+// type using the default security method allows: STATUS_ACCESS_DENIED otherwise.
+static NTSTATUS ObpDuplicateAccess(POBJECT_TYPE Type, ACCESS_MASK SourceAccess, ACCESS_MASK DesiredAccess,
+                                   ULONG Options, PACCESS_MASK TargetAccess, PBOOLEAN Checked)
+{
+    if (Options & DUPLICATE_SAME_ACCESS)
+        DesiredAccess = SourceAccess;
+    else if (DesiredAccess & GENERIC_ACCESS)
+        RtlMapGenericMask(&DesiredAccess, &Type->TypeInfo.GenericMapping);
+    *TargetAccess = DesiredAccess & (Type->TypeInfo.ValidAccessMask | ACCESS_SYSTEM_SECURITY);
+    *Checked = (*TargetAccess & ~SourceAccess) != 0;
+    if (*Checked && Type->TypeInfo.SecurityProcedure != SeDefaultObjectMethod)
+        return STATUS_ACCESS_DENIED;
+    return STATUS_SUCCESS;
+}
+
+// Makes, in TargetProcess, a new handle to Object (referenced by the caller, a
+// reference the handle takes over on success) whose source handle is described by
+// Source, for a caller in PreviousMode: access as ObpDuplicateAccess decides, the
+// source's attributes (DUPLICATE_SAME_ATTRIBUTES) or HandleAttributes, a kernel handle
+// only for kernel mode in the System process. At PASSIVE_LEVEL.
+static NTSTATUS ObpCreateDuplicateHandle(PVOID Object, POBJECT_HANDLE_INFORMATION Source, PEPROCESS TargetProcess,
+                                         ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options,
+                                         KPROCESSOR_MODE PreviousMode, PHANDLE NewHandle)
+{
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    ACCESS_MASK TargetAccess;
+    BOOLEAN Checked;
+    NTSTATUS Status = ObpDuplicateAccess(Type, Source->GrantedAccess, DesiredAccess, Options, &TargetAccess, &Checked);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (Options & DUPLICATE_SAME_ATTRIBUTES)
+        HandleAttributes = Source->HandleAttributes;
+    if (TargetProcess != PsInitialSystemProcess)
+        HandleAttributes &= ~OBJ_KERNEL_HANDLE;
+    HandleAttributes &= OBJ_INHERIT | OBJ_PROTECT_CLOSE | OBJ_KERNEL_HANDLE;
+    ACCESS_STATE AccessState;
+    AUX_ACCESS_DATA AuxData;
+    if (Checked) {
+        Status = SeCreateAccessState(&AccessState, &AuxData, TargetAccess, &Type->TypeInfo.GenericMapping);
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
+    if (ObReferenceProcessHandleTable(TargetProcess)) {
+        Status = ObpInProcess(TargetProcess, [&] {
+            return ObpCreateHandle(ObDuplicateHandle, Object, NULL, Checked ? &AccessState : NULL, TargetAccess, 0,
+                                   HandleAttributes, NULL, PreviousMode, NULL, NewHandle);
+        });
+        ObDereferenceProcessHandleTable(TargetProcess);
+    } else {
+        Status = STATUS_PROCESS_IS_TERMINATING;
+    }
+    if (Checked)
+        SeDeleteAccessState(&AccessState);
+    return Status;
+}
+
 // Makes, in TargetProcess, a handle to what SourceHandle names in SourceProcess, for a
-// caller in PreviousMode: the source's access (DUPLICATE_SAME_ACCESS) or DesiredAccess
-// mapped, checked against the object's security when it asks for more than the source
-// had; the source's attributes (DUPLICATE_SAME_ATTRIBUTES) or HandleAttributes, a
-// kernel handle only for kernel mode in the System process. DUPLICATE_CLOSE_SOURCE
-// closes the source whatever happens; without a target that is all it does. At
-// PASSIVE_LEVEL.
+// caller in PreviousMode (see ObpCreateDuplicateHandle); the new value goes to
+// TargetHandle when given. DUPLICATE_CLOSE_SOURCE closes the source whatever happens;
+// without a target that is all that can be asked (STATUS_INVALID_PARAMETER
+// otherwise). At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI ObDuplicateObject(PEPROCESS SourceProcess, HANDLE SourceHandle, PEPROCESS TargetProcess,
                                             PHANDLE TargetHandle, ACCESS_MASK DesiredAccess, ULONG HandleAttributes,
                                             ULONG Options, KPROCESSOR_MODE PreviousMode)
@@ -909,47 +967,86 @@ extern "C" NTSTATUS NTAPI ObDuplicateObject(PEPROCESS SourceProcess, HANDLE Sour
     ObDereferenceProcessHandleTable(SourceProcess);
     if (!NT_SUCCESS(Status))
         return Status;
-    auto CloseSource = [&] {
-        if (Options & DUPLICATE_CLOSE_SOURCE)
-            ObpInProcess(SourceProcess, [&] { return ObpCloseHandle(SourceHandle, PreviousMode); });
-    };
-    if (!TargetProcess || !TargetHandle) {
-        CloseSource();
-        ObDereferenceObject(Object);
-        return TargetProcess ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
-    }
-    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
-    if (Options & DUPLICATE_SAME_ACCESS)
-        DesiredAccess = Source.GrantedAccess;
-    else if (DesiredAccess & GENERIC_ACCESS)
-        RtlMapGenericMask(&DesiredAccess, &Type->TypeInfo.GenericMapping);
-    if (Options & DUPLICATE_SAME_ATTRIBUTES)
-        HandleAttributes = Source.HandleAttributes;
-    if (TargetProcess != PsInitialSystemProcess)
-        HandleAttributes &= ~OBJ_KERNEL_HANDLE;
-    HandleAttributes &= OBJ_INHERIT | OBJ_PROTECT_CLOSE | OBJ_KERNEL_HANDLE;
-    ACCESS_STATE AccessState;
-    AUX_ACCESS_DATA AuxData;
-    BOOLEAN Checked = (DesiredAccess & ~Source.GrantedAccess) != 0;
-    if (Checked)
-        Status = SeCreateAccessState(&AccessState, &AuxData, DesiredAccess, &Type->TypeInfo.GenericMapping);
-    BOOLEAN StateCreated = Checked && NT_SUCCESS(Status);
     HANDLE NewHandle = NULL;
-    if (NT_SUCCESS(Status) && !ObReferenceProcessHandleTable(TargetProcess))
-        Status = STATUS_PROCESS_IS_TERMINATING;
-    else if (NT_SUCCESS(Status)) {
-        Status = ObpInProcess(TargetProcess, [&] {
-            return ObpCreateHandle(ObDuplicateHandle, Object, NULL, Checked ? &AccessState : NULL, DesiredAccess, 0,
-                                   HandleAttributes, NULL, PreviousMode, NULL, &NewHandle);
-        });
-        ObDereferenceProcessHandleTable(TargetProcess);
-    }
-    if (StateCreated)
-        SeDeleteAccessState(&AccessState);
-    if (!NT_SUCCESS(Status))
+    if (TargetProcess)
+        Status = ObpCreateDuplicateHandle(Object, &Source, TargetProcess, DesiredAccess, HandleAttributes, Options,
+                                          PreviousMode, &NewHandle);
+    else if (!(Options & DUPLICATE_CLOSE_SOURCE))
+        Status = STATUS_INVALID_PARAMETER;
+    if (!TargetProcess || !NT_SUCCESS(Status))
         ObDereferenceObject(Object);
-    CloseSource();
-    if (NT_SUCCESS(Status))
+    if (Options & DUPLICATE_CLOSE_SOURCE)
+        ObpInProcess(SourceProcess, [&] { return ObpCloseHandle(SourceHandle, PreviousMode); });
+    if (NT_SUCCESS(Status) && TargetHandle)
         *TargetHandle = NewHandle;
     return Status;
+}
+
+// Probes a user-mode caller's handle slot for writing and clears it; the fault's
+// status. At PASSIVE_LEVEL.
+static NTSTATUS ObpProbeHandleSlot(PHANDLE Slot)
+{
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        ProbeForWrite(Slot, sizeof(HANDLE), 1);
+        *static_cast<HANDLE volatile *>(Slot) = NULL;
+    }
+    _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+// The duplicate-handle service: the source and target processes referenced with
+// PROCESS_DUP_HANDLE, then ObDuplicateObject; a user-mode caller's TargetHandle is
+// probed first. A target that cannot be referenced still lets DUPLICATE_CLOSE_SOURCE
+// close the source, and its status is returned, as NT does. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                                            HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                                            ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options)
+{
+    KI_USER_SERVICE(NtDuplicateObject(SourceProcessHandle, SourceHandle, TargetProcessHandle, TargetHandle,
+                                      DesiredAccess, HandleAttributes, Options));
+    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
+    if (TargetHandle && PreviousMode != KernelMode) {
+        NTSTATUS Status = ObpProbeHandleSlot(TargetHandle);
+        if (!NT_SUCCESS(Status))
+            return Status;
+    }
+    PEPROCESS SourceProcess;
+    NTSTATUS Status = ObReferenceObjectByHandle(SourceProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType, PreviousMode,
+                                                reinterpret_cast<PVOID *>(&SourceProcess), NULL);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PEPROCESS TargetProcess = NULL;
+    NTSTATUS TargetStatus = STATUS_SUCCESS;
+    if (TargetProcessHandle)
+        TargetStatus = ObReferenceObjectByHandle(TargetProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType,
+                                                 PreviousMode, reinterpret_cast<PVOID *>(&TargetProcess), NULL);
+    if (!NT_SUCCESS(TargetStatus))
+        TargetProcess = NULL;
+    HANDLE NewHandle = NULL;
+    Status = ObDuplicateObject(SourceProcess, SourceHandle, TargetProcess, &NewHandle, DesiredAccess,
+                               HandleAttributes, Options, PreviousMode);
+    // Windows ignores a fault writing the value (the handle exists); ReactOS returns it.
+    if (TargetHandle)
+        ExpCopyToCaller(TargetHandle, &NewHandle, sizeof(NewHandle));
+    if (TargetProcess)
+        ObDereferenceObject(TargetProcess);
+    ObDereferenceObject(SourceProcess);
+    return NT_SUCCESS(TargetStatus) ? Status : TargetStatus;
+}
+
+// NtDuplicateObject for kernel code: PreviousMode KernelMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                                            HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                                            ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options)
+{
+    return KiZwCall([&] {
+        return NtDuplicateObject(SourceProcessHandle, SourceHandle, TargetProcessHandle, TargetHandle, DesiredAccess,
+                                 HandleAttributes, Options);
+    });
 }

@@ -1,9 +1,11 @@
-// obwait.cpp - the wait services on object handles: NtWaitForSingleObject and its Zw
-// form, waiting on an object's dispatcher object (the body itself, or its type's
-// default object) in the caller's previous mode.
+// obwait.cpp - the wait services on object handles: NtWaitForSingleObject,
+// NtWaitForMultipleObjects and their Zw forms, waiting on each object's dispatcher
+// object (the body itself, or its type's default object) in the caller's previous mode.
 #include "ke.h"
 #include "ob.h"
 #include "pseh/pseh2.h"
+
+#define TAG_WAIT 'tiaW'
 
 namespace {
 
@@ -17,15 +19,87 @@ PVOID ObpWaitableObject(PVOID Object)
     return Default;
 }
 
-// Copies a user-mode caller's timeout into Safe; the fault's status, or success.
+// Probes a user-mode caller's timeout and copies it into Safe; the fault's status, or
+// success. At PASSIVE_LEVEL.
 NTSTATUS ObpCaptureTimeout(PLARGE_INTEGER Timeout, PLARGE_INTEGER Safe)
 {
     volatile NTSTATUS Status = STATUS_SUCCESS;
     _SEH2_TRY
     {
+        ProbeForRead(Timeout, sizeof(*Timeout), 1);
         *Safe = *Timeout;
     }
     _SEH2_EXCEPT(ExSystemExceptionFilter())
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+// Copies Count handles from the caller's array into Handles, probing it first for a
+// user-mode caller; a fault's status. A kernel-mode caller's wild array is caught too,
+// as NT does. At PASSIVE_LEVEL.
+NTSTATUS ObpCaptureHandles(PHANDLE HandleArray, ULONG Count, KPROCESSOR_MODE PreviousMode, PHANDLE Handles)
+{
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        if (PreviousMode != KernelMode)
+            ProbeForRead(HandleArray, Count * sizeof(HANDLE), sizeof(HANDLE));
+        auto *From = static_cast<HANDLE volatile *>(HandleArray);
+        for (ULONG I = 0; I < Count; I++)
+            Handles[I] = From[I];
+    }
+    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
+    {
+        Status = _SEH2_GetExceptionCode();
+    }
+    _SEH2_END;
+    return Status;
+}
+
+// References, with SYNCHRONIZE, the object each of Count handles names, and the
+// dispatcher object to wait for; on a failure drops those taken and returns its
+// status. At PASSIVE_LEVEL.
+NTSTATUS ObpReferenceWaitObjects(const HANDLE *Handles, ULONG Count, KPROCESSOR_MODE PreviousMode, PVOID *Objects,
+                                 PVOID *WaitObjects)
+{
+    for (ULONG I = 0; I < Count; I++) {
+        NTSTATUS Status = ObReferenceObjectByHandle(Handles[I], SYNCHRONIZE, NULL, PreviousMode, &Objects[I], NULL);
+        if (!NT_SUCCESS(Status)) {
+            while (I)
+                ObDereferenceObject(Objects[--I]);
+            return Status;
+        }
+        WaitObjects[I] = ObpWaitableObject(Objects[I]);
+    }
+    return STATUS_SUCCESS;
+}
+
+// Whether a dispatcher object appears twice among Count (a WaitAll cannot name one
+// twice).
+BOOLEAN ObpHasDuplicateWaitObject(PVOID *WaitObjects, ULONG Count)
+{
+    for (ULONG I = 0; I < Count; I++)
+        for (ULONG J = I + 1; J < Count; J++)
+            if (WaitObjects[I] == WaitObjects[J])
+                return TRUE;
+    return FALSE;
+}
+
+// Runs a kernel wait, turning the STATUS_MUTANT_LIMIT_EXCEEDED a mutant's recursion
+// overflow raises into the service's status (other exceptions pass on). At
+// PASSIVE_LEVEL.
+template <typename Wait> NTSTATUS ObpWaitCatchingMutantLimit(Wait Body)
+{
+    volatile NTSTATUS Status = STATUS_SUCCESS;
+    _SEH2_TRY
+    {
+        Status = Body();
+    }
+    _SEH2_EXCEPT(_SEH2_GetExceptionCode() == STATUS_MUTANT_LIMIT_EXCEEDED ? EXCEPTION_EXECUTE_HANDLER
+                                                                           : EXCEPTION_CONTINUE_SEARCH)
     {
         Status = _SEH2_GetExceptionCode();
     }
@@ -53,7 +127,8 @@ extern "C" NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable
     NTSTATUS Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, NULL, PreviousMode, &Object, NULL);
     if (!NT_SUCCESS(Status))
         return Status;
-    Status = KeWaitForSingleObject(ObpWaitableObject(Object), UserRequest, PreviousMode, Alertable, Timeout);
+    Status = ObpWaitCatchingMutantLimit(
+        [&] { return KeWaitForSingleObject(ObpWaitableObject(Object), UserRequest, PreviousMode, Alertable, Timeout); });
     ObDereferenceObject(Object);
     return Status;
 }
@@ -62,4 +137,62 @@ extern "C" NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable
 extern "C" NTSTATUS NTAPI ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
     return KiZwCall([&] { return NtWaitForSingleObject(Handle, Alertable, Timeout); });
+}
+
+// The wait-on-handles service: waits (alertably when asked) for any (STATUS_WAIT_0 +
+// index) or all of ObjectCount objects named by HandleArray, each referenced with
+// SYNCHRONIZE; a user-mode caller's array and timeout are captured under SEH. A
+// WaitAll naming one object twice is STATUS_INVALID_PARAMETER_MIX. Beyond
+// THREAD_WAIT_OBJECTS the wait blocks come from pool. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtWaitForMultipleObjects(ULONG ObjectCount, PHANDLE HandleArray, WAIT_TYPE WaitType,
+                                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    KI_USER_SERVICE(NtWaitForMultipleObjects(ObjectCount, HandleArray, WaitType, Alertable, Timeout));
+    if (!ObjectCount || ObjectCount > MAXIMUM_WAIT_OBJECTS)
+        return STATUS_INVALID_PARAMETER_1;
+    if (WaitType != WaitAll && WaitType != WaitAny)
+        return STATUS_INVALID_PARAMETER_3;
+    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
+    LARGE_INTEGER SafeTimeout;
+    HANDLE Handles[MAXIMUM_WAIT_OBJECTS];
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (Timeout && PreviousMode != KernelMode) {
+        Status = ObpCaptureTimeout(Timeout, &SafeTimeout);
+        Timeout = &SafeTimeout;
+    }
+    if (NT_SUCCESS(Status))
+        Status = ObpCaptureHandles(HandleArray, ObjectCount, PreviousMode, Handles);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PKWAIT_BLOCK WaitBlockArray = NULL;
+    if (ObjectCount > THREAD_WAIT_OBJECTS) {
+        WaitBlockArray = static_cast<PKWAIT_BLOCK>(
+            ExAllocatePoolWithTag(NonPagedPool, ObjectCount * sizeof(KWAIT_BLOCK), TAG_WAIT));
+        if (!WaitBlockArray)
+            return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    PVOID Objects[MAXIMUM_WAIT_OBJECTS];
+    PVOID WaitObjects[MAXIMUM_WAIT_OBJECTS];
+    Status = ObpReferenceWaitObjects(Handles, ObjectCount, PreviousMode, Objects, WaitObjects);
+    if (NT_SUCCESS(Status)) {
+        if (WaitType == WaitAll && ObpHasDuplicateWaitObject(WaitObjects, ObjectCount))
+            Status = STATUS_INVALID_PARAMETER_MIX;
+        else
+            Status = ObpWaitCatchingMutantLimit([&] {
+                return KeWaitForMultipleObjects(ObjectCount, WaitObjects, WaitType, UserRequest, PreviousMode,
+                                                Alertable, Timeout, WaitBlockArray);
+            });
+        for (ULONG I = 0; I < ObjectCount; I++)
+            ObDereferenceObject(Objects[I]);
+    }
+    if (WaitBlockArray)
+        ExFreePoolWithTag(WaitBlockArray, TAG_WAIT);
+    return Status;
+}
+
+// NtWaitForMultipleObjects for kernel code: PreviousMode KernelMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwWaitForMultipleObjects(ULONG ObjectCount, PHANDLE HandleArray, WAIT_TYPE WaitType,
+                                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    return KiZwCall([&] { return NtWaitForMultipleObjects(ObjectCount, HandleArray, WaitType, Alertable, Timeout); });
 }

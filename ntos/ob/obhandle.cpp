@@ -982,24 +982,6 @@ extern "C" NTSTATUS NTAPI ObDuplicateObject(PEPROCESS SourceProcess, HANDLE Sour
     return Status;
 }
 
-// Probes a user-mode caller's handle slot for writing and clears it; the fault's
-// status. At PASSIVE_LEVEL.
-static NTSTATUS ObpProbeHandleSlot(PHANDLE Slot)
-{
-    volatile NTSTATUS Status = STATUS_SUCCESS;
-    _SEH2_TRY
-    {
-        ProbeForWrite(Slot, sizeof(HANDLE), 1);
-        *static_cast<HANDLE volatile *>(Slot) = NULL;
-    }
-    _SEH2_EXCEPT(ExSystemExceptionFilter())
-    {
-        Status = _SEH2_GetExceptionCode();
-    }
-    _SEH2_END;
-    return Status;
-}
-
 // The duplicate-handle service: the source and target processes referenced with
 // PROCESS_DUP_HANDLE, then ObDuplicateObject; a user-mode caller's TargetHandle is
 // probed first. A target that cannot be referenced still lets DUPLICATE_CLOSE_SOURCE
@@ -1011,13 +993,11 @@ extern "C" NTSTATUS NTAPI NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE S
     KI_USER_SERVICE(NtDuplicateObject(SourceProcessHandle, SourceHandle, TargetProcessHandle, TargetHandle,
                                       DesiredAccess, HandleAttributes, Options));
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
-    if (TargetHandle && PreviousMode != KernelMode) {
-        NTSTATUS Status = ObpProbeHandleSlot(TargetHandle);
-        if (!NT_SUCCESS(Status))
-            return Status;
-    }
+    NTSTATUS Status = ExpProbeForWriteCaller(TargetHandle, sizeof(HANDLE), 1);
+    if (!NT_SUCCESS(Status))
+        return Status;
     PEPROCESS SourceProcess;
-    NTSTATUS Status = ObReferenceObjectByHandle(SourceProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType, PreviousMode,
+    Status = ObReferenceObjectByHandle(SourceProcessHandle, PROCESS_DUP_HANDLE, *PsProcessType, PreviousMode,
                                                 reinterpret_cast<PVOID *>(&SourceProcess), NULL);
     if (!NT_SUCCESS(Status))
         return Status;

@@ -1,7 +1,9 @@
 // obwait.cpp - the wait services on object handles: NtWaitForSingleObject,
-// NtWaitForMultipleObjects and their Zw forms, waiting on each object's dispatcher
-// object (the body itself, or its type's default object) in the caller's previous mode.
+// NtWaitForMultipleObjects, NtSignalAndWaitForSingleObject and their Zw forms, waiting
+// on each object's dispatcher object (the body itself, or its type's default object)
+// in the caller's previous mode.
 #include "ke.h"
+#include "ex.h"
 #include "ob.h"
 #include "pseh/pseh2.h"
 
@@ -19,21 +21,14 @@ PVOID ObpWaitableObject(PVOID Object)
     return Default;
 }
 
-// Probes a user-mode caller's timeout and copies it into Safe; the fault's status, or
-// success. At PASSIVE_LEVEL.
-NTSTATUS ObpCaptureTimeout(PLARGE_INTEGER Timeout, PLARGE_INTEGER Safe)
+// Points a user-mode caller's timeout at a copy captured in Safe (a kernel-mode
+// caller's is used in place); the fault's status, or success. At PASSIVE_LEVEL.
+NTSTATUS ObpCaptureTimeout(KPROCESSOR_MODE PreviousMode, PLARGE_INTEGER *Timeout, PLARGE_INTEGER Safe)
 {
-    volatile NTSTATUS Status = STATUS_SUCCESS;
-    _SEH2_TRY
-    {
-        ProbeForRead(Timeout, sizeof(*Timeout), 1);
-        *Safe = *Timeout;
-    }
-    _SEH2_EXCEPT(ExSystemExceptionFilter())
-    {
-        Status = _SEH2_GetExceptionCode();
-    }
-    _SEH2_END;
+    if (!*Timeout || PreviousMode == KernelMode)
+        return STATUS_SUCCESS;
+    NTSTATUS Status = ExpCaptureUserBuffer(Safe, *Timeout, sizeof(*Safe), 1);
+    *Timeout = Safe;
     return Status;
 }
 
@@ -107,6 +102,55 @@ template <typename Wait> NTSTATUS ObpWaitCatchingMutantLimit(Wait Body)
     return Status;
 }
 
+// The access a signal-and-wait needs to signal Object, and whether its type can be
+// signalled at all (an event, a mutant, a semaphore).
+BOOLEAN ObpSignalAccess(PVOID Object, PACCESS_MASK Access)
+{
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    if (Type == *ExEventObjectType)
+        *Access = EVENT_MODIFY_STATE;
+    else if (Type == ExMutantObjectType)
+        *Access = SYNCHRONIZE;
+    else if (Type == *ExSemaphoreObjectType)
+        *Access = SEMAPHORE_MODIFY_STATE;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+// Signals an event, releases a mutant once or a semaphore by one, leaving the
+// dispatcher lock held for the wait that follows (Wait = TRUE); a release the object
+// refuses is its status, the lock then not held. At PASSIVE_LEVEL.
+NTSTATUS ObpSignalObjectForWait(PVOID Object)
+{
+    POBJECT_TYPE Type = OBJECT_TO_OBJECT_HEADER(Object)->Type;
+    LONG Previous;
+    if (Type == *ExEventObjectType) {
+        KeSetEvent(static_cast<PKEVENT>(Object), EVENT_INCREMENT, TRUE);
+        return STATUS_SUCCESS;
+    }
+    if (Type == ExMutantObjectType)
+        return ExpReleaseMutant(static_cast<PKMUTANT>(Object), TRUE, &Previous);
+    return ExpReleaseSemaphore(static_cast<PKSEMAPHORE>(Object), 1, TRUE, &Previous);
+}
+
+// Signals SignalObject (granted SignalGranted on its handle) and waits on WaitObject as
+// one step. At PASSIVE_LEVEL.
+NTSTATUS ObpSignalAndWait(PVOID SignalObject, ACCESS_MASK SignalGranted, PVOID WaitObject,
+                          KPROCESSOR_MODE PreviousMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    ACCESS_MASK Needed;
+    if (!ObpSignalAccess(SignalObject, &Needed))
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    if (PreviousMode != KernelMode && (SignalGranted & Needed) != Needed)
+        return STATUS_ACCESS_DENIED;
+    NTSTATUS Status = ObpSignalObjectForWait(SignalObject);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    return ObpWaitCatchingMutantLimit(
+        [&] { return KeWaitForSingleObject(ObpWaitableObject(WaitObject), UserRequest, PreviousMode, Alertable, Timeout); });
+}
+
 } // namespace
 
 // The wait-on-a-handle service: waits (alertably when asked) for the object Handle
@@ -117,14 +161,11 @@ extern "C" NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable
     KI_USER_SERVICE(NtWaitForSingleObject(Handle, Alertable, Timeout));
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     LARGE_INTEGER SafeTimeout;
-    if (Timeout && PreviousMode != KernelMode) {
-        NTSTATUS Status = ObpCaptureTimeout(Timeout, &SafeTimeout);
-        if (!NT_SUCCESS(Status))
-            return Status;
-        Timeout = &SafeTimeout;
-    }
+    NTSTATUS Status = ObpCaptureTimeout(PreviousMode, &Timeout, &SafeTimeout);
+    if (!NT_SUCCESS(Status))
+        return Status;
     PVOID Object;
-    NTSTATUS Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, NULL, PreviousMode, &Object, NULL);
+    Status = ObReferenceObjectByHandle(Handle, SYNCHRONIZE, NULL, PreviousMode, &Object, NULL);
     if (!NT_SUCCESS(Status))
         return Status;
     Status = ObpWaitCatchingMutantLimit(
@@ -155,11 +196,7 @@ extern "C" NTSTATUS NTAPI NtWaitForMultipleObjects(ULONG ObjectCount, PHANDLE Ha
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     LARGE_INTEGER SafeTimeout;
     HANDLE Handles[MAXIMUM_WAIT_OBJECTS];
-    NTSTATUS Status = STATUS_SUCCESS;
-    if (Timeout && PreviousMode != KernelMode) {
-        Status = ObpCaptureTimeout(Timeout, &SafeTimeout);
-        Timeout = &SafeTimeout;
-    }
+    NTSTATUS Status = ObpCaptureTimeout(PreviousMode, &Timeout, &SafeTimeout);
     if (NT_SUCCESS(Status))
         Status = ObpCaptureHandles(HandleArray, ObjectCount, PreviousMode, Handles);
     if (!NT_SUCCESS(Status))
@@ -195,4 +232,43 @@ extern "C" NTSTATUS NTAPI ZwWaitForMultipleObjects(ULONG ObjectCount, PHANDLE Ha
                                                    BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
     return KiZwCall([&] { return NtWaitForMultipleObjects(ObjectCount, HandleArray, WaitType, Alertable, Timeout); });
+}
+
+// Signals an event, releases a mutant or a semaphore, and waits (alertably when asked)
+// for another object, with no other thread able to run between the two: the signal
+// keeps the dispatcher lock for the wait. The signalled object's handle needs the
+// right to signal it (EVENT_MODIFY_STATE, SYNCHRONIZE, SEMAPHORE_MODIFY_STATE), the
+// waited one's SYNCHRONIZE; another type to signal is STATUS_OBJECT_TYPE_MISMATCH.
+// At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtSignalAndWaitForSingleObject(HANDLE ObjectHandleToSignal, HANDLE WaitableObjectHandle,
+                                                         BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    KI_USER_SERVICE(NtSignalAndWaitForSingleObject(ObjectHandleToSignal, WaitableObjectHandle, Alertable, Timeout));
+    KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
+    LARGE_INTEGER SafeTimeout;
+    NTSTATUS Status = ObpCaptureTimeout(PreviousMode, &Timeout, &SafeTimeout);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PVOID SignalObject;
+    OBJECT_HANDLE_INFORMATION SignalInfo;
+    Status = ObReferenceObjectByHandle(ObjectHandleToSignal, 0, NULL, PreviousMode, &SignalObject, &SignalInfo);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PVOID WaitObject;
+    Status = ObReferenceObjectByHandle(WaitableObjectHandle, SYNCHRONIZE, NULL, PreviousMode, &WaitObject, NULL);
+    if (NT_SUCCESS(Status)) {
+        Status = ObpSignalAndWait(SignalObject, SignalInfo.GrantedAccess, WaitObject, PreviousMode, Alertable, Timeout);
+        ObDereferenceObject(WaitObject);
+    }
+    ObDereferenceObject(SignalObject);
+    return Status;
+}
+
+// NtSignalAndWaitForSingleObject for kernel code: PreviousMode KernelMode. At
+// PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwSignalAndWaitForSingleObject(HANDLE ObjectHandleToSignal, HANDLE WaitableObjectHandle,
+                                                         BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    return KiZwCall(
+        [&] { return NtSignalAndWaitForSingleObject(ObjectHandleToSignal, WaitableObjectHandle, Alertable, Timeout); });
 }

@@ -97,13 +97,15 @@ TEST_P(ExMutantTest, AMutantClosedWhileOwnedLeavesItsOwnersList)
                   KeInitializeEvent(&Closed, NotificationEvent, FALSE);
                   NTSTATUS Created = STATUS_PENDING;
                   HANDLE Mutant = nullptr;
+                  volatile LONG Ready = 0;
                   std::function<void()> Owner = [&] {
                       Created = ZwCreateMutant(&Mutant, MUTANT_ALL_ACCESS, &Unnamed.Attributes, TRUE);
+                      InterlockedExchange(&Ready, 1);
                       KeWaitForSingleObject(&Closed, Executive, KernelMode, FALSE, nullptr);
                   };
                   HANDLE Thread;
                   StartThreadIn(nullptr, &Owner, &Thread);
-                  SpinUntil([&] { return ReadShared(Created) != STATUS_PENDING; });
+                  SpinUntil([&] { return ReadShared(Ready) != 0; });
                   C.Expect(Created == STATUS_SUCCESS, "created owned by the other thread");
                   PETHREAD Object = Reference<ETHREAD>(Thread, *PsThreadType);
                   SpinUntilWaiting(&Object->Tcb, Executive);

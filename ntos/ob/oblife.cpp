@@ -138,7 +138,7 @@ extern "C" NTSTATUS NTAPI ObpCaptureObjectCreateInformation(POBJECT_ATTRIBUTES O
     CreateInfo->Attributes = ObjectAttributes->Attributes;
     CreateInfo->SecurityQos = static_cast<struct _SECURITY_QUALITY_OF_SERVICE *>(ObjectAttributes->SecurityQualityOfService);
     if (ObjectAttributes->SecurityDescriptor) {
-        NTSTATUS Status = SeCaptureSecurityDescriptor(ObjectAttributes->SecurityDescriptor, KernelMode, PagedPool,
+        NTSTATUS Status = SeCaptureSecurityDescriptor(ObjectAttributes->SecurityDescriptor, ProbeMode, PagedPool,
                                                       TRUE, &CreateInfo->SecurityDescriptor);
         if (!NT_SUCCESS(Status))
             return Status;

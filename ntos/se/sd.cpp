@@ -225,6 +225,46 @@ void SepCopyParts(PSECURITY_DESCRIPTOR Absolute, PSECURITY_DESCRIPTOR Sd, SECURI
     }
 }
 
+// Raises the probe's status unless a SID a user-mode caller points at lies in its
+// range (the fixed part first, then its whole length). Inside a _SEH2_TRY.
+VOID SepProbeSid(PSID Sid)
+{
+    if (!Sid)
+        return;
+    ProbeForRead(Sid, FIELD_OFFSET(SID, SubAuthority), sizeof(UCHAR));
+    ProbeForRead(Sid, RtlLengthSid(Sid), sizeof(UCHAR));
+}
+
+// Raises the probe's status unless an ACL a user-mode caller points at lies in its
+// range. Inside a _SEH2_TRY.
+VOID SepProbeAcl(PACL Acl)
+{
+    if (!Acl)
+        return;
+    ProbeForRead(Acl, sizeof(ACL), sizeof(ULONG));
+    ProbeForRead(Acl, Acl->AclSize, sizeof(ULONG));
+}
+
+// Raises the probe's status unless a user-mode caller's descriptor, in either form, and
+// the SIDs and ACLs it names lie in its range. Inside a _SEH2_TRY.
+VOID SepProbeSecurityDescriptor(PSECURITY_DESCRIPTOR Descriptor)
+{
+    ProbeForRead(Descriptor, sizeof(SECURITY_DESCRIPTOR_RELATIVE), sizeof(ULONG));
+    if (!(static_cast<PISECURITY_DESCRIPTOR_RELATIVE>(Descriptor)->Control & SE_SELF_RELATIVE))
+        ProbeForRead(Descriptor, sizeof(SECURITY_DESCRIPTOR), sizeof(ULONG));
+    PSID Sid;
+    PACL Acl;
+    BOOLEAN Present, Defaulted;
+    if (NT_SUCCESS(RtlGetOwnerSecurityDescriptor(Descriptor, &Sid, &Defaulted)))
+        SepProbeSid(Sid);
+    if (NT_SUCCESS(RtlGetGroupSecurityDescriptor(Descriptor, &Sid, &Defaulted)))
+        SepProbeSid(Sid);
+    if (NT_SUCCESS(RtlGetDaclSecurityDescriptor(Descriptor, &Present, &Acl, &Defaulted)) && Present)
+        SepProbeAcl(Acl);
+    if (NT_SUCCESS(RtlGetSaclSecurityDescriptor(Descriptor, &Present, &Acl, &Defaulted)) && Present)
+        SepProbeAcl(Acl);
+}
+
 } // namespace
 
 // Builds the well-known descriptors (absolute, each with its well-known DACL). At
@@ -356,8 +396,8 @@ extern "C" NTSTATUS NTAPI SeSetSecurityDescriptorInfo(PVOID Object, PSECURITY_IN
 // Copies a caller's descriptor (either form) into a self-relative pool block of
 // PoolType; a kernel-mode caller's is used in place unless ForceCapture. A descriptor
 // that is not valid (or changes while copied) is STATUS_INVALID_SECURITY_DESCR, one that
-// faults STATUS_ACCESS_VIOLATION. User pointers are not probed yet (no ProbeForRead in
-// this tree): the copy runs under SEH. At PASSIVE_LEVEL.
+// faults STATUS_ACCESS_VIOLATION; a user-mode caller's descriptor and its parts are
+// probed first. The copy runs under SEH. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI SeCaptureSecurityDescriptor(PSECURITY_DESCRIPTOR SrcSecurityDescriptor,
                                                       KPROCESSOR_MODE RequestorMode, POOL_TYPE PoolType,
                                                       BOOLEAN ForceCapture,
@@ -375,6 +415,8 @@ extern "C" NTSTATUS NTAPI SeCaptureSecurityDescriptor(PSECURITY_DESCRIPTOR SrcSe
     volatile ULONG Length = 0;
     _SEH2_TRY {
         ULONG Needed = 0;
+        if (RequestorMode != KernelMode)
+            SepProbeSecurityDescriptor(SrcSecurityDescriptor);
         if (!RtlValidSecurityDescriptor(SrcSecurityDescriptor) ||
             RtlMakeSelfRelativeSD(SrcSecurityDescriptor, NULL, &Needed) != STATUS_BUFFER_TOO_SMALL) {
             Status = STATUS_INVALID_SECURITY_DESCR;

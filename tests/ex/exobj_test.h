@@ -1,6 +1,6 @@
 // exobj_test.h - what the tests of the executive's object services share: object
-// attributes for an unnamed or named object with a kernel handle, and the pool's
-// outstanding blocks to see that a failed service left nothing behind.
+// attributes for an unnamed or named object with a kernel handle, and the object a
+// handle names.
 #pragma once
 
 #include "../ps/ps_test.h"

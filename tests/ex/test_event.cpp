@@ -238,12 +238,11 @@ TEST_P(ExEventTest, AUserModeCallersBadPointersFailBeforeTheServiceActs)
     ASSERT_EQ(RunInKernel([&] {
                   HANDLE Process;
                   ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
-                  ULONG PoolBefore = 0;
-                  NTSTATUS Create = 0, Set = 0, Query = 0, BadName = 0, Named = 0;
+                  NTSTATUS Create = 0, Set = 0, Query = 0, BadName = 0, Named = 0, BadDescriptor = 0, OwnDescriptor = 0,
+                           UserHandleWorks = 0;
                   EVENT_BASIC_INFORMATION After{};
                   UserRun Run;
                   Run.Body = [&](UserRun &) -> NTSTATUS {
-                      PoolBefore = ExpOutstandingPoolBlocks();
                       Create = NtCreateEvent(reinterpret_cast<PHANDLE>(&KernelSlot), EVENT_ALL_ACCESS, nullptr,
                                              NotificationEvent, FALSE);
                       HANDLE Event;
@@ -266,6 +265,18 @@ TEST_P(ExEventTest, AUserModeCallersBadPointersFailBeforeTheServiceActs)
                       Named = NtCreateEvent(&Event, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE);
                       if (NT_SUCCESS(Named))
                           NtClose(Event);
+                      // A descriptor in kernel memory, then the caller's own.
+                      Attributes.SecurityDescriptor = &KernelSlot;
+                      BadDescriptor = NtCreateEvent(&Event, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE);
+                      SECURITY_DESCRIPTOR Descriptor;
+                      RtlCreateSecurityDescriptor(&Descriptor, SECURITY_DESCRIPTOR_REVISION);
+                      Attributes.SecurityDescriptor = &Descriptor;
+                      Attributes.Attributes = OBJ_KERNEL_HANDLE;
+                      OwnDescriptor = NtCreateEvent(&Event, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE);
+                      if (NT_SUCCESS(OwnDescriptor)) {
+                          UserHandleWorks = NtSetEvent(Event, nullptr);
+                          NtClose(Event);
+                      }
                       return STATUS_SUCCESS;
                   };
                   HANDLE Thread;
@@ -277,6 +288,9 @@ TEST_P(ExEventTest, AUserModeCallersBadPointersFailBeforeTheServiceActs)
                   C.Expect(Query == STATUS_ACCESS_VIOLATION, "a kernel query buffer");
                   C.Expect(BadName == STATUS_ACCESS_VIOLATION, "a name in kernel memory");
                   C.Expect(Named == STATUS_SUCCESS, "a user caller's own name works");
+                  C.Expect(BadDescriptor == STATUS_ACCESS_VIOLATION, "a descriptor in kernel memory");
+                  C.Expect(OwnDescriptor == STATUS_SUCCESS, "the caller's own descriptor");
+                  C.Expect(UserHandleWorks == STATUS_SUCCESS, "OBJ_KERNEL_HANDLE from user mode gives a user handle");
                   C.Expect(KernelSlot == 0, "nothing written to kernel memory");
                   ZwClose(Thread);
                   ZwClose(Process);

@@ -6,6 +6,7 @@
 #include "ntos_test.h"
 #include "ob.h"
 #include "se_test.h"
+#include "../mm/mm_test.h"
 
 using namespace ntos_test;
 using namespace se_test;
@@ -308,7 +309,7 @@ TEST_P(SeAssignTest, QueryAndSetDescriptorParts)
 
 TEST_P(SeAssignTest, CaptureCopiesValidDescriptorsOnly)
 {
-    NTSTATUS Bad = STATUS_SUCCESS, Wild = STATUS_SUCCESS;
+    NTSTATUS Bad = STATUS_SUCCESS, Wild = STATUS_SUCCESS, KernelFromUser = STATUS_SUCCESS;
     ASSERT_EQ(RunInKernel([&] {
                   TestAcl Acl({Allow(0x1, SeExports->SeWorldSid)});
                   SECURITY_DESCRIPTOR Sd = MakeSd(SeExports->SeLocalSystemSid, TRUE, Acl.Acl());
@@ -316,21 +317,38 @@ TEST_P(SeAssignTest, CaptureCopiesValidDescriptorsOnly)
                   ASSERT_EQ(SeCaptureSecurityDescriptor(&Sd, KernelMode, PagedPool, FALSE, &Captured), STATUS_SUCCESS);
                   EXPECT_EQ(Captured, &Sd) << "kernel callers' descriptors are used in place";
                   SeReleaseSecurityDescriptor(Captured, KernelMode, FALSE);
-                  ASSERT_EQ(SeCaptureSecurityDescriptor(&Sd, UserMode, PagedPool, FALSE, &Captured), STATUS_SUCCESS);
-                  ASSERT_NE(Captured, &Sd);
-                  ULONG Length = RtlLengthSecurityDescriptor(Captured);
-                  EXPECT_TRUE(static_cast<PISECURITY_DESCRIPTOR>(Captured)->Control & SE_SELF_RELATIVE);
-                  EXPECT_TRUE(RtlValidRelativeSecurityDescriptor(Captured, Length, OWNER_SECURITY_INFORMATION));
-                  SeReleaseSecurityDescriptor(Captured, UserMode, FALSE);
-                  Acl.Acl()->AceCount = 7;
-                  Bad = SeCaptureSecurityDescriptor(&Sd, UserMode, PagedPool, FALSE, &Captured);
-                  EXPECT_EQ(Captured, nullptr);
+                  // A user-mode caller's descriptor lies in its own range.
+                  PEPROCESS Process = CreateUserProcess();
+                  ASSERT_NE(Process, nullptr);
+                  {
+                      Attach InProcess(Process);
+                      PUCHAR Page = AllocateUser(Process, PAGE_SIZE);
+                      ULONG UserLength = PAGE_SIZE;
+                      ASSERT_EQ(RtlMakeSelfRelativeSD(&Sd, Page, &UserLength), STATUS_SUCCESS);
+                      ASSERT_EQ(SeCaptureSecurityDescriptor(Page, UserMode, PagedPool, FALSE, &Captured),
+                                STATUS_SUCCESS);
+                      ASSERT_NE(Captured, static_cast<PVOID>(Page));
+                      ULONG Length = RtlLengthSecurityDescriptor(Captured);
+                      EXPECT_TRUE(static_cast<PISECURITY_DESCRIPTOR>(Captured)->Control & SE_SELF_RELATIVE);
+                      EXPECT_TRUE(RtlValidRelativeSecurityDescriptor(Captured, Length, OWNER_SECURITY_INFORMATION));
+                      SeReleaseSecurityDescriptor(Captured, UserMode, FALSE);
+                      BOOLEAN Present, Defaulted;
+                      PACL UserDacl;
+                      RtlGetDaclSecurityDescriptor(Page, &Present, &UserDacl, &Defaulted);
+                      UserDacl->AceCount = 7;
+                      Bad = SeCaptureSecurityDescriptor(Page, UserMode, PagedPool, FALSE, &Captured);
+                      EXPECT_EQ(Captured, nullptr);
+                      KernelFromUser = SeCaptureSecurityDescriptor(&Sd, UserMode, PagedPool, FALSE, &Captured);
+                      EXPECT_EQ(Captured, nullptr);
+                  }
+                  ObDereferenceObject(Process);
                   SECURITY_DESCRIPTOR WildSd = MakeSd(reinterpret_cast<PSID>(0x10), FALSE, nullptr);
                   Wild = SeCaptureSecurityDescriptor(&WildSd, KernelMode, PagedPool, TRUE, &Captured);
                   EXPECT_EQ(Captured, nullptr);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(Bad, STATUS_INVALID_SECURITY_DESCR);
+    EXPECT_EQ(KernelFromUser, STATUS_ACCESS_VIOLATION) << "a user caller's descriptor in kernel memory";
     EXPECT_EQ(Wild, STATUS_ACCESS_VIOLATION);
 }
 

@@ -202,35 +202,24 @@ NTSTATUS PspCreateOpenAccessState(PACCESS_STATE AccessState, PAUX_ACCESS_DATA Au
 
 // The body NtOpenProcess and NtOpenThread share: opens the process or thread (Type)
 // named by ObjectAttributes' name or by ClientId, exactly one of them
-// (STATUS_INVALID_PARAMETER_MIX otherwise). A user-mode caller's pointers are read and
-// written under SEH. At PASSIVE_LEVEL.
+// (STATUS_INVALID_PARAMETER_MIX otherwise). A user-mode caller's pointers are probed,
+// then read and written under SEH. At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI PspOpenProcessOrThread(POBJECT_TYPE Type, PHANDLE Handle, ACCESS_MASK DesiredAccess,
                                                  POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId)
 {
     KPROCESSOR_MODE PreviousMode = ExGetPreviousMode();
     BOOLEAN WantThread = Type == PspThreadType;
-    BOOLEAN HasObjectName = FALSE;
-    ULONG Attributes = 0;
+    OBJECT_ATTRIBUTES SafeAttributes{};
     CLIENT_ID Cid{};
-    NTSTATUS Status = STATUS_SUCCESS;
-    _SEH2_TRY
-    {
-        if (PreviousMode != KernelMode)
-            *Handle = NULL;
-        if (ObjectAttributes) {
-            HasObjectName = ObjectAttributes->ObjectName != NULL;
-            Attributes = ObjectAttributes->Attributes;
-        }
-        if (ClientId)
-            Cid = *ClientId;
-    }
-    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
-    {
-        Status = _SEH2_GetExceptionCode();
-    }
-    _SEH2_END;
+    NTSTATUS Status = ExpProbeForWriteCaller(Handle, sizeof(HANDLE), sizeof(HANDLE));
+    if (NT_SUCCESS(Status) && ObjectAttributes)
+        Status = ExpCaptureFromCaller(&SafeAttributes, ObjectAttributes, sizeof(SafeAttributes), sizeof(ULONG));
+    if (NT_SUCCESS(Status) && ClientId)
+        Status = ExpCaptureFromCaller(&Cid, ClientId, sizeof(Cid), sizeof(ULONG));
     if (!NT_SUCCESS(Status))
         return Status;
+    BOOLEAN HasObjectName = SafeAttributes.ObjectName != NULL;
+    ULONG Attributes = SafeAttributes.Attributes;
     if (HasObjectName == (ClientId != NULL))
         return STATUS_INVALID_PARAMETER_MIX;
 
@@ -254,16 +243,7 @@ extern "C" NTSTATUS NTAPI PspOpenProcessOrThread(POBJECT_TYPE Type, PHANDLE Hand
     SeDeleteAccessState(&AccessState);
     if (!NT_SUCCESS(Status))
         return Status;
-    _SEH2_TRY
-    {
-        *Handle = Opened;
-    }
-    _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
-    {
-        Status = _SEH2_GetExceptionCode();
-    }
-    _SEH2_END;
-    return Status;
+    return ExpCopyToCaller(Handle, &Opened, sizeof(Opened));
 }
 
 // The open-process service: a handle to the process named by ObjectAttributes or by
@@ -290,20 +270,9 @@ extern "C" NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK D
 {
     KI_USER_SERVICE(NtCreateProcessEx(ProcessHandle, DesiredAccess, ObjectAttributes,
                                       ParentProcess, Flags, SectionHandle, DebugPort, ExceptionPort, InJob));
-    if (ExGetPreviousMode() != KernelMode) {
-        volatile NTSTATUS Status = STATUS_SUCCESS;
-        _SEH2_TRY
-        {
-            *ProcessHandle = NULL;
-        }
-        _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER)
-        {
-            Status = _SEH2_GetExceptionCode();
-        }
-        _SEH2_END;
-        if (!NT_SUCCESS(Status))
-            return Status;
-    }
+    NTSTATUS Status = ExpProbeForWriteCaller(ProcessHandle, sizeof(HANDLE), sizeof(HANDLE));
+    if (!NT_SUCCESS(Status))
+        return Status;
     if (!ParentProcess)
         return STATUS_INVALID_PARAMETER;
     return PspCreateProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ParentProcess, Flags, SectionHandle,

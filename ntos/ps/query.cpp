@@ -35,7 +35,7 @@ template <typename T> NTSTATUS PspCaptureInformation(PVOID Buffer, ULONG Length,
 {
     if (Length != sizeof(T))
         return STATUS_INFO_LENGTH_MISMATCH;
-    return ExpCopyToCaller(Value, Buffer, sizeof(T));
+    return ExpCaptureFromCaller(Value, Buffer, sizeof(T), sizeof(ULONG));
 }
 
 // Checks a new priority or base-priority value: a realtime one needs

@@ -133,12 +133,15 @@ extern "C" NTSTATUS NTAPI PsResumeProcess(PEPROCESS Process)
 
 // The suspend- and resume-thread services: THREAD_SUSPEND_RESUME access; Change
 // (PsSuspendThread or PsResumeThread) runs on the thread and its previous count goes
-// to SuspendCount when given. At PASSIVE_LEVEL.
+// to SuspendCount when given (a user-mode caller's probed first). At PASSIVE_LEVEL.
 static NTSTATUS PspChangeSuspensionByHandle(HANDLE ThreadHandle, PULONG SuspendCount,
                                             NTSTATUS(NTAPI *Change)(PETHREAD, PULONG))
 {
+    NTSTATUS Status = ExpProbeForWriteCaller(SuspendCount, sizeof(ULONG), sizeof(ULONG));
+    if (!NT_SUCCESS(Status))
+        return Status;
     PETHREAD Thread;
-    NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
+    Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
         return Status;
     ULONG Previous = 0;
@@ -179,8 +182,11 @@ extern "C" NTSTATUS NTAPI NtAlertThread(HANDLE ThreadHandle)
 extern "C" NTSTATUS NTAPI NtAlertResumeThread(HANDLE ThreadHandle, PULONG SuspendCount)
 {
     KI_USER_SERVICE(NtAlertResumeThread(ThreadHandle, SuspendCount));
+    NTSTATUS Status = ExpProbeForWriteCaller(SuspendCount, sizeof(ULONG), sizeof(ULONG));
+    if (!NT_SUCCESS(Status))
+        return Status;
     PETHREAD Thread;
-    NTSTATUS Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
+    Status = PspReferenceThread(ThreadHandle, THREAD_SUSPEND_RESUME, &Thread);
     if (!NT_SUCCESS(Status))
         return Status;
     ULONG Previous = KeAlertResumeThread(&Thread->Tcb);

@@ -296,9 +296,9 @@ extern "C" NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desir
         return STATUS_INVALID_PARAMETER;
     CONTEXT SafeContext;
     INITIAL_TEB SafeInitialTeb;
-    NTSTATUS Status = ExpCopyToCaller(&SafeContext, ThreadContext, sizeof(SafeContext));
+    NTSTATUS Status = ExpCaptureFromCaller(&SafeContext, ThreadContext, sizeof(SafeContext), sizeof(ULONG));
     if (NT_SUCCESS(Status))
-        Status = ExpCopyToCaller(&SafeInitialTeb, InitialTeb, sizeof(SafeInitialTeb));
+        Status = ExpCaptureFromCaller(&SafeInitialTeb, InitialTeb, sizeof(SafeInitialTeb), sizeof(ULONG));
     if (!NT_SUCCESS(Status))
         return Status;
     return PspCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, NULL, ClientId, &SafeContext,

@@ -88,6 +88,51 @@ TEST_P(PsUserThreadTest, ServicesFromUserModeCheckAccessAndPointersAsUserMode)
     EXPECT_EQ(CreateWithBadCid, STATUS_ACCESS_VIOLATION) << "seed 001: the ClientId write under SEH";
 }
 
+// Kernel memory a user-mode caller might name.
+ULONG KernelWord;
+CLIENT_ID KernelCid;
+CONTEXT KernelContext;
+
+TEST_P(PsUserThreadTest, KernelAddressesFromUserModeAreRefusedBeforeTheServiceActs)
+{
+    NTSTATUS Suspend = STATUS_PENDING, Open = STATUS_PENDING, Create = STATUS_PENDING, Set = STATUS_PENDING;
+    ULONG CountAfter = 99;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  KernelCid.UniqueProcess = PsGetCurrentProcessId();
+                  UserRun Run;
+                  Run.Body = [&](UserRun &) -> NTSTATUS {
+                      Suspend = NtSuspendThread(NtCurrentThread(), &KernelWord);
+                      ULONG Count = 0;
+                      NtResumeThread(NtCurrentThread(), &Count);
+                      CountAfter = Count;
+                      HANDLE Opened;
+                      OBJECT_ATTRIBUTES Attributes;
+                      InitializeObjectAttributes(&Attributes, nullptr, 0, nullptr, nullptr);
+                      Open = NtOpenProcess(&Opened, PROCESS_QUERY_INFORMATION, &Attributes, &KernelCid);
+                      INITIAL_TEB Teb{};
+                      HANDLE Thread;
+                      Create = NtCreateThread(&Thread, THREAD_ALL_ACCESS, nullptr, NtCurrentProcess(), nullptr,
+                                              &KernelContext, &Teb, TRUE);
+                      Set = NtSetInformationThread(NtCurrentThread(), ThreadBasePriority, &KernelWord, sizeof(LONG));
+                      return STATUS_SUCCESS;
+                  };
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  ExitStatusOf(Thread);
+                  ZwClose(Thread);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Suspend, STATUS_ACCESS_VIOLATION) << "a kernel count slot";
+    EXPECT_EQ(CountAfter, 0u) << "and the thread was not suspended";
+    EXPECT_EQ(KernelWord, 0u) << "nothing written to kernel memory";
+    EXPECT_EQ(Open, STATUS_ACCESS_VIOLATION) << "a client ID in kernel memory";
+    EXPECT_EQ(Create, STATUS_ACCESS_VIOLATION) << "a CONTEXT in kernel memory";
+    EXPECT_EQ(Set, STATUS_ACCESS_VIOLATION) << "a set-information buffer in kernel memory";
+}
+
 TEST_P(PsUserThreadTest, AnotherThreadsTerminationEndsAUserModeWait)
 {
     NTSTATUS Exit = STATUS_PENDING, Terminate = STATUS_PENDING;

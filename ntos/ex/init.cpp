@@ -7,6 +7,8 @@
 #include "ps.h"
 #include "ob.h"
 #include "se.h"
+#include "io.h"
+#include "flt.h"
 
 volatile LONG ExpBootComplete;
 
@@ -81,8 +83,8 @@ extern "C" VOID NTAPI ExpInitializeExecutive(ULONG Cpu)
 }
 
 // The host request thread's body: starts the object manager's types and the kernel
-// handle table, the security reference monitor, the executive's object types, the
-// process manager (object types, CID table, the System process, which this thread
+// handle table, the security reference monitor, the executive's, the I/O manager's
+// and the (built-in) filter manager's object types, the process manager (object types, CID table, the System process, which this thread
 // then works in), the namespace and the system worker threads; tells the host the
 // system is up, then serves host requests. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
@@ -93,6 +95,10 @@ extern "C" VOID NTAPI Phase1Initialization(PVOID Context)
         Status = SeInitSystem();
     if (NT_SUCCESS(Status))
         Status = ExpInitSystemPhase1();
+    if (NT_SUCCESS(Status))
+        Status = IopCreateObjectTypes();
+    if (NT_SUCCESS(Status))
+        Status = FltpInitializeMessaging();
     if (NT_SUCCESS(Status))
         Status = PsInitSystem();
     if (NT_SUCCESS(Status))

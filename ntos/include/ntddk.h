@@ -1252,6 +1252,36 @@ NTKERNELAPI NTSTATUS NTAPI ObGetObjectSecurity(PVOID Object, PSECURITY_DESCRIPTO
                                                PBOOLEAN MemoryAllocated);
 NTKERNELAPI VOID NTAPI ObReleaseObjectSecurity(PSECURITY_DESCRIPTOR SecurityDescriptor, BOOLEAN MemoryAllocated);
 
+/* ---- Drivers (wdm.h's DRIVER_OBJECT; a hosted driver has no devices or I/O yet, so the
+ * device, fast-I/O and dispatch members stay empty) ---- */
+struct _DRIVER_OBJECT;
+typedef NTSTATUS(NTAPI *PDRIVER_INITIALIZE)(struct _DRIVER_OBJECT *DriverObject, PUNICODE_STRING RegistryPath);
+typedef VOID(NTAPI *PDRIVER_UNLOAD)(struct _DRIVER_OBJECT *DriverObject);
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+typedef struct _DRIVER_OBJECT {
+    SHORT Type;
+    SHORT Size;
+    PVOID DeviceObject;
+    ULONG Flags;
+    PVOID DriverStart;
+    ULONG DriverSize;
+    PVOID DriverSection;
+    PVOID DriverExtension;
+    UNICODE_STRING DriverName;
+    PUNICODE_STRING HardwareDatabase;
+    PVOID FastIoDispatch;
+    PDRIVER_INITIALIZE DriverInit;
+    PVOID DriverStartIo;
+    PDRIVER_UNLOAD DriverUnload;
+    PVOID MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
+} DRIVER_OBJECT, *PDRIVER_OBJECT;
+#define IO_TYPE_DRIVER 4
+extern NTKERNELAPI struct _OBJECT_TYPE **IoDriverObjectType;
+/* Creates \Driver\<Name>'s driver object and runs its initialization routine (DriverEntry)
+ * in the caller; the object stays until IoDeleteDriver. */
+NTKERNELAPI NTSTATUS NTAPI IoCreateDriver(PUNICODE_STRING DriverName, PDRIVER_INITIALIZE InitializationFunction);
+NTKERNELAPI VOID NTAPI IoDeleteDriver(PDRIVER_OBJECT DriverObject);
+
 NT_EXTERN_C_END
 
 #endif /* _NTDDK_ */

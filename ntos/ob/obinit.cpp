@@ -78,7 +78,7 @@ NTSTATUS ObpNameExistingTypes()
 }
 
 // The namespace NT starts with: the root, \ObjectTypes naming every type,
-// \KernelObjects and \BaseNamedObjects.
+// \KernelObjects, \BaseNamedObjects and \Driver.
 NTSTATUS ObpCreateNamespace()
 {
     NTSTATUS Status = ObpCreateSystemDirectory(NULL, &ObpRootDirectoryObject);
@@ -86,7 +86,7 @@ NTSTATUS ObpCreateNamespace()
         Status = ObpCreateSystemDirectory(L"\\ObjectTypes", &ObpTypeDirectoryObject);
     if (NT_SUCCESS(Status))
         Status = ObpNameExistingTypes();
-    static const PCWSTR Names[] = {L"\\KernelObjects", L"\\BaseNamedObjects"};
+    static const PCWSTR Names[] = {L"\\KernelObjects", L"\\BaseNamedObjects", L"\\Driver"};
     POBJECT_DIRECTORY Directory;
     for (PCWSTR Name : Names) {
         if (NT_SUCCESS(Status))

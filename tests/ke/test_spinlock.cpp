@@ -335,10 +335,12 @@ const Round kOrdinaryRounds[] = {
 };
 
 constexpr int kContendingThreads = 6, kRoundsPerThread = 600, kMaxRoundsPerThread = 200000;
+constexpr ULONG64 kMeetWithin = 10ULL * 1000 * 1000 * 10; // 10 s of interrupt time
 
 // Starts kContendingThreads threads, thread i taking the lock Rounds[i % N] way, all
 // released at once; with more than one processor they go on until they have met at
-// the lock (a loaded host may run realtime processors one at a time for a while).
+// the lock (a loaded host may run realtime processors one at a time for a while), for
+// at least kMaxRoundsPerThread rounds and kMeetWithin.
 template <size_t N> void Contend(Contention &S, const Round (&Rounds)[N])
 {
     KeInitializeSpinLock(&S.Lock);
@@ -349,8 +351,10 @@ template <size_t N> void Contend(Contention &S, const Round (&Rounds)[N])
         while (!__atomic_load_n(&S.Go, __ATOMIC_ACQUIRE))
             KeYieldProcessor();
         auto Met = [&] { return __atomic_load_n(&S.Contended, __ATOMIC_RELAXED) != 0; };
+        ULONG64 GiveUp = KeQueryInterruptTime() + kMeetWithin;
         LONG Done = 0;
-        while (Done < kRoundsPerThread || (CanMeet && !Met() && Done < kMaxRoundsPerThread)) {
+        auto TimeLeft = [&] { return Done < kMaxRoundsPerThread || KeQueryInterruptTime() < GiveUp; };
+        while (Done < kRoundsPerThread || (CanMeet && !Met() && TimeLeft())) {
             Take(S);
             Done++;
         }

@@ -1,6 +1,8 @@
 /* The public headers compile as C11 with C linkage: a driver-style C file. */
 #include "ntddk.h"
 #include "ntifs.h"
+#include "fltkernel.h"
+#include "fltuser.h"
 #include "ndk/ntndk.h"
 #include "nthost.h"
 #include "pseh/pseh2.h"

@@ -1,16 +1,31 @@
 // thread.cpp - RtlCreateUserThread, as ntdll builds a user thread: a stack in the
-// target process, the INITIAL_TEB that describes it and the initial CONTEXT (Rip the
-// start routine, Rcx its parameter), then NtCreateThread.
+// target process, the INITIAL_TEB that describes it and the initial CONTEXT
+// (RtlInitializeContext: Rip the start routine, Rcx its parameter), then NtCreateThread.
 #include "ntddk.h"
 #include "ndk/ntndk.h"
 
-namespace {
+// Describes a user stack of Size bytes at Base as NtCreateThread takes it.
+extern "C" VOID NTAPI RtlpInitializeInitialTeb(PINITIAL_TEB InitialTeb, PVOID Base, SIZE_T Size)
+{
+    RtlZeroMemory(InitialTeb, sizeof(*InitialTeb));
+    InitialTeb->AllocatedStackBase = Base;
+    InitialTeb->StackLimit = Base;
+    InitialTeb->StackBase = static_cast<PCHAR>(Base) + Size;
+}
 
-// A user stack when the caller does not size it: committed whole (the hosted user
-// range has no guard-page growth).
-constexpr SIZE_T RtlpDefaultStackSize = 256 * 1024;
-
-} // namespace
+// The AMD64 initial context: Rip the start routine, Rcx its parameter, Rsp below the
+// stack's top with room for the callee's home area.
+extern "C" NTSTATUS NTAPI RtlInitializeContext(HANDLE ProcessHandle, PCONTEXT ThreadContext, PVOID ThreadStartParam,
+                                               PUSER_THREAD_START_ROUTINE ThreadStartAddress, PINITIAL_TEB InitialTeb)
+{
+    UNREFERENCED_PARAMETER(ProcessHandle);
+    RtlZeroMemory(ThreadContext, sizeof(*ThreadContext));
+    ThreadContext->ContextFlags = CONTEXT_FULL;
+    ThreadContext->Rip = reinterpret_cast<ULONG64>(ThreadStartAddress);
+    ThreadContext->Rcx = reinterpret_cast<ULONG64>(ThreadStartParam);
+    ThreadContext->Rsp = reinterpret_cast<ULONG64>(InitialTeb->StackBase) - 0x28;
+    return STATUS_SUCCESS;
+}
 
 // Creates a user thread in ProcessHandle's process running StartAddress(Parameter) on
 // a new stack of StackReserve bytes (StackCommit is not used: the stack is committed
@@ -23,21 +38,16 @@ extern "C" NTSTATUS NTAPI RtlCreateUserThread(HANDLE ProcessHandle, PSECURITY_DE
                                               PVOID Parameter, PHANDLE ThreadHandle, PCLIENT_ID ClientId)
 {
     UNREFERENCED_PARAMETER(StackCommit);
-    SIZE_T Size = StackReserve ? ROUND_TO_PAGES(StackReserve) : RtlpDefaultStackSize;
+    SIZE_T Size = StackReserve ? ROUND_TO_PAGES(StackReserve) : RTLP_DEFAULT_USER_STACK_SIZE;
     PVOID Base = NULL;
     NTSTATUS Status = ZwAllocateVirtualMemory(ProcessHandle, &Base, StackZeroBits, &Size, MEM_RESERVE | MEM_COMMIT,
                                               PAGE_READWRITE);
     if (!NT_SUCCESS(Status))
         return Status;
-    INITIAL_TEB InitialTeb{};
-    InitialTeb.AllocatedStackBase = Base;
-    InitialTeb.StackLimit = Base;
-    InitialTeb.StackBase = static_cast<PCHAR>(Base) + Size;
-    CONTEXT Context{};
-    Context.ContextFlags = CONTEXT_FULL;
-    Context.Rip = reinterpret_cast<ULONG64>(StartAddress);
-    Context.Rcx = reinterpret_cast<ULONG64>(Parameter);
-    Context.Rsp = reinterpret_cast<ULONG64>(InitialTeb.StackBase) - 0x28;
+    INITIAL_TEB InitialTeb;
+    RtlpInitializeInitialTeb(&InitialTeb, Base, Size);
+    CONTEXT Context;
+    RtlInitializeContext(ProcessHandle, &Context, Parameter, StartAddress, &InitialTeb);
     OBJECT_ATTRIBUTES Attributes;
     InitializeObjectAttributes(&Attributes, NULL, 0, NULL, SecurityDescriptor);
     HANDLE Handle;

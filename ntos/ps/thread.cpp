@@ -305,6 +305,80 @@ extern "C" NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desir
                            &SafeInitialTeb, CreateSuspended, NULL, NULL);
 }
 
+// Hides the thread whose handle a create service just handed back from the debugger
+// (a handle the caller already closed or changed is let be). At PASSIVE_LEVEL.
+static VOID PspHideNewThread(PHANDLE ThreadHandle)
+{
+    HANDLE Handle;
+    PETHREAD Thread;
+    if (NT_SUCCESS(ExpCaptureFromCaller(&Handle, ThreadHandle, sizeof(Handle), sizeof(HANDLE))) &&
+        NT_SUCCESS(ObReferenceObjectByHandle(Handle, 0, PspThreadType, KernelMode, reinterpret_cast<PVOID *>(&Thread),
+                                             NULL))) {
+        PspSetCrossThreadFlag(Thread, PS_CROSS_THREAD_FLAGS_HIDEFROMDBG);
+        ObDereferenceObject(Thread);
+    }
+}
+
+// The Vista create-thread service: a user thread in ProcessHandle's process running
+// StartRoutine(Argument) on a stack this service allocates there (StackSize, else
+// MaximumStackSize, else the default; committed whole), freed again if the thread
+// cannot be made. CreateFlags: suspended, hidden from the debugger; the loader's flags
+// are accepted and mean nothing without a loader. An attribute list is not supported
+// here (STATUS_NOT_SUPPORTED). At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtCreateThreadEx(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                           POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                           PUSER_THREAD_START_ROUTINE StartRoutine, PVOID Argument, ULONG CreateFlags,
+                                           SIZE_T ZeroBits, SIZE_T StackSize, SIZE_T MaximumStackSize,
+                                           struct _PS_ATTRIBUTE_LIST *AttributeList)
+{
+    KI_USER_SERVICE(NtCreateThreadEx(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, StartRoutine,
+                                     Argument, CreateFlags, ZeroBits, StackSize, MaximumStackSize, AttributeList));
+    constexpr ULONG Valid = THREAD_CREATE_FLAGS_CREATE_SUSPENDED | THREAD_CREATE_FLAGS_SKIP_THREAD_ATTACH |
+                            THREAD_CREATE_FLAGS_HIDE_FROM_DEBUGGER | THREAD_CREATE_FLAGS_LOADER_WORKER |
+                            THREAD_CREATE_FLAGS_SKIP_LOADER_INIT | THREAD_CREATE_FLAGS_BYPASS_PROCESS_FREEZE;
+    if ((CreateFlags & ~Valid) || !StartRoutine || ZeroBits > 53)
+        return STATUS_INVALID_PARAMETER;
+    if (AttributeList)
+        return STATUS_NOT_SUPPORTED;
+    PEPROCESS Process;
+    NTSTATUS Status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD, PspProcessType,
+                                                ExGetPreviousMode(), reinterpret_cast<PVOID *>(&Process), NULL);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    SIZE_T Size = ROUND_TO_PAGES(StackSize ? StackSize : MaximumStackSize ? MaximumStackSize
+                                                                          : RTLP_DEFAULT_USER_STACK_SIZE);
+    PVOID Base = NULL;
+    Status = MiAllocateVirtualMemory(Process, &Base, &Size, MEM_RESERVE | MEM_COMMIT, FALSE);
+    if (NT_SUCCESS(Status)) {
+        INITIAL_TEB InitialTeb;
+        RtlpInitializeInitialTeb(&InitialTeb, Base, Size);
+        CONTEXT Context;
+        RtlInitializeContext(ProcessHandle, &Context, Argument, StartRoutine, &InitialTeb);
+        Status = PspCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, NULL, NULL, &Context,
+                                 &InitialTeb, (CreateFlags & THREAD_CREATE_FLAGS_CREATE_SUSPENDED) != 0, NULL, NULL);
+        if (NT_SUCCESS(Status) && (CreateFlags & THREAD_CREATE_FLAGS_HIDE_FROM_DEBUGGER))
+            PspHideNewThread(ThreadHandle);
+        if (!NT_SUCCESS(Status)) {
+            SIZE_T Whole = 0;
+            MiFreeVirtualMemory(Process, Base, &Whole, KernelMode);
+        }
+    }
+    ObDereferenceObject(Process);
+    return Status;
+}
+
+extern "C" NTSTATUS NTAPI ZwCreateThreadEx(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                                           POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                           PUSER_THREAD_START_ROUTINE StartRoutine, PVOID Argument, ULONG CreateFlags,
+                                           SIZE_T ZeroBits, SIZE_T StackSize, SIZE_T MaximumStackSize,
+                                           struct _PS_ATTRIBUTE_LIST *AttributeList)
+{
+    return KiZwCall([&] {
+        return NtCreateThreadEx(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle, StartRoutine, Argument,
+                                CreateFlags, ZeroBits, StackSize, MaximumStackSize, AttributeList);
+    });
+}
+
 extern "C" NTSTATUS NTAPI ZwCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
                                          PCLIENT_ID ClientId, PCONTEXT ThreadContext, PINITIAL_TEB InitialTeb,

@@ -88,6 +88,54 @@ TEST_P(PsUserThreadTest, ServicesFromUserModeCheckAccessAndPointersAsUserMode)
     EXPECT_EQ(CreateWithBadCid, STATUS_ACCESS_VIOLATION) << "seed 001: the ClientId write under SEH";
 }
 
+TEST_P(PsUserThreadTest, NtCreateThreadExAllocatesTheStackAndHonoursItsFlags)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  auto *Object = Reference<EPROCESS>(Process, *PsProcessType);
+                  UserRun Run;
+                  HANDLE Thread;
+                  OBJECT_ATTRIBUTES Attributes;
+                  InitializeObjectAttributes(&Attributes, nullptr, OBJ_KERNEL_HANDLE, nullptr, nullptr);
+                  ULONG Flags = THREAD_CREATE_FLAGS_CREATE_SUSPENDED | THREAD_CREATE_FLAGS_HIDE_FROM_DEBUGGER |
+                                THREAD_CREATE_FLAGS_SKIP_THREAD_ATTACH;
+                  ASSERT_EQ(ZwCreateThreadEx(&Thread, THREAD_ALL_ACCESS, &Attributes, Process, UserStart, &Run, Flags,
+                                             0, 64 * 1024, 0, nullptr),
+                            STATUS_SUCCESS);
+                  auto *Created = Reference<ETHREAD>(Thread, *PsThreadType);
+                  C.Expect(Created->HideFromDebugger, "hidden from the debugger");
+                  C.Expect(Run.Mode == KernelMode && Run.Local == nullptr, "created suspended: not run yet");
+                  ULONG Previous = 0;
+                  NtResumeThread(Thread, &Previous);
+                  C.Expect(Previous == 1, "suspended once");
+                  C.Expect(ExitStatusOf(Thread) == 0x5A, "ran to its start routine's result");
+                  C.Expect(Run.Mode == UserMode, "in user mode");
+                  C.Expect(Run.Local >= Object->UserRangeStart && Run.Local < Object->UserRangeEnd,
+                           "on a stack in its process's range");
+                  ObDereferenceObject(Created);
+                  ZwClose(Thread);
+                  C.Expect(ZwCreateThreadEx(&Thread, THREAD_ALL_ACCESS, &Attributes, Process, UserStart, &Run, 0x100, 0,
+                                            0, 0, nullptr) == STATUS_INVALID_PARAMETER,
+                           "an unknown flag");
+                  C.Expect(ZwCreateThreadEx(&Thread, THREAD_ALL_ACCESS, &Attributes, Process, nullptr, &Run, 0, 0, 0, 0,
+                                            nullptr) == STATUS_INVALID_PARAMETER,
+                           "no start routine");
+                  C.Expect(ZwCreateThreadEx(&Thread, THREAD_ALL_ACCESS, &Attributes, Process, UserStart, &Run, 0, 0, 0,
+                                            0, reinterpret_cast<struct _PS_ATTRIBUTE_LIST *>(&Run)) ==
+                               STATUS_NOT_SUPPORTED,
+                           "attribute lists are not here");
+                  C.Expect(ZwCreateThreadEx(&Thread, THREAD_ALL_ACCESS, &Attributes, Thread, UserStart, &Run, 0, 0, 0,
+                                            0, nullptr) == STATUS_INVALID_HANDLE,
+                           "a closed handle for the process");
+                  ObDereferenceObject(Object);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << C.Report();
+}
+
 // Kernel memory a user-mode caller might name.
 ULONG KernelWord;
 CLIENT_ID KernelCid;

@@ -49,12 +49,16 @@ void KiPreemptAndLowerIrql(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL O
 }
 
 // Gives the processor to a ready thread of at least the current one's priority, if
-// there is one (a zero-length delay). At PASSIVE_LEVEL or APC_LEVEL.
+// there is one (a zero-length delay). The quantum starts afresh and, as NT's yield
+// does, the priority decays as at a quantum end: a boosted thread that keeps yielding
+// would otherwise never reach one and starve lower ready threads. At PASSIVE_LEVEL or
+// APC_LEVEL.
 void KiYieldThread(PKTHREAD Thread)
 {
     KIRQL OldIrql = KfRaiseIrql(SYNCH_LEVEL);
     KiAcquireThreadLock(Thread);
     KiWriteQuantum(Thread, Thread->QuantumReset);
+    KiWritePriority(Thread, KiComputeNewPriority(Thread, 1));
     KiReleaseThreadLock(Thread);
     PKPRCB Prcb = KeGetCurrentPrcb();
     KiAcquirePrcbLock(Prcb);

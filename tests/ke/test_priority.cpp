@@ -261,6 +261,47 @@ TEST_P(PriorityTest, LockOwnershipBoostLiftsTheWaiterAboveTheWakerUntilItsQuantu
     EXPECT_EQ(StateWithoutWaiter, 1);
 }
 
+// A boosted thread that keeps yielding (a zero delay) decays as at a quantum end, so
+// it yields to the equal-priority thread it was starving: on one processor, a thread
+// woken with a boost and spinning on yields until another runs sees it run.
+TEST_P(PriorityTest, AYieldingBoostedThreadDecaysAndLetsALowerReadyThreadRun)
+{
+    constexpr int kMaxYields = 1000;
+    constexpr ULONG64 kRealtimeWait = 10ULL * 1000 * 1000 * 10; // 10 s of interrupt time
+    const bool Realtime = !GetParam().Deterministic;
+    volatile LONG OtherRan = 0;
+    int YieldsNeeded = -1;
+    KPRIORITY Boosted = 0;
+    ASSERT_EQ(RunInKernel([&] {
+                  KEVENT Go;
+                  KeInitializeEvent(&Go, SynchronizationEvent, FALSE);
+                  std::function<void()> Spinner = [&] {
+                      KeWaitForSingleObject(&Go, Executive, KernelMode, FALSE, nullptr);
+                      Boosted = KeQueryPriorityThread(KeGetCurrentThread());
+                      // A loaded host may leave a realtime processor unscheduled a while.
+                      ULONG64 GiveUp = KeQueryInterruptTime() + (Realtime ? kRealtimeWait : 0);
+                      for (int Yields = 0; Yields < kMaxYields || KeQueryInterruptTime() < GiveUp; Yields++) {
+                          if (ReadShared(OtherRan)) {
+                              YieldsNeeded = Yields;
+                              return;
+                          }
+                          YieldExecution();
+                      }
+                  };
+                  std::function<void()> Other = [&] { InterlockedExchange(&OtherRan, 1); };
+                  PETHREAD SpinnerThread = StartKernelThread(&Spinner);
+                  WaitForState(&SpinnerThread->Tcb, Waiting);
+                  PETHREAD OtherThread = StartKernelThread(&Other);
+                  KeSetEvent(&Go, 1, FALSE);
+                  JoinKernelThread(SpinnerThread);
+                  JoinKernelThread(OtherThread);
+              }),
+              STATUS_SUCCESS);
+    if (GetParam().Processors == 1) // with two, a quantum end may come before the read
+        EXPECT_EQ(Boosted, 9) << "woken with a boost of one above the base of 8";
+    EXPECT_GE(YieldsNeeded, 0) << "the other thread never ran while the boosted one yielded";
+}
+
 NTOS_INSTANTIATE_ALL_MODES(PriorityTest);
 
 // On one processor the order in which threads run shows the preemption rules: the
@@ -340,8 +381,8 @@ TEST_P(PreemptionTest, LoweringTheRunningThreadBelowAReadyOneYieldsAtOnce)
                   PKTHREAD Self = KeGetCurrentThread();
                   std::vector<char> *Log = nullptr;
                   std::function<void()> Body = [&] { Log->push_back('L'); };
-                  KeSetPriorityThread(Self, 12);
                   Order = RunOrder([&](std::vector<char> &Out, std::vector<PETHREAD> &Threads) {
+                      KeSetPriorityThread(Self, 12);
                       Log = &Out;
                       Threads.push_back(StartKernelThread(&Body));
                       Old = KeSetPriorityThread(Self, 4);

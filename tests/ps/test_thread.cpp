@@ -123,6 +123,8 @@ TEST_P(PsThreadTest, ThreadInAChildProcessIsItsOnlyThreadAndItsExitEndsTheProces
                   HANDLE Late;
                   Checks.Expect(StartThreadIn(ProcessHandle, &Body, &Late) == STATUS_PROCESS_IS_TERMINATING,
                                 "no thread starts in a process whose rundown has completed");
+                  // The process is signalled before its last thread has finished exiting.
+                  WaitHandle(Thread);
                   ZwClose(Thread);
                   ObDereferenceObject(Process);
                   ZwClose(ProcessHandle);

@@ -63,11 +63,13 @@ ULONG KiSignalApcToThread(PKTHREAD Thread, PKAPC Apc, KPRIORITY PriorityBoost)
     return MAXULONG;
 }
 
-// Runs one kernel routine and checks it came back at the IRQL it was called at.
+// Runs one delivered APC's kernel routine, counted on this processor, and checks it
+// came back at the IRQL it was called at. At APC_LEVEL.
 void KiCallKernelRoutine(PKKERNEL_ROUTINE KernelRoutine, PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine,
                          PVOID *NormalContext, PVOID *SystemArgument1, PVOID *SystemArgument2)
 {
     KIRQL Irql = KeGetCurrentIrql();
+    KiCountEvent(&KeGetCurrentPrcb()->ApcCount);
     KernelRoutine(Apc, NormalRoutine, NormalContext, SystemArgument1, SystemArgument2);
     if (KeGetCurrentIrql() != Irql)
         KeBugCheckEx(IRQL_UNEXPECTED_VALUE, ((ULONG_PTR)KeGetCurrentIrql() << 16) | ((ULONG_PTR)Irql << 8),

@@ -25,7 +25,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
 {
     PKPRCB Prcb = KeGetCurrentPrcb();
     PKTHREAD NewThread = Prcb->CurrentThread;
-    Prcb->ContextSwitches++;
+    KiCountEvent(&Prcb->ContextSwitches);
     NewThread->ContextSwitches++;
     if (Prcb->DpcRoutineActive)
         KeBugCheckEx(ATTEMPTED_SWITCH_FROM_DPC, reinterpret_cast<ULONG_PTR>(OldThread),

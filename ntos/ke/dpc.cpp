@@ -43,7 +43,7 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
         else
             InsertTailList(&DpcData->DpcListHead, &Dpc->DpcListEntry);
         KiAdjustDpcQueueDepth(DpcData, 1);
-        DpcData->DpcCount++;
+        KiCountEvent(&DpcData->DpcCount);
         Inserted = TRUE;
     }
     KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);

@@ -488,3 +488,20 @@ extern "C" VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity
     if (RequestDispatch)
         KiRequestDispatch(Prcb);
 }
+
+// The yield service: gives the processor to any ready thread above the idle priority
+// (a lower one too, unlike a zero delay), the caller going back to its ready queue.
+// STATUS_NO_YIELD_PERFORMED when nothing else was ready. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtYieldExecution(VOID)
+{
+    KI_USER_SERVICE(NtYieldExecution());
+    if (!KiReadySummary(KeGetCurrentPrcb()))
+        return STATUS_NO_YIELD_PERFORMED;
+    return KiYieldThread(KeGetCurrentThread(), 1) ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
+}
+
+// NtYieldExecution for kernel code. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwYieldExecution(VOID)
+{
+    return KiZwCall([&] { return NtYieldExecution(); });
+}

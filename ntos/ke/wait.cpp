@@ -1,6 +1,7 @@
 // wait.cpp - leaving the dispatcher (KiExitDispatcher), waiting on one object, and
 // waking waiters (KiWaitTest, KiUnwaitThread and the Kx unwait helpers).
 #include "ke.h"
+#include "ex.h"
 
 namespace {
 
@@ -48,23 +49,29 @@ void KiPreemptAndLowerIrql(PKPRCB Prcb, PKTHREAD Next, UCHAR WaitReason, KIRQL O
     KeLowerIrql(OldIrql);
 }
 
-// Gives the processor to a ready thread of at least the current one's priority, if
-// there is one (a zero-length delay). The quantum starts afresh and, as NT's yield
-// does, the priority decays as at a quantum end: a boosted thread that keeps yielding
-// would otherwise never reach one and starve lower ready threads. At PASSIVE_LEVEL or
-// APC_LEVEL.
-void KiYieldThread(PKTHREAD Thread)
+} // namespace
+
+// Gives the processor to a ready thread of at least LowPriority, if there is one, and
+// says whether it did. The quantum starts afresh and, as NT's yield does, the priority
+// decays as at a quantum end: a boosted thread that keeps yielding would otherwise
+// never reach one and starve lower ready threads. At PASSIVE_LEVEL or APC_LEVEL.
+extern "C" BOOLEAN NTAPI KiYieldThread(PKTHREAD Thread, KPRIORITY LowPriority)
 {
     KIRQL OldIrql = KfRaiseIrql(SYNCH_LEVEL);
     KiAcquireThreadLock(Thread);
     KiWriteQuantum(Thread, Thread->QuantumReset);
     KiWritePriority(Thread, KiComputeNewPriority(Thread, 1));
     KiReleaseThreadLock(Thread);
+    if (LowPriority > KiReadPriority(Thread))
+        LowPriority = KiReadPriority(Thread);
     PKPRCB Prcb = KeGetCurrentPrcb();
     KiAcquirePrcbLock(Prcb);
-    PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(KiReadPriority(Thread), Prcb);
+    PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(LowPriority, Prcb);
     KiPreemptAndLowerIrql(Prcb, Next, WrYieldExecution, OldIrql);
+    return Next != NULL;
 }
+
+namespace {
 
 // Whether Object can satisfy a wait by Thread now: signalled, or a mutant Thread owns.
 BOOLEAN KiIsObjectSignalled(PDISPATCHER_HEADER Object, PKTHREAD Thread)
@@ -417,7 +424,7 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Interval), Irql, 0,
                      reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));
     if (Interval->QuadPart == 0 && !Alertable) {
-        KiYieldThread(Thread);
+        KiYieldThread(Thread, MAXIMUM_PRIORITY);
         return STATUS_SUCCESS;
     }
     BOOLEAN Absolute;
@@ -437,8 +444,27 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
         }
         if (Status != STATUS_KERNEL_APC) {
             if (Status == STATUS_SUCCESS && Interval->QuadPart == 0)
-                KiYieldThread(Thread);
+                KiYieldThread(Thread, MAXIMUM_PRIORITY);
             return Status == STATUS_TIMEOUT ? STATUS_SUCCESS : Status;
         }
     }
+}
+
+// The delay service: a user-mode caller's interval is captured (a bad pointer gives
+// the fault's status), then the thread sleeps in its previous mode, alertably when
+// asked. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI NtDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval)
+{
+    KI_USER_SERVICE(NtDelayExecution(Alertable, DelayInterval));
+    LARGE_INTEGER SafeInterval;
+    NTSTATUS Status = ExpCaptureFromCaller(&SafeInterval, DelayInterval, sizeof(SafeInterval), sizeof(ULONG));
+    if (!NT_SUCCESS(Status))
+        return Status;
+    return KeDelayExecutionThread(ExGetPreviousMode(), Alertable, &SafeInterval);
+}
+
+// NtDelayExecution for kernel code: PreviousMode KernelMode. At PASSIVE_LEVEL.
+extern "C" NTSTATUS NTAPI ZwDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval)
+{
+    return KiZwCall([&] { return NtDelayExecution(Alertable, DelayInterval); });
 }

@@ -418,6 +418,31 @@ TEST_P(PreemptionTest, QuantumEndDoesNotGiveTheProcessorToALowerPriorityThread)
     EXPECT_EQ(Order, (std::vector<char>{'M', 'L'})) << "three quanta passed with a lower-priority thread ready";
 }
 
+// NtYieldExecution gives the processor to any ready thread, a lower-priority one too,
+// where a zero delay yields only to equal or higher priority; with nothing ready it
+// says STATUS_NO_YIELD_PERFORMED.
+TEST_P(PreemptionTest, NtYieldExecutionYieldsToALowerReadyThreadAZeroDelayDoesNot)
+{
+    std::vector<char> Order;
+    NTSTATUS Alone = STATUS_PENDING, Yield = STATUS_PENDING;
+    ASSERT_EQ(RunInKernel([&] {
+                  YieldExecution();
+                  Alone = ZwYieldExecution();
+                  std::function<void()> Low = [&] { Order.push_back('L'); };
+                  PETHREAD Lower = StartKernelThread(&Low);
+                  KeSetPriorityThread(&Lower->Tcb, 6);
+                  YieldExecution();
+                  Order.push_back('Z');
+                  Yield = ZwYieldExecution();
+                  Order.push_back('Y');
+                  JoinKernelThread(Lower);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Alone, STATUS_NO_YIELD_PERFORMED);
+    EXPECT_EQ(Yield, STATUS_SUCCESS);
+    EXPECT_EQ(Order, (std::vector<char>{'Z', 'L', 'Y'}));
+}
+
 INSTANTIATE_TEST_SUITE_P(OneProcessor, PreemptionTest,
                          ::testing::Values(MachineMode{true, 1, 3}, MachineMode{true, 1, 6}, MachineMode{true, 1, 9},
                                            MachineMode{false, 1, 0}),

@@ -1,17 +1,28 @@
-// ntosrun - boots the hosted kernel with N processors (realtime or deterministic),
-// runs a system thread that reports on itself and lists every thread, and shuts down.
+// ntosrun - the main program: boots the hosted kernel with N processors (realtime or
+// deterministic), loads the drivers given (DriverEntry in a system thread), runs a
+// workload, unloads the drivers (DriverUnload), prints a summary and shuts down,
+// reporting leaks.
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
+#include <vector>
 
+#include "driverload.h"
 #include "nthost.h"
-#include "ndk/ntndk.h"
-#include "kd.h"
+#include "options.h"
 #include "ps.h"
+#include "summary.h"
+#include "workload.h"
 
 namespace {
+
+struct RunState {
+    NtosrunContext Context;
+    const NTOSRUN_WORKLOAD *Workload;
+    NTSTATUS WorkloadStatus = STATUS_PENDING;
+    bool DriversOk = true;
+};
 
 const char *StateName(UCHAR State)
 {
@@ -20,80 +31,126 @@ const char *StateName(UCHAR State)
     return State < 9 ? Names[State] : "?";
 }
 
-// The system thread: prints what the kernel knows about it.
-VOID NTAPI ReportSelf(PVOID Context)
+// Prints what the kernel knows about the thread running the run. At PASSIVE_LEVEL.
+VOID ReportSelf()
 {
     PETHREAD Thread = PsGetCurrentThread();
     PKTHREAD Tcb = &Thread->Tcb;
     PEPROCESS Process = Thread->ThreadsProcess;
-    LARGE_INTEGER Now;
-    KeQuerySystemTime(&Now);
-    DbgPrint("Hello from system thread %p (KTHREAD sequence %u) of process %p \"%s\" (PID %" PRIuPTR ")\n",
-             static_cast<void *>(Thread), Tcb->HostSequence, static_cast<void *>(Process),
-             reinterpret_cast<const char *>(Process->ImageFileName), reinterpret_cast<uintptr_t>(Process->UniqueProcessId));
-    DbgPrint("  processor %u of %d, IRQL %u, state %s, priority %d (base %d), quantum %d\n",
+    DbgPrint("ntosrun: system thread %p (TID %p) of process %p \"%s\" (PID %p) on processor %u of %d, "
+             "IRQL %u, %s, priority %d (base %d); kernel stack %p..%p\n",
+             static_cast<void *>(Thread), PsGetCurrentThreadId(), static_cast<void *>(Process),
+             reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId,
              KeGetCurrentProcessorNumber(), KeNumberProcessors, KeGetCurrentIrql(), StateName(Tcb->State),
-             Tcb->Priority, Tcb->BasePriority, Tcb->Quantum);
-    DbgPrint("  kernel stack %p..%p (%zu KiB), a local at %p, context switches %u\n", Tcb->StackLimit,
-             Tcb->StackBase,
-             static_cast<size_t>(static_cast<char *>(Tcb->StackBase) - static_cast<char *>(Tcb->StackLimit)) / 1024,
-             static_cast<void *>(&Now), Tcb->ContextSwitches);
-    LARGE_INTEGER Ticks;
-    KeQueryTickCount(&Ticks);
-    DbgPrint("  system time %lld, interrupt time %llu, tick count %lld\n", static_cast<long long>(Now.QuadPart),
-             static_cast<unsigned long long>(KeQueryInterruptTime()), static_cast<long long>(Ticks.QuadPart));
-    DbgPrint("Threads (seed 002's EnumThreads):\n");
-    KdpEnumThreads();
-    *static_cast<ULONG *>(Context) = Tcb->HostSequence;
+             Tcb->Priority, Tcb->BasePriority, Tcb->StackLimit, Tcb->StackBase);
 }
 
-void Usage()
+// Runs every loaded driver's DriverEntry, reporting each status.
+void StartDrivers(RunState &Run)
 {
-    std::fprintf(stderr, "usage: ntosrun [--processors N] [--deterministic] [--seed S] [--stack-size BYTES]\n");
+    for (NtosrunDriver &Driver : *Run.Context.Drivers) {
+        NTSTATUS Status = NtosrunStartDriver(Driver);
+        DbgPrint("ntosrun: driver %s (\\Driver\\%s): DriverEntry returned 0x%08X\n", Driver.Path.c_str(),
+                 Driver.Name.c_str(), static_cast<unsigned>(Driver.EntryStatus));
+        if (!NT_SUCCESS(Status))
+            Run.DriversOk = false;
+    }
+}
+
+// Unloads the drivers in the reverse order of loading.
+void UnloadDrivers(RunState &Run)
+{
+    for (auto Driver = Run.Context.Drivers->rbegin(); Driver != Run.Context.Drivers->rend(); ++Driver)
+        if (Driver->Object) {
+            NtosrunUnloadDriver(*Driver);
+            DbgPrint("ntosrun: driver %s unloaded\n", Driver->Name.c_str());
+        }
+}
+
+// The run's system thread: drivers, the workload, the summary.
+VOID NTAPI RunSystemThread(PVOID Context)
+{
+    RunState &Run = *static_cast<RunState *>(Context);
+    auto Start = std::chrono::steady_clock::now();
+    ReportSelf();
+    NtosrunCounters Counters;
+    NTSTATUS Status = NtosrunStartCounting(Counters);
+    if (!NT_SUCCESS(Status))
+        DbgPrint("ntosrun: no thread counts: 0x%08X\n", static_cast<unsigned>(Status));
+    StartDrivers(Run);
+    Run.WorkloadStatus = Run.Workload->Routine(Run.Context);
+    DbgPrint("ntosrun: workload %s: 0x%08X\n", Run.Workload->Name, static_cast<unsigned>(Run.WorkloadStatus));
+    UnloadDrivers(Run);
+    auto Elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - Start);
+    if (NT_SUCCESS(Status))
+        NtosrunPrintSummary(Counters, static_cast<ULONG64>(Elapsed.count()));
+}
+
+// Opens the drivers on the host; the seed000 workload brings its own driver when none
+// of that name was given. False (with Error) if one cannot be opened.
+bool OpenDrivers(const NtosrunOptions &Options, std::vector<NtosrunDriver> &Drivers, std::string &Error)
+{
+    std::vector<std::string> Paths = Options.Drivers;
+#ifdef NTOSRUN_SEED000_DRIVER
+    if (Options.Workload == "seed000") {
+        bool Given = false;
+        for (const std::string &Path : Paths)
+            Given |= Path.find("seed000") != std::string::npos;
+        if (!Given)
+            Paths.push_back(NTOSRUN_SEED000_DRIVER);
+    }
+#endif
+    for (const std::string &Path : Paths) {
+        Drivers.emplace_back();
+        if (!NtosrunOpenDriver(Path, Drivers.back(), Error)) {
+            Drivers.pop_back();
+            return false;
+        }
+    }
+    return true;
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-    NTOS_BOOT_OPTIONS Options{};
-    Options.Size = sizeof(Options);
-    Options.Processors = 2;
-    for (int i = 1; i < argc; i++) {
-        std::string Arg = argv[i];
-        auto Next = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
-        const char *Value = nullptr;
-        if (Arg == "--processors" && (Value = Next()))
-            Options.Processors = static_cast<ULONG>(std::strtoul(Value, nullptr, 0));
-        else if (Arg == "--deterministic")
-            Options.Deterministic = TRUE;
-        else if (Arg == "--seed" && (Value = Next()))
-            Options.Seed = std::strtoull(Value, nullptr, 0), Options.Deterministic = TRUE;
-        else if (Arg == "--stack-size" && (Value = Next()))
-            Options.KernelStackSize = static_cast<ULONG>(std::strtoul(Value, nullptr, 0));
-        else {
-            Usage();
-            return 2;
-        }
+    NtosrunOptions Options;
+    std::string Error;
+    if (!NtosrunParseOptions(argc, argv, Options, Error)) {
+        std::fprintf(stderr, "ntosrun: %s\n", Error.c_str());
+        NtosrunPrintUsage(stderr);
+        return 2;
     }
-    std::printf("ntosrun: booting %u processor(s), %s mode", Options.Processors ? Options.Processors : 1,
-                Options.Deterministic ? "deterministic" : "realtime");
-    if (Options.Deterministic)
-        std::printf(", seed %" PRIu64, static_cast<uint64_t>(Options.Seed));
-    std::printf("\n");
+    if (Options.Help) {
+        NtosrunPrintUsage(stdout);
+        return 0;
+    }
+    std::vector<NtosrunDriver> Drivers;
+    if (!OpenDrivers(Options, Drivers, Error)) {
+        std::fprintf(stderr, "ntosrun: %s\n", Error.c_str());
+        for (NtosrunDriver &Driver : Drivers)
+            NtosrunCloseDriver(Driver);
+        return 2;
+    }
+    std::printf("ntosrun: booting %u processor(s), %s mode", Options.Boot.Processors,
+                Options.Boot.Deterministic ? "deterministic" : "realtime");
+    if (Options.Boot.Deterministic)
+        std::printf(", seed %" PRIu64, static_cast<uint64_t>(Options.Boot.Seed));
+    std::printf("; workload %s\n", Options.Workload.c_str());
     std::fflush(stdout);
-    NTSTATUS Status = NtosBoot(&Options);
+    NTSTATUS Status = NtosBoot(&Options.Boot);
     if (!NT_SUCCESS(Status)) {
         std::fprintf(stderr, "ntosrun: NtosBoot failed: 0x%08X\n", static_cast<unsigned>(Status));
         return 1;
     }
-    ULONG Sequence = 0;
+    RunState Run{{&Options, &Drivers}, NtosrunFindWorkload(Options.Workload.c_str())};
     NTSTATUS ExitStatus = STATUS_PENDING;
-    Status = NtosRunSystemThread(ReportSelf, &Sequence, &ExitStatus);
-    std::printf("ntosrun: system thread %u ran: status 0x%08X, exit status 0x%08X\n", Sequence,
-                static_cast<unsigned>(Status), static_cast<unsigned>(ExitStatus));
+    Status = NtosRunSystemThread(RunSystemThread, &Run, &ExitStatus);
     NTSTATUS ShutdownStatus = NtosShutdown();
+    for (NtosrunDriver &Driver : Drivers)
+        NtosrunCloseDriver(Driver);
     std::printf("ntosrun: shutdown 0x%08X%s\n", static_cast<unsigned>(ShutdownStatus),
                 NT_SUCCESS(ShutdownStatus) ? ", no leaks" : "");
-    return NT_SUCCESS(Status) && NT_SUCCESS(ShutdownStatus) ? 0 : 1;
+    bool Ok = NT_SUCCESS(Status) && NT_SUCCESS(Run.WorkloadStatus) && Run.DriversOk && NT_SUCCESS(ShutdownStatus);
+    return Ok ? 0 : 1;
 }

@@ -69,6 +69,7 @@ VOID NTAPI KiQuantumEnd(VOID);
 LONG NTAPI KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head);
 
 /* wait.cpp */
+BOOLEAN NTAPI KiYieldThread(PKTHREAD Thread, KPRIORITY LowPriority);
 VOID NTAPI KiExitDispatcher(KIRQL OldIrql);
 VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLEAN Wait);
 VOID NTAPI KiWaitTest(PVOID Object, KPRIORITY Increment);
@@ -172,6 +173,13 @@ FORCEINLINE VOID KiSetReadySummary(PKPRCB Prcb, ULONG Summary)
 {
     __atomic_store_n(&Prcb->ReadySummary, Summary, __ATOMIC_RELAXED);
 }
+/* A processor's statistics counters (context switches, APCs delivered) are written
+ * only by that processor and read by any: a plain increment in atomic form. */
+FORCEINLINE VOID KiCountEvent(volatile ULONG *Counter)
+{
+    __atomic_store_n(Counter, __atomic_load_n(Counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+FORCEINLINE ULONG KiReadCounter(const volatile ULONG *Counter) { return __atomic_load_n(Counter, __ATOMIC_RELAXED); }
 /* A PRCB's NextThread is set by other processors under its PRCB lock and peeked
  * without it on the dispatcher exit paths. */
 FORCEINLINE VOID KiSetNextThread(PKPRCB Prcb, PKTHREAD Thread)

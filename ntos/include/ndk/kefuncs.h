@@ -56,6 +56,12 @@ NTKERNELAPI VOID NTAPI KeDetachProcess(VOID);
 NTKERNELAPI BOOLEAN NTAPI KeIsAttachedProcess(VOID);
 NTKERNELAPI BOOLEAN NTAPI KeIsExecutingDpc(VOID);
 
+/* The delay and yield services. */
+NTSYSAPI NTSTATUS NTAPI NtDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval);
+NTSYSAPI NTSTATUS NTAPI ZwDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval);
+NTSYSAPI NTSTATUS NTAPI NtYieldExecution(VOID);
+NTSYSAPI NTSTATUS NTAPI ZwYieldExecution(VOID);
+
 /* Interrupt entry points the HAL calls. */
 NTKERNELAPI VOID NTAPI KeUpdateSystemTime(PKTRAP_FRAME TrapFrame, ULONG Increment, KIRQL OldIrql);
 NTKERNELAPI VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql);

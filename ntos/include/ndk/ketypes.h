@@ -471,6 +471,7 @@ typedef struct _KPRCB {
     ULONG DpcRequestRate;
     ULONG DpcLastCount;
     ULONG ContextSwitches;
+    ULONG ApcCount; /* hosted: APCs delivered on this processor (kernel and user) */
     ULONG KernelTime;
     ULONG UserTime;
     ULONG DpcTime;

@@ -1,0 +1,5 @@
+/* notdriver.c - a shared object with no DriverEntry: ntosrun must refuse to load it. */
+int NotADriver(void)
+{
+    return 0;
+}

@@ -70,6 +70,7 @@ void KiCallKernelRoutine(PKKERNEL_ROUTINE KernelRoutine, PKAPC Apc, PKNORMAL_ROU
 {
     KIRQL Irql = KeGetCurrentIrql();
     KiCountEvent(&KeGetCurrentPrcb()->ApcCount);
+    PERFINFO_LOG(PerfInfoApcDelivery, KeGetCurrentThread(), KernelRoutine, *NormalRoutine, Apc->ApcMode);
     KernelRoutine(Apc, NormalRoutine, NormalContext, SystemArgument1, SystemArgument2);
     if (KeGetCurrentIrql() != Irql)
         KeBugCheckEx(IRQL_UNEXPECTED_VALUE, ((ULONG_PTR)KeGetCurrentIrql() << 16) | ((ULONG_PTR)Irql << 8),

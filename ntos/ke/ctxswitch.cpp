@@ -31,6 +31,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
         KeBugCheckEx(ATTEMPTED_SWITCH_FROM_DPC, reinterpret_cast<ULONG_PTR>(OldThread),
                      reinterpret_cast<ULONG_PTR>(NewThread), 0, 0);
     KiTraceSwitch(Prcb, OldThread, NewThread);
+    PERFINFO_LOG_CONTEXT_SWITCH(OldThread, NewThread);
     if (OldThread->HostExiting) {
         HalHostDeleteFiber(OldThread->HostFiber); // never resumed again
         OldThread->HostFiber = NULL;

@@ -157,6 +157,7 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
     Prcb->DpcRoutineActive = TRUE;
     if (Prcb->TimerRequest) {
         Prcb->TimerRequest = FALSE;
+        PERFINFO_LOG(PerfInfoDpcDelivery, Prcb->CurrentThread, KiTimerExpiration, 0, 0);
         KiTimerExpiration();
     }
     while (KiDpcQueueDepth(DpcData)) {
@@ -175,6 +176,7 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
         KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
         KeLowerIrql(DISPATCH_LEVEL);
         if (Routine) {
+            PERFINFO_LOG(PerfInfoDpcDelivery, Prcb->CurrentThread, Routine, Context, 0);
             Routine(Dpc, Context, Argument1, Argument2);
             if (KeGetCurrentIrql() != DISPATCH_LEVEL)
                 KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Routine),

@@ -35,6 +35,20 @@ extern "C" NTSTATUS NTAPI KiCommitThreadWait(PKTHREAD Thread, PKWAIT_BLOCK WaitB
 
 namespace {
 
+// The number of wait blocks in a wait's ring (the thread's timer block included).
+ULONG KiCountWaitBlocks(PKWAIT_BLOCK First)
+{
+    if (!First)
+        return 0;
+    ULONG Count = 0;
+    PKWAIT_BLOCK Block = First;
+    do {
+        Count++;
+        Block = Block->NextWaitBlock;
+    } while (Block && Block != First && Count < MAXIMUM_WAIT_OBJECTS + 1);
+    return Count;
+}
+
 // Switches to Next, if any, putting the current thread back in a ready queue; then
 // delivers kernel APCs that became due and returns at OldIrql. At SYNCH_LEVEL with
 // the PRCB lock held; releases it.
@@ -203,6 +217,8 @@ extern "C" LONG_PTR NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockL
     Thread->WaitMode = WaitMode;
     Thread->WaitReason = (UCHAR)WaitReason;
     Thread->WaitTime = KiTickCountLow();
+    PERFINFO_LOG(PerfInfoWaitBegin, Thread, WaitReason, KiCountWaitBlocks(WaitBlockList),
+                 WaitBlockList ? WaitBlockList->Object : NULL);
     KiSetThreadState(Thread, Waiting);
     Thread->SwapBusy = TRUE;
     KiReleaseDispatcherLockFromSynchLevel();
@@ -292,6 +308,7 @@ extern "C" VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLE
 // active in it again. At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiUnwaitThread(PKTHREAD Thread, LONG_PTR WaitStatus, KPRIORITY Increment)
 {
+    PERFINFO_LOG(PerfInfoWaitEnd, Thread, WaitStatus, 0, 0);
     KiUnlinkThread(Thread, WaitStatus);
     if (Thread->Queue)
         Thread->Queue->CurrentCount++;

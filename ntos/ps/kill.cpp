@@ -246,6 +246,7 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
         KeBugCheckEx(KERNEL_APC_PENDING_DURING_EXIT, 0, Thread->Tcb.CombinedApcDisable, 0, 1);
 
     ExWaitForRundownProtectionRelease(&Thread->RundownProtect);
+    PERFINFO_LOG(PerfInfoThreadExit, &Thread->Tcb, ExitStatus, 0, 0);
     PspRunCreateThreadNotifyRoutines(Thread, FALSE);
     BOOLEAN Last = PspLeaveProcess(Process, Thread, ExitStatus);
 
@@ -281,10 +282,13 @@ extern "C" VOID NTAPI PspExitThread(NTSTATUS ExitStatus)
 extern "C" VOID NTAPI PspExitProcess(BOOLEAN LastThread, PEPROCESS Process)
 {
     PspSetProcessFlag(Process, PSF_PROCESS_EXITING_BIT);
-    if (LastThread)
+    if (LastThread) {
+        PERFINFO_LOG_PROCESS(PerfInfoProcessExit, Process, Process->ExitStatus);
         PspRunCreateProcessNotifyRoutines(Process, FALSE);
-    else
+    }
+    else {
         MmCleanProcessAddressSpace(Process);
+    }
 }
 
 // Ends the current system thread with ExitStatus; STATUS_INVALID_PARAMETER from a

@@ -154,6 +154,7 @@ NTSTATUS PspInsertProcess(PEPROCESS Process, PEPROCESS Parent, ACCESS_MASK Desir
         Status = _SEH2_GetExceptionCode();
     }
     _SEH2_END;
+    PERFINFO_LOG_PROCESS(PerfInfoProcessCreate, Process, reinterpret_cast<ULONG_PTR>(Process->InheritedFromUniqueProcessId));
     NTSTATUS CreationStatus = PspRunCreateProcessNotifyRoutines(Process, TRUE);
     if (!NT_SUCCESS(CreationStatus)) {
         ObCloseHandle(Handle, PreviousMode);

@@ -161,6 +161,7 @@ VOID PspCallProcessNotifyRoutine(PEX_CALLBACK_ROUTINE_BLOCK Block, PEPROCESS Pro
     PVOID Routine = PspNotifyRoutineOf(Block);
     if (!Routine)
         return;
+    PERFINFO_LOG(PerfInfoNotifyRoutine, KeGetCurrentThread(), Routine, 0, CreateInfo != NULL);
     if (ExGetCallBackBlockContext(Block) == PSP_PROCESS_NOTIFY_EX)
         reinterpret_cast<PCREATE_PROCESS_NOTIFY_ROUTINE_EX>(Routine)(Process, Process->UniqueProcessId, CreateInfo);
     else
@@ -267,8 +268,10 @@ extern "C" VOID NTAPI PspRunCreateThreadNotifyRoutines(PETHREAD Thread, BOOLEAN 
         return;
     PspForEachNotifyBlock(PspThreadNotifyTable, [&](PEX_CALLBACK_ROUTINE_BLOCK Block) {
         auto Routine = reinterpret_cast<PCREATE_THREAD_NOTIFY_ROUTINE>(PspNotifyRoutineOf(Block));
-        if (Routine)
+        if (Routine) {
+            PERFINFO_LOG(PerfInfoNotifyRoutine, KeGetCurrentThread(), Routine, 1, Create);
             Routine(Thread->Cid.UniqueProcess, Thread->Cid.UniqueThread, Create);
+        }
         return FALSE;
     });
 }
@@ -306,8 +309,10 @@ extern "C" VOID NTAPI PspRunLoadImageNotifyRoutines(PUNICODE_STRING FullImageNam
         return;
     PspForEachNotifyBlock(PspLoadImageNotifyTable, [&](PEX_CALLBACK_ROUTINE_BLOCK Block) {
         auto Routine = reinterpret_cast<PLOAD_IMAGE_NOTIFY_ROUTINE>(PspNotifyRoutineOf(Block));
-        if (Routine)
+        if (Routine) {
+            PERFINFO_LOG(PerfInfoNotifyRoutine, KeGetCurrentThread(), Routine, 2, TRUE);
             Routine(FullImageName, ProcessId, ImageInfo);
+        }
         return FALSE;
     });
 }

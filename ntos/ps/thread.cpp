@@ -162,6 +162,7 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
     PspUnlockProcessExclusive(Process);
     ExReleaseRundownProtection(&Process->RundownProtect);
 
+    PERFINFO_LOG(PerfInfoThreadCreate, &Thread->Tcb, Thread->StartAddress, 0, 0);
     PspRunCreateThreadNotifyRoutines(Thread, TRUE);
 
     // The keep-alive references: one the reaper drops, one dropped below.

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "ps.h"
 #include "summary.h"
+#include "trace.h"
 #include "workload.h"
 
 namespace {
@@ -22,6 +23,7 @@ struct RunState {
     const NTOSRUN_WORKLOAD *Workload;
     NTSTATUS WorkloadStatus = STATUS_PENDING;
     bool DriversOk = true;
+    bool TraceOk = true;
 };
 
 const char *StateName(UCHAR State)
@@ -67,6 +69,35 @@ void UnloadDrivers(RunState &Run)
         }
 }
 
+// Starts the timeline log when --trace asked for one. At PASSIVE_LEVEL.
+void StartTrace(RunState &Run)
+{
+    if (Run.Context.Options->TracePath.empty())
+        return;
+    NTSTATUS Status = PerfInfoStartLog(Run.Context.Options->TraceEvents);
+    if (!NT_SUCCESS(Status)) {
+        DbgPrint("ntosrun: no timeline: 0x%08X\n", static_cast<unsigned>(Status));
+        Run.TraceOk = false;
+    }
+}
+
+// Collects the timeline and writes it as trace-event JSON. At PASSIVE_LEVEL.
+void FinishTrace(RunState &Run)
+{
+    const NtosrunOptions &Options = *Run.Context.Options;
+    if (Options.TracePath.empty() || !Run.TraceOk)
+        return;
+    std::vector<PERFINFO_EVENT> Events;
+    ULONG64 Total = NtosrunCollectTrace(Options.TraceEvents, Events);
+    std::string Error;
+    Run.TraceOk = NtosrunWriteTrace(Options.TracePath, Events, Error);
+    if (Run.TraceOk)
+        DbgPrint("ntosrun: timeline: %zu events written to %s (%llu logged, the oldest %llu overwritten)\n",
+                 Events.size(), Options.TracePath.c_str(), Total, Total - Events.size());
+    else
+        DbgPrint("ntosrun: timeline: %s\n", Error.c_str());
+}
+
 // The run's system thread: drivers, the workload, the summary.
 VOID NTAPI RunSystemThread(PVOID Context)
 {
@@ -77,10 +108,12 @@ VOID NTAPI RunSystemThread(PVOID Context)
     NTSTATUS Status = NtosrunStartCounting(Counters);
     if (!NT_SUCCESS(Status))
         DbgPrint("ntosrun: no thread counts: 0x%08X\n", static_cast<unsigned>(Status));
+    StartTrace(Run);
     StartDrivers(Run);
     Run.WorkloadStatus = Run.Workload->Routine(Run.Context);
     DbgPrint("ntosrun: workload %s: 0x%08X\n", Run.Workload->Name, static_cast<unsigned>(Run.WorkloadStatus));
     UnloadDrivers(Run);
+    FinishTrace(Run);
     auto Elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - Start);
     if (NT_SUCCESS(Status))
         NtosrunPrintSummary(Counters, static_cast<ULONG64>(Elapsed.count()));
@@ -151,6 +184,7 @@ int main(int argc, char **argv)
         NtosrunCloseDriver(Driver);
     std::printf("ntosrun: shutdown 0x%08X%s\n", static_cast<unsigned>(ShutdownStatus),
                 NT_SUCCESS(ShutdownStatus) ? ", no leaks" : "");
-    bool Ok = NT_SUCCESS(Status) && NT_SUCCESS(Run.WorkloadStatus) && Run.DriversOk && NT_SUCCESS(ShutdownStatus);
+    bool Ok = NT_SUCCESS(Status) && NT_SUCCESS(Run.WorkloadStatus) && Run.DriversOk && Run.TraceOk &&
+              NT_SUCCESS(ShutdownStatus);
     return Ok ? 0 : 1;
 }

@@ -42,6 +42,8 @@ bool ApplyNumber(const std::string &Name, const char *Value, NtosrunOptions &Opt
         Options.Boot.KernelStackSize = static_cast<ULONG>(Number);
     else if (Name == "--seconds" && (Ok = ParseNumber(Value, 1, 3600, Number)))
         Options.Seconds = static_cast<unsigned>(Number);
+    else if (Name == "--trace-events" && (Ok = ParseNumber(Value, 1024, 1u << 26, Number)))
+        Options.TraceEvents = static_cast<unsigned>(Number);
     if (!Ok)
         Error = "bad value for " + Name + ": '" + Value + "'";
     return Ok;
@@ -61,10 +63,16 @@ bool NtosrunParseOptions(int argc, char **argv, NtosrunOptions &Options, std::st
             Options.Boot.Deterministic = TRUE;
         } else if (Arg == "--realtime") {
             Options.Boot.Deterministic = FALSE;
-        } else if (Arg == "--processors" || Arg == "--seed" || Arg == "--stack-size" || Arg == "--seconds") {
+        } else if (Arg == "--processors" || Arg == "--seed" || Arg == "--stack-size" || Arg == "--seconds" ||
+                   Arg == "--trace-events") {
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value || !ApplyNumber(Arg, Value, Options, Error))
                 return false;
+        } else if (Arg == "--trace") {
+            const char *Value = TakeValue(argc, argv, I, Error);
+            if (!Value)
+                return false;
+            Options.TracePath = Value;
         } else if (Arg == "--driver") {
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value)
@@ -91,7 +99,8 @@ void NtosrunPrintUsage(std::FILE *Stream)
 {
     std::fprintf(Stream,
                  "usage: ntosrun [--processors N] [--realtime | --deterministic] [--seed S] [--stack-size BYTES]\n"
-                 "               [--driver LIB.so]... [--workload NAME] [--seconds N] [--help]\n"
+                 "               [--driver LIB.so]... [--workload NAME] [--seconds N]\n"
+                 "               [--trace OUT.json] [--trace-events N] [--help]\n"
                  "\n"
                  "Boots the hosted NT kernel, loads the drivers (DriverEntry in a system thread), runs a\n"
                  "workload, unloads the drivers (DriverUnload), prints a summary and shuts down.\n"
@@ -106,6 +115,8 @@ void NtosrunPrintUsage(std::FILE *Stream)
     for (const NTOSRUN_WORKLOAD *Workload = NtosrunWorkloads; Workload->Name; Workload++)
         std::fprintf(Stream, "                       %-8s %s\n", Workload->Name, Workload->Description);
     std::fprintf(Stream, "  --seconds N        the storm's length (default 2)\n"
+                         "  --trace OUT.json   write the run's timeline (Chrome / Perfetto trace-event JSON)\n"
+                         "  --trace-events N   the timeline's ring, in events (default 262144; the newest are kept)\n"
                          "\n"
                          "Exit status: 0 when the workload and every DriverEntry succeeded and shutdown found no\n"
                          "leak, 1 otherwise, 2 for a bad argument.\n");

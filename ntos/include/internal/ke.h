@@ -6,6 +6,7 @@
 #include "ntifs.h"
 #include "ndk/ntndk.h"
 #include "halhost.h"
+#include "perf.h"
 
 NT_EXTERN_C_BEGIN
 
@@ -166,6 +167,7 @@ VOID FASTCALL KeReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE LockQueue);
 FORCEINLINE VOID KiSetThreadState(PKTHREAD Thread, KTHREAD_STATE State)
 {
     __atomic_store_n(&Thread->State, (UCHAR)State, __ATOMIC_RELEASE);
+    PERFINFO_LOG(PerfInfoThreadState, Thread, State, Thread->NextProcessor, 0);
 }
 FORCEINLINE UCHAR KiGetThreadState(PKTHREAD Thread) { return __atomic_load_n(&Thread->State, __ATOMIC_ACQUIRE); }
 FORCEINLINE ULONG KiReadySummary(PKPRCB Prcb) { return __atomic_load_n(&Prcb->ReadySummary, __ATOMIC_RELAXED); }

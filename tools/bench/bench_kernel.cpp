@@ -20,6 +20,7 @@
 #include "ps.h"
 #include "pseh/pseh2.h"
 #include "ex.h"
+#include "perf.h"
 #include "bench_common.h"
 
 namespace {
@@ -42,11 +43,14 @@ PETHREAD StartThread(const std::function<void()> *Body)
 
 // KeSetEvent -> waiter runs: the benchmark thread and a partner bounce a token
 // through two synchronization events; one iteration is two switches. On one
-// processor, cpu_ns_per_switch is the same figure in host-thread CPU time.
-void BM_Kernel_EventPingPong(benchmark::State &State, Machine Mode)
+// processor, cpu_ns_per_switch is the same figure in host-thread CPU time. With
+// Timeline, the kernel's timeline log records it all (its ring wrapping).
+void BM_Kernel_EventPingPong(benchmark::State &State, Machine Mode, bool Timeline = false)
 {
     int64_t Switches = 0;
     RunBenchmarkInKernel(State, Mode, [&] {
+        if (Timeline && !NT_SUCCESS(PerfInfoStartLog(1u << 16)))
+            State.SkipWithError("no timeline log");
         KEVENT Ping, Pong;
         volatile LONG Stop = 0;
         KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
@@ -76,10 +80,13 @@ void BM_Kernel_EventPingPong(benchmark::State &State, Machine Mode)
         Stop = 1;
         KeSetEvent(&Ping, 0, FALSE);
         JoinBenchThread(Thread);
+        if (Timeline)
+            PerfInfoFreeLog();
     });
     State.SetItemsProcessed(Switches);
 }
 BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Realtime1P, Machine{false, 1})->UseRealTime();
+BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Realtime1PTimelineOn, Machine{false, 1}, true)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Realtime2P, Machine{false, 2})->UseRealTime();
 BENCHMARK_CAPTURE(BM_Kernel_EventPingPong, Deterministic1P, Machine{true, 1})->UseRealTime();
 

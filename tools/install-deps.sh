@@ -3,7 +3,7 @@
 # all present. Run as root (or with sudo available).
 set -euo pipefail
 packages=(build-essential cmake git libboost-context-dev libtbb-dev libgtest-dev
-          libbenchmark-dev clang-14 libclang-rt-14-dev python3)
+          libbenchmark-dev clang-14 libclang-rt-14-dev python3 gdb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -7,9 +7,8 @@
 // exits, nothing hangs, and the driver unloads with nothing leaked.
 #include "ps_test.h"
 #include "user_thread.h"
-#include "fltuser.h"
 #include "io.h"
-#include "seed000.h"
+#include "seed000_service.h"
 
 using namespace ntos_test;
 using namespace ps_test;
@@ -17,20 +16,6 @@ using namespace ps_test;
 namespace {
 
 class Seed000Test : public KernelTest {};
-
-constexpr ULONG CreateVerdict = 0xA110;
-constexpr ULONG ExitVerdict = 0xB0B;
-
-// The service's message and reply buffers, laid out as FilterGetMessage and
-// FilterReplyMessage take them.
-struct ServiceMessage {
-    FILTER_MESSAGE_HEADER Header;
-    SEED000_MESSAGE Message;
-};
-struct ServiceReply {
-    FILTER_REPLY_HEADER Header;
-    SEED000_REPLY Reply;
-};
 
 // The user-mode service: connects, then answers each message until the port fails.
 NTSTATUS RunService(UserRun &Run, volatile LONG *Answered, HRESULT *Connected)
@@ -40,14 +25,7 @@ NTSTATUS RunService(UserRun &Run, volatile LONG *Answered, HRESULT *Connected)
     InterlockedExchange(&Run.Phase, 1);
     if (*Connected != S_OK)
         return STATUS_UNSUCCESSFUL;
-    ServiceMessage Received;
-    while (FilterGetMessage(Port, &Received.Header, sizeof(Received), nullptr) == S_OK) {
-        ServiceReply Answer{};
-        Answer.Header.MessageId = Received.Header.MessageId;
-        Answer.Reply.Verdict = Received.Message.Create ? CreateVerdict : ExitVerdict;
-        FilterReplyMessage(Port, &Answer.Header, sizeof(Answer));
-        InterlockedIncrement(Answered);
-    }
+    Seed000AnswerMessages(Port, Answered);
     return STATUS_SUCCESS;
 }
 
@@ -101,7 +79,7 @@ TEST_P(Seed000Test, TheExitNotifysSendReturnsThreadIsTerminatingAndTheProcessSti
 
                   auto *Created = FindLogEntry(ProcessId, TRUE);
                   auto *Exited = FindLogEntry(ProcessId, FALSE);
-                  C.Expect(Created && Created->SendStatus == STATUS_SUCCESS && Created->Verdict == CreateVerdict,
+                  C.Expect(Created && Created->SendStatus == STATUS_SUCCESS && Created->Verdict == SEED000_CREATE_VERDICT,
                            "the create notify's message was answered");
                   C.Expect(Exited && Exited->SendStatus == STATUS_THREAD_IS_TERMINATING,
                            "the exit notify's FltSendMessage returned 0xC000004B");

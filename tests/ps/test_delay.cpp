@@ -39,6 +39,17 @@ void WaitForDelay(HANDLE Thread, UserRun &Run)
     ObDereferenceObject(Target);
 }
 
+// A user thread's body: marks phase 1, then sleeps an hour alertably, keeping the
+// service's status.
+NTSTATUS AlertableHourDelay(UserRun &R)
+{
+    LARGE_INTEGER Hour;
+    Hour.QuadPart = -10LL * 1000 * 1000 * 3600;
+    InterlockedExchange(&R.Phase, 1);
+    R.ServiceStatus = NtDelayExecution(TRUE, &Hour);
+    return STATUS_SUCCESS;
+}
+
 VOID NTAPI RecordApc(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2)
 {
     UNREFERENCED_PARAMETER(SystemArgument2);
@@ -70,13 +81,7 @@ TEST_P(PsDelayTest, AnAlertableDelayEndsWithUserApcAndTheApcRunsInUserMode)
     ULONG_PTR Seen[2] = {0, 99};
     NTSTATUS Queue = STATUS_PENDING;
     UserRun Run;
-    Run.Body = [](UserRun &R) -> NTSTATUS {
-        LARGE_INTEGER Hour;
-        Hour.QuadPart = -10LL * 1000 * 1000 * 3600;
-        InterlockedExchange(&R.Phase, 1);
-        R.ServiceStatus = NtDelayExecution(TRUE, &Hour);
-        return STATUS_SUCCESS;
-    };
+    Run.Body = AlertableHourDelay;
     ASSERT_EQ(RunInKernel([&] {
                   RunUserThread(Run, [&](HANDLE Thread, UserRun &R) {
                       WaitForDelay(Thread, R);
@@ -94,13 +99,7 @@ TEST_P(PsDelayTest, AnAlertableDelayEndsWithAlertedWhenTheThreadIsAlerted)
 {
     NTSTATUS Alert = STATUS_PENDING;
     UserRun Run;
-    Run.Body = [](UserRun &R) -> NTSTATUS {
-        LARGE_INTEGER Hour;
-        Hour.QuadPart = -10LL * 1000 * 1000 * 3600;
-        InterlockedExchange(&R.Phase, 1);
-        R.ServiceStatus = NtDelayExecution(TRUE, &Hour);
-        return STATUS_SUCCESS;
-    };
+    Run.Body = AlertableHourDelay;
     ASSERT_EQ(RunInKernel([&] {
                   RunUserThread(Run, [&](HANDLE Thread, UserRun &R) {
                       WaitForDelay(Thread, R);

@@ -4,24 +4,11 @@
 // A monitored process is created and exits: the create notify's message is answered,
 // the exit notify's FltSendMessage returns STATUS_THREAD_IS_TERMINATING (0xC000004B)
 // at once, a plain wait there still completes, and the process still exits.
-#include "fltuser.h"
 #include "kernelutil.h"
-#include "seed000.h"
+#include "seed000_service.h"
 #include "workload.h"
 
 namespace {
-
-constexpr ULONG CreateVerdict = 0xA110;
-constexpr ULONG ExitVerdict = 0xB0B;
-
-struct ServiceMessage {
-    FILTER_MESSAGE_HEADER Header;
-    SEED000_MESSAGE Message;
-};
-struct ServiceReply {
-    FILTER_REPLY_HEADER Header;
-    SEED000_REPLY Reply;
-};
 
 // The user-mode service: connects to the driver's port and answers each message
 // until the port goes away. Connected is set (1 connected, -1 failed) once it knows.
@@ -32,15 +19,9 @@ NTSTATUS RunService(volatile LONG *Connected)
     InterlockedExchange(Connected, Result == S_OK ? 1 : -1);
     if (Result != S_OK)
         return STATUS_UNSUCCESSFUL;
-    ServiceMessage Received;
-    while (FilterGetMessage(Port, &Received.Header, sizeof(Received), nullptr) == S_OK) {
-        DbgPrint("seed000: service got a message: process %p %s\n", Received.Message.ProcessId,
-                 Received.Message.Create ? "created" : "exiting");
-        ServiceReply Answer{};
-        Answer.Header.MessageId = Received.Header.MessageId;
-        Answer.Reply.Verdict = Received.Message.Create ? CreateVerdict : ExitVerdict;
-        FilterReplyMessage(Port, &Answer.Header, sizeof(Answer));
-    }
+    volatile LONG Answered = 0;
+    Seed000AnswerMessages(Port, &Answered);
+    DbgPrint("seed000: the service answered %ld message(s)\n", static_cast<long>(Answered));
     NtClose(Port);
     return STATUS_SUCCESS;
 }
@@ -59,7 +40,7 @@ bool ReportLog(const SEED000_LOG *Log, HANDLE ProcessId)
         if (Entry.ProcessId != ProcessId)
             continue;
         if (Entry.Create)
-            Answered = Entry.SendStatus == STATUS_SUCCESS && Entry.Verdict == CreateVerdict;
+            Answered = Entry.SendStatus == STATUS_SUCCESS && Entry.Verdict == SEED000_CREATE_VERDICT;
         else
             Terminating = Entry.SendStatus == STATUS_THREAD_IS_TERMINATING && Entry.PlainWaitStatus == STATUS_SUCCESS;
     }

@@ -91,12 +91,13 @@ void ExpRunHostThread(PEXP_HOST_REQUEST Request)
     ObDereferenceObject(Thread);
 }
 
-// Takes the kernel down at the host's request, in the host request thread: the worker
-// threads, the process manager, the kernel handles and namespace, the CID table,
+// Takes the kernel down at the host's request, in the host request thread: lets the
+// threads already exiting finish, then takes down the worker threads, the process manager, the kernel handles and namespace, the CID table,
 // security, the object types. Returns the number of leaks it reported. At
 // PASSIVE_LEVEL.
 ULONG ExpShutdownSystem()
 {
+    PspWaitForExitingThreads();
     ExpShutdownWorkerThreads();
     ULONG Leaks = PspShutdownSystem();
     Leaks += ObpShutdownSystemPhase1();

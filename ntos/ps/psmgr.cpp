@@ -88,6 +88,21 @@ ULONG PspCountLiveSystemThreads()
     return Alive;
 }
 
+// Whether some thread has been asked to terminate (its Terminated flag is set) but has
+// not yet finished exiting: a process is signalled before its last thread is done.
+BOOLEAN PspAnyThreadExiting()
+{
+    BOOLEAN Exiting = FALSE;
+    for (PEPROCESS Process = PsGetNextProcess(NULL); Process; Process = PsGetNextProcess(Process)) {
+        for (PETHREAD Thread = PsGetNextProcessThread(Process, NULL); Thread;
+             Thread = PsGetNextProcessThread(Process, Thread))
+            if ((__atomic_load_n(&Thread->CrossThreadFlags, __ATOMIC_ACQUIRE) & PS_CROSS_THREAD_FLAGS_TERMINATED) &&
+                KiGetThreadState(&Thread->Tcb) != Terminated)
+                Exiting = TRUE;
+    }
+    return Exiting;
+}
+
 } // namespace
 
 // Starts the process manager: the notify routine slots, the reaper, the process list,
@@ -112,6 +127,18 @@ extern "C" NTSTATUS NTAPI PsInitSystem(VOID)
         return STATUS_INSUFFICIENT_RESOURCES;
     ExRemoveHandleTable(PspCidTable);
     return PspCreateSystemProcess();
+}
+
+// Lets threads that are already exiting finish (for at most 10 s of interrupt time),
+// so that shutdown reports only threads left running. At PASSIVE_LEVEL, at shutdown
+// before the worker threads go.
+extern "C" VOID NTAPI PspWaitForExitingThreads(VOID)
+{
+    LARGE_INTEGER Interval;
+    Interval.QuadPart = -10 * 1000; // 1 ms
+    ULONG64 GiveUp = KeQueryInterruptTime() + 10ULL * 1000 * 1000 * 10;
+    while (PspAnyThreadExiting() && KeQueryInterruptTime() < GiveUp)
+        KeDelayExecutionThread(KernelMode, FALSE, &Interval);
 }
 
 // Stops the process manager at shutdown, once the worker threads are gone: reaps what

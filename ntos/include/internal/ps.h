@@ -29,6 +29,7 @@ extern WORK_QUEUE_ITEM PspReaperWorkItem;
 /* psmgr.cpp: the process manager's start and (hosted) stop */
 NTSTATUS NTAPI PsInitSystem(VOID);
 ULONG NTAPI PspShutdownSystem(VOID);
+VOID NTAPI PspWaitForExitingThreads(VOID);
 VOID NTAPI PspDeleteCidTable(VOID);
 ULONG NTAPI PspAbandonSystem(VOID);
 

@@ -1,7 +1,6 @@
 // kdhandle.cpp - !handle: a process's handle table in WinDbg's layout, one entry per
-// handle with its object, granted access and entry, then the object it names (the
-// System process's view adds the kernel handle table); and the handle-table walk
-// !object searches with.
+// handle with its object, granted access and entry, then the object it names; and
+// the handle-table walk !object searches with.
 #include "ke.h"
 #include "ob.h"
 #include "kd.h"
@@ -23,7 +22,7 @@ BOOLEAN NTAPI KdpDisplayHandle(PHANDLE_TABLE_ENTRY Entry, HANDLE Handle, PVOID C
     POBJECT_HEADER Header = ObpGetHandleObject(Entry);
     DbgPrint("%04llx: Object: %p  GrantedAccess: %08x Entry: %p\n", (unsigned long long)(ULONG_PTR)Handle,
              (PVOID)&Header->Body, (unsigned)(Entry->GrantedAccess & ~ObpAccessProtectCloseBit), (PVOID)Entry);
-    KdpDisplayObject(&Header->Body, "");
+    KdpDisplayObject(&Header->Body, "", 0);
     DbgPrint("\n");
     Filter->Shown++;
     return FALSE;
@@ -36,7 +35,7 @@ VOID KdpDisplayHandleTable(PCSTR What, PHANDLE_TABLE Table, KD_HANDLE_FILTER *Fi
     KdpWalkHandleTable(Table, KdpDisplayHandle, Filter, NoLocks);
 }
 
-// The handles of one process (and the kernel's, for the System process).
+// The handles of one process (the System process's table is the kernel handle table).
 VOID KdpDisplayProcessHandles(PEPROCESS Process, KD_HANDLE_FILTER *Filter, BOOLEAN NoLocks)
 {
     KdpDisplayProcessHeader(Process, NoLocks);
@@ -49,8 +48,6 @@ VOID KdpDisplayProcessHandles(PEPROCESS Process, KD_HANDLE_FILTER *Filter, BOOLE
     } else {
         DbgPrint("No handle table (the process has ended)\n");
     }
-    if (Process == PsInitialSystemProcess && ObpKernelHandleTable)
-        KdpDisplayHandleTable("Kernel handle table", ObpKernelHandleTable, Filter, NoLocks);
 }
 
 } // namespace

@@ -28,7 +28,8 @@ BOOLEAN NTAPI KdpMatchHandle(PHANDLE_TABLE_ENTRY Entry, HANDLE Handle, PVOID Con
     return TRUE;
 }
 
-// Whether a handle of any live process, or a kernel handle, names the object.
+// Whether a handle of any live process (kernel handles are the System process's) names
+// the object.
 BOOLEAN KdpFindInHandleTables(KD_OBJECT_SEARCH *Search)
 {
     BOOLEAN NoLocks = Search->NoLocks;
@@ -42,8 +43,6 @@ BOOLEAN KdpFindInHandleTables(KD_OBJECT_SEARCH *Search)
             ObDereferenceProcessHandleTable(Process);
     }
     KdpEndProcessWalk(Process, NoLocks);
-    if (!Search->Found && ObpKernelHandleTable)
-        KdpWalkHandleTable(ObpKernelHandleTable, KdpMatchHandle, Search, NoLocks);
     return Search->Found;
 }
 
@@ -97,9 +96,9 @@ PVOID KdpFindObject(ULONG64 Address, BOOLEAN NoLocks)
 
 } // namespace
 
-// Prints an object's header as WinDbg's !object does: type, header, counts, name.
-// The object must be alive (referenced). Any IRQL.
-extern "C" VOID NTAPI KdpDisplayObject(PVOID Object, PCSTR Indent)
+// Prints an object's header as WinDbg's !object does: type, header, counts (less the
+// OwnReferences the debugger holds), name. The object must be alive. Any IRQL.
+extern "C" VOID NTAPI KdpDisplayObject(PVOID Object, PCSTR Indent, LONG OwnReferences)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
     POBJECT_TYPE Type = Header->Type;
@@ -108,7 +107,7 @@ extern "C" VOID NTAPI KdpDisplayObject(PVOID Object, PCSTR Indent)
     DbgPrint("%s    ObjectHeader: %p (new version)\n", Indent, (PVOID)Header);
     DbgPrint("%s        HandleCount: %ld  PointerCount: %ld\n", Indent,
              (long)__atomic_load_n(&Header->HandleCount, __ATOMIC_RELAXED),
-             (long)__atomic_load_n(&Header->PointerCount, __ATOMIC_RELAXED));
+             (long)(__atomic_load_n(&Header->PointerCount, __ATOMIC_RELAXED) - OwnReferences));
     POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
     if (NameInfo && NameInfo->Name.Length)
         DbgPrint("%s        Directory Object: %p  Name: %.*ls\n", Indent, (PVOID)NameInfo->Directory,
@@ -129,7 +128,7 @@ extern "C" NTSTATUS NTAPI KdpObjectCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLo
                  (unsigned long long)Arguments->Value[0]);
         return STATUS_INVALID_PARAMETER;
     }
-    KdpDisplayObject(Object, "");
+    KdpDisplayObject(Object, "", NoLocks ? 0 : 1);
     if (!NoLocks)
         ObDereferenceObject(Object);
     return STATUS_SUCCESS;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "nthost.h"
 #include "ndk/ntndk.h"
@@ -12,6 +13,29 @@
 #include "ps.h"
 
 namespace {
+
+// The --kd commands: run at the end of the system thread's work and on a bugcheck.
+std::vector<std::string> KdCommands;
+std::string KdCommandList;
+
+// Adds a --kd command; the bugcheck path reads them all as one ';'-separated list.
+void AddKdCommand(const char *Command)
+{
+    KdCommands.emplace_back(Command);
+    KdCommandList += (KdCommandList.empty() ? "" : ";") + KdCommands.back();
+    KdBugCheckCommands = KdCommandList.c_str();
+}
+
+// Inside the kernel, at PASSIVE_LEVEL: runs each --kd command, echoing it as kd does.
+void RunKdCommands()
+{
+    for (const std::string &Command : KdCommands) {
+        DbgPrint("kd> %s\n", Command.c_str());
+        NTSTATUS Status = KdExecuteCommand(Command.c_str());
+        if (!NT_SUCCESS(Status))
+            DbgPrint("kd: status 0x%08X\n", static_cast<unsigned>(Status));
+    }
+}
 
 const char *StateName(UCHAR State)
 {
@@ -44,12 +68,14 @@ VOID NTAPI ReportSelf(PVOID Context)
              static_cast<unsigned long long>(KeQueryInterruptTime()), static_cast<long long>(Ticks.QuadPart));
     DbgPrint("Threads (seed 002's EnumThreads):\n");
     KdpEnumThreads();
+    RunKdCommands();
     *static_cast<ULONG *>(Context) = Tcb->HostSequence;
 }
 
 void Usage()
 {
-    std::fprintf(stderr, "usage: ntosrun [--processors N] [--deterministic] [--seed S] [--stack-size BYTES]\n");
+    std::fprintf(stderr, "usage: ntosrun [--processors N] [--deterministic] [--seed S] [--stack-size BYTES]\n"
+                         "               [--kd \"COMMAND\"]...  (kd views: !process 0 7, !thread ADDR, !ready, ...)\n");
 }
 
 } // namespace
@@ -69,6 +95,8 @@ int main(int argc, char **argv)
             Options.Deterministic = TRUE;
         else if (Arg == "--seed" && (Value = Next()))
             Options.Seed = std::strtoull(Value, nullptr, 0), Options.Deterministic = TRUE;
+        else if (Arg == "--kd" && (Value = Next()))
+            AddKdCommand(Value);
         else if (Arg == "--stack-size" && (Value = Next()))
             Options.KernelStackSize = static_cast<ULONG>(std::strtoul(Value, nullptr, 0));
         else {

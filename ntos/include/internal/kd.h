@@ -62,7 +62,7 @@ NTSTATUS NTAPI KdpHandleCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 NTSTATUS NTAPI KdpPoolUsedCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 /* kdobject.cpp */
 NTSTATUS NTAPI KdpObjectCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
-VOID NTAPI KdpDisplayObject(PVOID Object, PCSTR Indent);
+VOID NTAPI KdpDisplayObject(PVOID Object, PCSTR Indent, LONG OwnReferences);
 /* kddt.cpp */
 NTSTATUS NTAPI KdpDisplayTypeCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 

@@ -22,7 +22,7 @@ struct KD_COMMAND {
 const KD_COMMAND KdpCommands[] = {
     {"!process", KdpProcessCommand}, {"!thread", KdpThreadCommand}, {"!ready", KdpReadyCommand},
     {"!handle", KdpHandleCommand},   {"!poolused", KdpPoolUsedCommand}, {"!object", KdpObjectCommand},
-    {"dt", KdpDisplayTypeCommand},
+    {"dt", KdpDisplayTypeCommand},   {"thread", KdpEnumThreadsCommand},
 };
 
 volatile LONG KdpBugCheckSummaryActive;

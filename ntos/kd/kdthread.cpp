@@ -157,14 +157,12 @@ PVOID KdpThreadStackPointer(PKTHREAD Thread)
     return __atomic_load_n(&Thread->KernelStack, __ATOMIC_RELAXED);
 }
 
-// Prints one process's live threads; returns how many. At PASSIVE_LEVEL.
-ULONG KdpDisplayThreadsOfProcess(PEPROCESS Process)
+// Prints one process's live threads as EnumThreads does; returns how many.
+ULONG KdpEnumThreadsOfProcess(PEPROCESS Process, BOOLEAN NoLocks)
 {
     ULONG Count = 0;
-    KeEnterCriticalRegion();
-    ExAcquirePushLockShared(&Process->ProcessLock);
-    for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
-        PETHREAD Thread = CONTAINING_RECORD(Entry, ETHREAD, ThreadListEntry);
+    PETHREAD Thread = NULL;
+    for (ULONG Walked = 0; (Thread = KdpNextThread(Process, Thread, NoLocks)) && Walked < kMaximumWalk; Walked++) {
         if (KeReadStateThread(&Thread->Tcb))
             continue;
         DbgPrint("%6p %p %p %p %p %p %s(%p)\n", Thread->Cid.UniqueThread, static_cast<PVOID>(&Thread->Tcb),
@@ -173,24 +171,42 @@ ULONG KdpDisplayThreadsOfProcess(PEPROCESS Process)
                  reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId);
         Count++;
     }
-    ExReleasePushLockShared(&Process->ProcessLock);
-    KeLeaveCriticalRegion();
+    KdpReleaseThread(Thread, NoLocks);
     return Count;
 }
 
 } // namespace
 
 // Prints every live thread of every process on PsActiveProcessHead, one line each, as
-// seed 002's EnumThreads does; returns the number printed. At PASSIVE_LEVEL.
-extern "C" ULONG NTAPI KdpEnumThreads(VOID)
+// seed 002's EnumThreads does; returns the number printed. At PASSIVE_LEVEL, or any
+// IRQL with NoLocks.
+extern "C" ULONG NTAPI KdpEnumThreadsEx(BOOLEAN NoLocks)
 {
     DbgPrint("   TID KTHREAD StackBtm StackTop StackPtr UserTEB Process(PID)\n");
     ULONG Count = 0;
-    KeAcquireGuardedMutex(&PspActiveProcessMutex);
-    for (PLIST_ENTRY Entry = PsActiveProcessHead.Flink; Entry != &PsActiveProcessHead; Entry = Entry->Flink)
-        Count += KdpDisplayThreadsOfProcess(CONTAINING_RECORD(Entry, EPROCESS, ActiveProcessLinks));
-    KeReleaseGuardedMutex(&PspActiveProcessMutex);
+    PEPROCESS Process = NULL;
+    for (ULONG Walked = 0; (Process = KdpNextProcess(Process, NoLocks)) && Walked < kMaximumWalk; Walked++)
+        Count += KdpEnumThreadsOfProcess(Process, NoLocks);
+    KdpEndProcessWalk(Process, NoLocks);
     return Count;
+}
+
+// KdpEnumThreadsEx with locks. At PASSIVE_LEVEL.
+extern "C" ULONG NTAPI KdpEnumThreads(VOID)
+{
+    return KdpEnumThreadsEx(FALSE);
+}
+
+// thread (SoftICE's name for it): seed 002's EnumThreads table. At PASSIVE_LEVEL, or
+// any IRQL with NoLocks.
+extern "C" NTSTATUS NTAPI KdpEnumThreadsCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks)
+{
+    if (Arguments->Count) {
+        DbgPrint("kd: usage: thread\n");
+        return STATUS_INVALID_PARAMETER;
+    }
+    KdpEnumThreadsEx(NoLocks);
+    return STATUS_SUCCESS;
 }
 
 // The thread after Thread in Process's thread list (the first for NULL), or NULL:

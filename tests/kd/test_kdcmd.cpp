@@ -45,6 +45,7 @@ TEST_P(KdCommandTest, BadCommandsAndArgumentsGiveInvalidParameter)
                   ExpectRejected("!poolused x", "usage: !poolused");
                   ExpectRejected("dt nt!_FOO", "usage: dt");
                   ExpectRejected("dt", "usage: dt");
+                  ExpectRejected("thread 1", "usage: thread");
                   ExpectRejected("dt nt!_ETHREAD " + Local, "is not a thread");
                   ExpectRejected("dt nt!_EPROCESS " + Local, "is not a process");
                   ExpectRejected("dt nt!_EPROCESS 4", "is not a process"); // a PID is not an address

@@ -302,7 +302,15 @@ TEST_P(KdViewTest, ViewsWithoutLocksAtHighLevelPrintTheSame)
                   KdOutput Ready = RunKd("!ready");
                   KdOutput Handles = RunKd("!handle 0 0 " + Argument(PsInitialSystemProcess));
                   KdOutput Bad = RunKd("!thread 1234");
+                  KdOutput Table = RunKd("thread");
                   KeLowerIrql(OldIrql);
+                  EXPECT_EQ(Table.Status, STATUS_SUCCESS);
+                  EXPECT_EQ(Table.Text.find("   TID KTHREAD StackBtm StackTop StackPtr UserTEB Process(PID)\n"), 0u)
+                      << Table.Text;
+                  EXPECT_TRUE(Contains(Table.Text, " " + Pointer(&Waiter.Thread->Tcb) + " " +
+                                                       Pointer(Waiter.Thread->Tcb.StackLimit) + " " +
+                                                       Pointer(Waiter.Thread->Tcb.StackBase) + " "))
+                      << Table.Text;
                   EXPECT_EQ(High.Status, STATUS_SUCCESS);
                   size_t Details = Locked.Text.find("Wait Start TickCount");
                   EXPECT_EQ(High.Text.substr(0, Details), Locked.Text.substr(0, Details));

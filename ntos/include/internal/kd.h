@@ -43,8 +43,10 @@ VOID NTAPI KdpEndProcessWalk(struct _EPROCESS *Process, BOOLEAN NoLocks);
 struct _EPROCESS *NTAPI KdpFindProcess(ULONG64 AddressOrCid, BOOLEAN NoLocks);
 VOID NTAPI KdpReleaseProcess(struct _EPROCESS *Process, BOOLEAN NoLocks);
 VOID NTAPI KdpDisplayProcessHeader(struct _EPROCESS *Process, BOOLEAN NoLocks);
-/* kdthread.cpp */
+/* kdthread.cpp (KdpEnumThreads: seed 002's EnumThreads, with locks) */
 ULONG NTAPI KdpEnumThreads(VOID);
+ULONG NTAPI KdpEnumThreadsEx(BOOLEAN NoLocks);
+NTSTATUS NTAPI KdpEnumThreadsCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 NTSTATUS NTAPI KdpThreadCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 struct _ETHREAD *NTAPI KdpNextThread(struct _EPROCESS *Process, struct _ETHREAD *Thread, BOOLEAN NoLocks);
 struct _ETHREAD *NTAPI KdpFindThread(ULONG64 Address, BOOLEAN NoLocks);

@@ -27,8 +27,10 @@ const KD_COMMAND KdpCommands[] = {
 
 volatile LONG KdpBugCheckSummaryActive;
 
+// Whether c separates words. Any IRQL.
 bool KdpIsSpace(CHAR c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+// The value of digit c in Radix, or -1 if it is none. Any IRQL.
 int KdpDigit(CHAR c, ULONG Radix)
 {
     int Value = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10

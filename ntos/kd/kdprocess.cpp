@@ -102,7 +102,8 @@ extern "C" PEPROCESS NTAPI KdpNextProcess(PEPROCESS Process, BOOLEAN NoLocks)
     return (Entry && Entry != &PsActiveProcessHead) ? CONTAINING_RECORD(Entry, EPROCESS, ActiveProcessLinks) : NULL;
 }
 
-// Ends a walk of KdpNextProcess that stopped at Process (NULL: at the end).
+// Ends a walk of KdpNextProcess that stopped at Process (NULL: at the end). At
+// PASSIVE_LEVEL, or any IRQL with NoLocks.
 extern "C" VOID NTAPI KdpEndProcessWalk(PEPROCESS Process, BOOLEAN NoLocks)
 {
     if (Process && !NoLocks)
@@ -123,6 +124,8 @@ extern "C" PEPROCESS NTAPI KdpFindProcess(ULONG64 AddressOrCid, BOOLEAN NoLocks)
     return NULL;
 }
 
+// Gives back a process KdpFindProcess returned. At PASSIVE_LEVEL, or any IRQL with
+// NoLocks.
 extern "C" VOID NTAPI KdpReleaseProcess(PEPROCESS Process, BOOLEAN NoLocks)
 {
     KdpEndProcessWalk(Process, NoLocks);

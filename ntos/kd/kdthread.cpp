@@ -28,6 +28,7 @@ const PCSTR KdpObjectKindNames[] = {
     "ThreadObject", "Gate", "NotificationTimer", "SynchronizationTimer",
 };
 
+// Names[Index], or "Unknown" past the table. Any IRQL.
 PCSTR KdpName(const PCSTR *Names, ULONG Count, ULONG Index)
 {
     return Index < Count ? Names[Index] : "Unknown";
@@ -240,6 +241,8 @@ extern "C" PETHREAD NTAPI KdpFindThread(ULONG64 Address, BOOLEAN NoLocks)
     return NULL;
 }
 
+// Gives back a thread KdpFindThread or KdpNextThread returned (NULL: nothing). At
+// PASSIVE_LEVEL, or any IRQL with NoLocks.
 extern "C" VOID NTAPI KdpReleaseThread(PETHREAD Thread, BOOLEAN NoLocks)
 {
     if (Thread && !NoLocks)

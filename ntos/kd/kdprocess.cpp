@@ -31,9 +31,9 @@ VOID KdpDisplayProcessDetails(PEPROCESS Process)
     LONG64 Elapsed = Now.QuadPart - Process->CreateTime.QuadPart;
     DbgPrint("    DeviceMap %p\n", Process->DeviceMap);
     DbgPrint("    %-33s %p\n", "Token", (PVOID)(Process->Token.Value & ~(ULONG_PTR)0xF));
-    KdpPrintDuration("ElapsedTime", Elapsed > 0 ? (ULONG64)Elapsed : 0);
-    KdpPrintDuration("UserTime", (ULONG64)Process->Pcb.UserTime * KeMaximumIncrement);
-    KdpPrintDuration("KernelTime", (ULONG64)Process->Pcb.KernelTime * KeMaximumIncrement);
+    KdpPrintDuration("    ElapsedTime                       ", Elapsed > 0 ? (ULONG64)Elapsed : 0, "\n");
+    KdpPrintDuration("    UserTime                          ", (ULONG64)Process->Pcb.UserTime * KeMaximumIncrement, "\n");
+    KdpPrintDuration("    KernelTime                        ", (ULONG64)Process->Pcb.KernelTime * KeMaximumIncrement, "\n");
     DbgPrint("    %-33s %u\n", "ActiveThreads", Process->ActiveThreads);
     DbgPrint("    %-33s %p\n", "Job", (PVOID)Process->Job);
     DbgPrint("    %-33s %u\n", "BasePriority", (unsigned)Process->Pcb.BasePriority);
@@ -84,11 +84,12 @@ VOID KdpDisplayAllProcesses(ULONG Flags, PCSTR ImageName, BOOLEAN NoLocks)
 
 } // namespace
 
-// Prints "Label  hh:mm:ss.mmm" for a duration in 100 ns units. Any IRQL.
-extern "C" VOID NTAPI KdpPrintDuration(PCSTR Label, ULONG64 Duration)
+// Prints Label (padded as the caller wants it), "hh:mm:ss.mmm" for a duration in 100
+// ns units, then Suffix. Any IRQL.
+extern "C" VOID NTAPI KdpPrintDuration(PCSTR Label, ULONG64 Duration, PCSTR Suffix)
 {
     unsigned long long Ms = Duration / 10000;
-    DbgPrint("    %-33s %02llu:%02llu:%02llu.%03llu\n", Label, Ms / 3600000, Ms / 60000 % 60, Ms / 1000 % 60, Ms % 1000);
+    DbgPrint("%s%02llu:%02llu:%02llu.%03llu%s", Label, Ms / 3600000, Ms / 60000 % 60, Ms / 1000 % 60, Ms % 1000, Suffix);
 }
 
 // The process after Process on PsActiveProcessHead (the first for NULL), or NULL:

@@ -101,10 +101,11 @@ VOID KdpDisplayThreadDetails(PETHREAD Thread)
     else
         DbgPrint("Attached Process          N/A            Image:         N/A\n");
     ULONG Ticks = KiTickCountLow() - Tcb->WaitTime;
-    DbgPrint("Wait Start TickCount      %-14u Ticks: %u\n", Tcb->WaitTime, Ticks);
+    DbgPrint("Wait Start TickCount      %-14u Ticks: %u (", Tcb->WaitTime, Ticks);
+    KdpPrintDuration("", (ULONG64)Ticks * KeMaximumIncrement, ")\n");
     DbgPrint("Context Switch Count      %-14u IdealProcessor: %u\n", Tcb->ContextSwitches, Tcb->IdealProcessor);
-    DbgPrint("UserTime                  %u ticks\n", Tcb->UserTime);
-    DbgPrint("KernelTime                %u ticks\n", Tcb->KernelTime);
+    KdpPrintDuration("UserTime                  ", (ULONG64)Tcb->UserTime * KeMaximumIncrement, "\n");
+    KdpPrintDuration("KernelTime                ", (ULONG64)Tcb->KernelTime * KeMaximumIncrement, "\n");
     PVOID Start = Thread->Win32StartAddress ? Thread->Win32StartAddress : Thread->StartAddress;
     HalHostDescribeAddress(Start, Name, sizeof(Name));
     DbgPrint("Win32 Start Address %s (%p)\n", Name, Start);

@@ -36,7 +36,7 @@ typedef struct _KD_ARGUMENTS {
 /* kdcmd.cpp */
 BOOLEAN NTAPI KdpEqualNoCase(PCSTR a, PCSTR b);
 /* kdprocess.cpp */
-VOID NTAPI KdpPrintDuration(PCSTR Label, ULONG64 Duration);
+VOID NTAPI KdpPrintDuration(PCSTR Label, ULONG64 Duration, PCSTR Suffix);
 NTSTATUS NTAPI KdpProcessCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);
 struct _EPROCESS *NTAPI KdpNextProcess(struct _EPROCESS *Process, BOOLEAN NoLocks);
 VOID NTAPI KdpEndProcessWalk(struct _EPROCESS *Process, BOOLEAN NoLocks);

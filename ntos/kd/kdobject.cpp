@@ -1,7 +1,7 @@
 // kdobject.cpp - !object: an object's header in WinDbg's layout (type, header,
 // handle and pointer counts, directory and name). The address must be an object the
-// object manager knows: a live process or thread, an object some handle names, or an
-// object type.
+// object manager knows: a live process or thread, an object some handle names, an
+// object type, or an object with a name in the namespace.
 #include "ke.h"
 #include "ob.h"
 #include "kd.h"
@@ -72,6 +72,47 @@ BOOLEAN KdpFindInTypes(KD_OBJECT_SEARCH *Search)
     return Search->Found;
 }
 
+constexpr ULONG kMaximumDirectoryDepth = 16;
+
+// Whether the object is in Directory or a directory below it, referencing it with
+// locks (each directory's lock held shared while it is searched).
+BOOLEAN KdpFindInDirectory(KD_OBJECT_SEARCH *Search, POBJECT_DIRECTORY Directory, ULONG Depth)
+{
+    if (!Search->NoLocks) {
+        KeEnterCriticalRegion();
+        ExAcquirePushLockShared(&Directory->Lock);
+    }
+    for (ULONG Bucket = 0; Bucket < NUMBER_HASH_BUCKETS && !Search->Found; Bucket++) {
+        ULONG Count = 0;
+        for (POBJECT_DIRECTORY_ENTRY Entry = Directory->HashBuckets[Bucket]; Entry && !Search->Found && Count < (1u << 16);
+             Entry = Entry->ChainLink, Count++) {
+            if (OBJECT_TO_OBJECT_HEADER(Entry->Object) == Search->Header)
+                Search->Found = Search->NoLocks || ObReferenceObjectSafe(Entry->Object);
+            else if (OBJECT_TO_OBJECT_HEADER(Entry->Object)->Type == ObpDirectoryObjectType && Depth < kMaximumDirectoryDepth)
+                KdpFindInDirectory(Search, static_cast<POBJECT_DIRECTORY>(Entry->Object), Depth + 1);
+        }
+    }
+    if (!Search->NoLocks) {
+        ExReleasePushLockShared(&Directory->Lock);
+        KeLeaveCriticalRegion();
+    }
+    return Search->Found;
+}
+
+// Whether the object is the root directory or has a name in the namespace.
+BOOLEAN KdpFindInNamespace(KD_OBJECT_SEARCH *Search)
+{
+    POBJECT_DIRECTORY Root = ObpRootDirectoryObject;
+    if (!Root)
+        return FALSE;
+    if (OBJECT_TO_OBJECT_HEADER(Root) == Search->Header) {
+        if (!Search->NoLocks)
+            ObReferenceObject(Root); // the root lives until shutdown
+        return Search->Found = TRUE;
+    }
+    return KdpFindInDirectory(Search, Root, 0);
+}
+
 // The object at Address if the object manager knows it, referenced with locks; NULL
 // otherwise.
 PVOID KdpFindObject(ULONG64 Address, BOOLEAN NoLocks)
@@ -91,6 +132,8 @@ PVOID KdpFindObject(ULONG64 Address, BOOLEAN NoLocks)
             ObReferenceObject((PVOID)(ULONG_PTR)Address);
         return (PVOID)(ULONG_PTR)Address;
     }
+    if (KdpFindInNamespace(&Search))
+        return (PVOID)(ULONG_PTR)Address;
     return NULL;
 }
 
@@ -124,7 +167,7 @@ extern "C" NTSTATUS NTAPI KdpObjectCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLo
     }
     PVOID Object = KdpFindObject(Arguments->Value[0], NoLocks);
     if (!Object) {
-        DbgPrint("kd: %llx is not an object (no process, thread, handle or type names it)\n",
+        DbgPrint("kd: %llx is not an object (no process, thread, handle, type or name is it)\n",
                  (unsigned long long)Arguments->Value[0]);
         return STATUS_INVALID_PARAMETER;
     }

@@ -209,6 +209,16 @@ TEST_P(KdViewTest, HandleAndObjectShowTheEventAHandleNames)
                   EXPECT_TRUE(Contains(ProcessObject.Text, ") Process\n")) << ProcessObject.Text;
                   KdOutput TypeObject = RunKd("!object " + Argument(*ExEventObjectType));
                   EXPECT_TRUE(Contains(TypeObject.Text, ") Type\n")) << TypeObject.Text;
+                  EXPECT_TRUE(Contains(TypeObject.Text, "Directory Object: " + Pointer(ObpTypeDirectoryObject) +
+                                                            "  Name: Event\n"))
+                      << TypeObject.Text;
+                  KdOutput Named = RunKd("!object " + Argument(ObpTypeDirectoryObject));
+                  EXPECT_EQ(Named.Status, STATUS_SUCCESS) << "found by its name\n" << Named.Text;
+                  EXPECT_TRUE(Contains(Named.Text, ") Directory\n")) << Named.Text;
+                  EXPECT_TRUE(Contains(Named.Text, "Directory Object: " + Pointer(ObpRootDirectoryObject) +
+                                                       "  Name: ObjectTypes\n"))
+                      << Named.Text;
+                  EXPECT_EQ(RunKd("!object " + Argument(ObpRootDirectoryObject)).Status, STATUS_SUCCESS);
                   ZwClose(Handle);
                   KdOutput Closed = RunKd("!handle " + Hex((uintptr_t)Handle, "%llx") + " 3 " + Argument(PsInitialSystemProcess));
                   EXPECT_EQ(Closed.Status, STATUS_INVALID_HANDLE) << Closed.Text;
@@ -303,7 +313,14 @@ TEST_P(KdViewTest, ViewsWithoutLocksAtHighLevelPrintTheSame)
                   KdOutput Handles = RunKd("!handle 0 0 " + Argument(PsInitialSystemProcess));
                   KdOutput Bad = RunKd("!thread 1234");
                   KdOutput Table = RunKd("thread");
+                  KdOutput Named = RunKd("!object " + Argument(ObpTypeDirectoryObject));
+                  KdOutput Fields = RunKd("dt nt!_ETHREAD " + Argument(Waiter.Thread));
+                  KdOutput Pool = RunKd("!poolused 0 Thre");
                   KeLowerIrql(OldIrql);
+                  EXPECT_EQ(Named.Status, STATUS_SUCCESS) << Named.Text;
+                  EXPECT_TRUE(Contains(Named.Text, "Name: ObjectTypes\n")) << Named.Text;
+                  EXPECT_EQ(Fields.Status, STATUS_SUCCESS) << Fields.Text;
+                  EXPECT_TRUE(Contains(Pool.Text, " Thre ")) << Pool.Text;
                   EXPECT_EQ(Table.Status, STATUS_SUCCESS);
                   EXPECT_EQ(Table.Text.find("   TID KTHREAD StackBtm StackTop StackPtr UserTEB Process(PID)\n"), 0u)
                       << Table.Text;

@@ -145,6 +145,15 @@ DECLSPEC_NORETURN VOID HalHostLongJump(PVOID JumpBuffer);
 /* ---- Console and failure ---- */
 VOID HalHostWriteConsole(PCSTR Text, SIZE_T Length);
 VOID HalHostPrintBacktrace(VOID);
+/* The saved stack of a context that is not running (Context as HalHostSwitchContext
+ * stored it, on the stack [StackLimit, StackBase)): up to MaximumFrames return
+ * addresses and the stack slots they were read from, walking the frame-pointer chain
+ * without leaving the stack; returns how many. Reads only that stack; any IRQL. */
+ULONG HalHostContextBacktrace(PVOID Context, PVOID StackBase, PVOID StackLimit, PVOID *ReturnAddresses,
+                              PVOID *FramePointers, ULONG MaximumFrames);
+/* Names a code address "module!symbol+0xoffset" (or "module+0xoffset", or the bare
+ * address) into Buffer of Size bytes, NUL-terminated. Any IRQL. */
+VOID HalHostDescribeAddress(PVOID Address, PCHAR Buffer, ULONG Size);
 DECLSPEC_NORETURN VOID HalHostAbort(VOID);
 
 NT_EXTERN_C_END

@@ -255,6 +255,21 @@ extern "C" ULONG NTAPI ExpOutstandingPoolBlocks(VOID)
     return (ULONG)Outstanding;
 }
 
+// One row of the per-tag counts (Index from 0; rows with Tag 0 are unused), for the
+// debugger's !poolused; FALSE past the table's end. Other processors may be counting
+// meanwhile. Any IRQL.
+extern "C" BOOLEAN NTAPI ExpQueryPoolTagUsage(ULONG Index, PULONG Tag, PLONG64 Allocs, PLONG64 Frees, PLONG64 Bytes)
+{
+    if (Index >= kTrackerSize)
+        return FALSE;
+    const POOL_TRACKER_TABLE &Entry = PoolTrackTable[Index];
+    *Tag = __atomic_load_n(&Entry.Key, __ATOMIC_ACQUIRE);
+    *Allocs = __atomic_load_n(&Entry.Allocs, __ATOMIC_RELAXED);
+    *Frees = __atomic_load_n(&Entry.Frees, __ATOMIC_RELAXED);
+    *Bytes = __atomic_load_n(&Entry.Bytes, __ATOMIC_RELAXED);
+    return TRUE;
+}
+
 // Prints each tag with blocks still allocated and returns how many blocks leaked. At
 // shutdown, on the host.
 extern "C" ULONG NTAPI ExpReportPoolLeaks(VOID)

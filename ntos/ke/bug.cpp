@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ke.h"
+#include "kd.h"
 #include "ps.h"
 
 namespace {
@@ -86,7 +87,7 @@ volatile LONG KiBugCheckActive;
 } // namespace
 
 // Stops the system: prints the stop code by name with its parameters, the current
-// processor, thread and process, and a backtrace, then aborts. Any IRQL.
+// processor, thread and process, a backtrace and the kd summary, then aborts. Any IRQL.
 extern "C" VOID NTAPI KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
 {
     char Line[512];
@@ -110,6 +111,7 @@ extern "C" VOID NTAPI KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P
         HalHostWriteConsole(Line, (SIZE_T)Length);
     }
     HalHostPrintBacktrace();
+    KdpBugCheckSummary();
     HalHostAbort();
 }
 

@@ -4,9 +4,9 @@
 # stopped process in their lock-free mode, so a processor stopped inside a lock does
 # not hang them; ntos-switch shows a blocked fiber's stack.
 #
-#   ntos-kd "!process 0 7"     any kd command
+#   ntos-kd !process 0 7      any kd command (also as `kd`)
 #   ntos-process [FLAGS]      !process 0 FLAGS (default 0)
-#   ntos-thread ADDR          !thread ADDR
+#   ntos-thread [ADDR]        !thread ADDR (the current thread without one)
 #   ntos-ready                !ready
 #   ntos-handle PROCESS       !handle 0 PROCESS
 #   ntos-poolused             !poolused
@@ -22,8 +22,7 @@ import gdb
 def _kd(command):
     """Runs one kd command in the stopped process and returns its NTSTATUS."""
     escaped = command.replace("\\", "\\\\").replace('"', '\\"')
-    status = gdb.parse_and_eval('(int)KdExecuteCommandUnlocked("%s")' % escaped)
-    gdb.flush()
+    status = gdb.parse_and_eval('(unsigned int)KdpExecuteCommandNoLocks("%s")' % escaped)
     return int(status) & 0xFFFFFFFF
 
 
@@ -47,16 +46,17 @@ class KdCommand(gdb.Command):
 
 def _register_views():
     views = [
-        ("ntos-kd", lambda a: " ".join(a), 1, 'ntos-kd "COMMAND": any kd command'),
+        ("ntos-kd", lambda a: " ".join(a), 1, "ntos-kd COMMAND: any kd command"),
+        ("kd", lambda a: " ".join(a), 1, "kd COMMAND: any kd command"),
         ("ntos-process", lambda a: "!process 0 %s" % (a[0] if a else "0"), 0, "ntos-process [FLAGS]"),
-        ("ntos-thread", lambda a: "!thread %s" % a[0], 1, "ntos-thread ADDR"),
+        ("ntos-thread", lambda a: ("!thread " + " ".join(a)).strip(), 0, "ntos-thread [ADDR]"),
         ("ntos-ready", lambda a: "!ready", 0, "ntos-ready"),
         ("ntos-handle", lambda a: "!handle 0 %s" % a[0], 1, "ntos-handle PROCESS"),
         ("ntos-poolused", lambda a: "!poolused", 0, "ntos-poolused"),
         ("ntos-object", lambda a: "!object %s" % a[0], 1, "ntos-object ADDR"),
         ("ntos-dt", lambda a: "dt nt!_%s %s" % (a[0].lstrip("_").replace("nt!", "").lstrip("_"), " ".join(a[1:])), 1,
          "ntos-dt TYPE [ADDR]"),
-        ("ntos-threads", lambda a: "!enumthreads", 0, "ntos-threads"),
+        ("ntos-threads", lambda a: "thread", 0, "ntos-threads"),
     ]
     for name, template, min_args, doc in views:
         command = type(name.replace("-", "_"), (KdCommand,), {"__doc__": doc})

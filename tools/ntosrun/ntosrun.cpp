@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "driverload.h"
+#include "kd.h"
 #include "nthost.h"
 #include "options.h"
 #include "ps.h"
@@ -45,6 +46,26 @@ VOID ReportSelf()
              reinterpret_cast<const char *>(Process->ImageFileName), Process->UniqueProcessId,
              KeGetCurrentProcessorNumber(), KeNumberProcessors, KeGetCurrentIrql(), StateName(Tcb->State),
              Tcb->Priority, Tcb->BasePriority, Tcb->StackLimit, Tcb->StackBase);
+}
+
+// Inside the kernel, at PASSIVE_LEVEL: runs each --kd command, echoing it as kd does.
+void RunKdCommands(const NtosrunOptions &Options)
+{
+    for (const std::string &Command : Options.KdCommands) {
+        DbgPrint("kd> %s\n", Command.c_str());
+        NTSTATUS Status = KdExecuteCommand(Command.c_str());
+        if (!NT_SUCCESS(Status))
+            DbgPrint("kd: status 0x%08X\n", static_cast<unsigned>(Status));
+    }
+}
+
+// The --kd commands as the one ';'-separated list the bugcheck path runs.
+std::string JoinKdCommands(const NtosrunOptions &Options)
+{
+    std::string List;
+    for (const std::string &Command : Options.KdCommands)
+        List += (List.empty() ? "" : ";") + Command;
+    return List;
 }
 
 // Runs every loaded driver's DriverEntry, reporting each status.
@@ -112,6 +133,7 @@ VOID NTAPI RunSystemThread(PVOID Context)
     StartDrivers(Run);
     Run.WorkloadStatus = Run.Workload->Routine(Run.Context);
     DbgPrint("ntosrun: workload %s: 0x%08X\n", Run.Workload->Name, static_cast<unsigned>(Run.WorkloadStatus));
+    RunKdCommands(*Run.Context.Options);
     UnloadDrivers(Run);
     FinishTrace(Run);
     auto Elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - Start);
@@ -158,6 +180,9 @@ int main(int argc, char **argv)
         NtosrunPrintUsage(stdout);
         return 0;
     }
+    std::string KdCommandList = JoinKdCommands(Options);
+    if (!KdCommandList.empty())
+        KdBugCheckCommands = KdCommandList.c_str();
     std::vector<NtosrunDriver> Drivers;
     if (!OpenDrivers(Options, Drivers, Error)) {
         std::fprintf(stderr, "ntosrun: %s\n", Error.c_str());

@@ -68,6 +68,11 @@ bool NtosrunParseOptions(int argc, char **argv, NtosrunOptions &Options, std::st
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value || !ApplyNumber(Arg, Value, Options, Error))
                 return false;
+        } else if (Arg == "--kd") {
+            const char *Value = TakeValue(argc, argv, I, Error);
+            if (!Value)
+                return false;
+            Options.KdCommands.push_back(Value);
         } else if (Arg == "--trace") {
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value)
@@ -100,7 +105,7 @@ void NtosrunPrintUsage(std::FILE *Stream)
     std::fprintf(Stream,
                  "usage: ntosrun [--processors N] [--realtime | --deterministic] [--seed S] [--stack-size BYTES]\n"
                  "               [--driver LIB.so]... [--workload NAME] [--seconds N]\n"
-                 "               [--trace OUT.json] [--trace-events N] [--help]\n"
+                 "               [--kd \"COMMAND\"]... [--trace OUT.json] [--trace-events N] [--help]\n"
                  "\n"
                  "Boots the hosted NT kernel, loads the drivers (DriverEntry in a system thread), runs a\n"
                  "workload, unloads the drivers (DriverUnload), prints a summary and shuts down.\n"
@@ -115,6 +120,9 @@ void NtosrunPrintUsage(std::FILE *Stream)
     for (const NTOSRUN_WORKLOAD *Workload = NtosrunWorkloads; Workload->Name; Workload++)
         std::fprintf(Stream, "                       %-8s %s\n", Workload->Name, Workload->Description);
     std::fprintf(Stream, "  --seconds N        the storm's length (default 2)\n"
+                         "  --kd \"COMMAND\"     a kd view run after the workload and on a bugcheck (repeatable):\n"
+                         "                     !process 0 7, !thread ADDR, !ready, !handle 0 PROCESS, !poolused,\n"
+                         "                     !object ADDR, dt nt!_ETHREAD ADDR, thread (seed 002's EnumThreads)\n"
                          "  --trace OUT.json   write the run's timeline (Chrome / Perfetto trace-event JSON)\n"
                          "  --trace-events N   the timeline's ring, in events (default 262144; the newest are kept)\n"
                          "\n"

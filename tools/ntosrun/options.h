@@ -13,7 +13,8 @@ struct NtosrunOptions {
     std::vector<std::string> Drivers;
     std::string Workload = "demo";
     unsigned Seconds = 2; // the storm's length
-    std::string TracePath;           // --trace: where the timeline goes
+    std::vector<std::string> KdCommands; // --kd: views run at the end and on a bugcheck
+    std::string TracePath;               // --trace: where the timeline goes
     unsigned TraceEvents = 1u << 18; // the log's ring, in events
     bool Help = false;
 };

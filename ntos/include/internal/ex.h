@@ -19,6 +19,7 @@ extern volatile LONG ExpBootComplete;
 VOID NTAPI ExpInitializePoolTracker(VOID);
 /* Prints every tag with outstanding allocations; returns how many blocks leaked. */
 ULONG NTAPI ExpReportPoolLeaks(VOID);
+BOOLEAN NTAPI ExpQueryPoolTagUsage(ULONG Index, PULONG Tag, PLONG64 Allocs, PLONG64 Frees, PLONG64 Bytes);
 ULONG NTAPI ExpOutstandingPoolBlocks(VOID);
 /* Fault injection: after the next Successes allocations, Failures in a row fail. */
 VOID NTAPI ExpInjectPoolFailures(ULONG64 Successes, ULONG64 Failures);

@@ -288,10 +288,13 @@ extern "C" VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRA
     Thread->TrapFrame = OldTrapFrame;
 }
 
-// Whether kernel APCs are queued for the current environment of Thread. Below
-// DISPATCH_LEVEL.
+// Whether kernel APCs are queued for the current environment of Thread. Any IRQL:
+// above SYNCH_LEVEL, where its APC lock cannot be taken, the pending flag that
+// KeInsertQueueApc sets stands in for the list.
 extern "C" BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread)
 {
+    if (KeGetCurrentIrql() > SYNCH_LEVEL)
+        return KiKernelApcPending(Thread); // the APC lock cannot be taken up here; NT reads the list unlocked
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     BOOLEAN Queued = !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]);
     KiReleaseApcLock(Thread, OldIrql);
@@ -299,7 +302,7 @@ extern "C" BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread)
 }
 
 // Delivers kernel APCs made deliverable by leaving a critical or guarded region: now
-// if at PASSIVE_LEVEL, else by an APC interrupt when IRQL drops. Below DISPATCH_LEVEL.
+// if at PASSIVE_LEVEL, else by an APC interrupt when IRQL drops. Any IRQL.
 extern "C" VOID NTAPI KiCheckForKernelApcDelivery(VOID)
 {
     if (KeGetCurrentIrql() == PASSIVE_LEVEL) {

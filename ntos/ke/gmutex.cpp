@@ -74,10 +74,11 @@ void KiReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex, PKTHREAD Thread)
         KeSignalGateBoostPriority(&GuardedMutex->Gate);
 }
 
-// The unsafe forms' precondition: APC_LEVEL, or a guarded region.
-void KiCheckUnsafeGuardedMutexContext(PKGUARDED_MUTEX GuardedMutex, PKTHREAD Thread, PVOID Caller)
+// The unsafe forms' precondition: APC_LEVEL, or a guarded region (at any IRQL, as
+// NT checks it: an uncontended acquire does not wait, a contended one above APC_LEVEL
+// stops in the wait).
+void KiCheckUnsafeGuardedMutexContext(PKTHREAD Thread)
 {
-    KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, Caller);
     ASSERT(KeGetCurrentIrql() == APC_LEVEL || KiSpecialApcDisable(Thread) < 0);
 }
 
@@ -115,20 +116,20 @@ extern "C" VOID FASTCALL KeReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 }
 
 // Takes the mutex without entering a guarded region, waiting while it is owned. At
-// APC_LEVEL, or below it inside a guarded region.
+// APC_LEVEL, or inside a guarded region (above APC_LEVEL only if it is free).
 extern "C" VOID FASTCALL KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMutex)
 {
     PKTHREAD Thread = KeGetCurrentThread();
-    KiCheckUnsafeGuardedMutexContext(GuardedMutex, Thread, __builtin_return_address(0));
+    KiCheckUnsafeGuardedMutexContext(Thread);
     KiAcquireGuardedMutex(GuardedMutex, Thread);
 }
 
-// Releases a mutex taken with KeAcquireGuardedMutexUnsafe. At APC_LEVEL, or below it
-// inside a guarded region.
+// Releases a mutex taken with KeAcquireGuardedMutexUnsafe. At APC_LEVEL, or inside a
+// guarded region.
 extern "C" VOID FASTCALL KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMutex)
 {
     PKTHREAD Thread = KeGetCurrentThread();
-    KiCheckUnsafeGuardedMutexContext(GuardedMutex, Thread, __builtin_return_address(0));
+    KiCheckUnsafeGuardedMutexContext(Thread);
     KiReleaseGuardedMutex(GuardedMutex, Thread);
 }
 

@@ -157,6 +157,30 @@ TEST_P(ApcTest, CriticalRegionHoldsNormalApcsButNotSpecialOnes)
     EXPECT_EQ(Log.Order[1], 1) << "the normal APC is delivered on leaving";
 }
 
+// Leaving a critical region above DISPATCH_LEVEL (kmtest KeApc does it at HIGH_LEVEL)
+// cannot take the APC lock: a held normal APC is requested as an APC interrupt and
+// runs once IRQL drops.
+TEST_P(ApcTest, LeavingACriticalRegionAtHighLevelDefersTheHeldApcToTheIrqlDrop)
+{
+    ApcLog Log{};
+    LONG CountAtHigh = -1;
+    ASSERT_EQ(RunInKernel([&] {
+                  LoggedApc Normal;
+                  InitLogged(Normal, Log, 1, KeGetCurrentThread(), false);
+                  KeEnterCriticalRegion();
+                  KeInsertQueueApc(&Normal.Apc, nullptr, nullptr, 0);
+                  KIRQL OldIrql;
+                  KeRaiseIrql(HIGH_LEVEL, &OldIrql);
+                  KeLeaveCriticalRegion();
+                  CountAtHigh = Log.Count;
+                  KeLowerIrql(OldIrql);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(CountAtHigh, 0);
+    EXPECT_EQ(Log.Count, 1) << "delivered when IRQL dropped";
+    EXPECT_EQ(Log.NormalIrql, PASSIVE_LEVEL);
+}
+
 TEST_P(ApcTest, GuardedRegionHoldsEveryKernelApcUntilTheLastLeave)
 {
     ApcLog Log{};

@@ -265,6 +265,30 @@ struct MutexThread {
     }
 };
 
+// The unsafe forms inside a guarded region work above APC_LEVEL while the mutex is
+// free (kmtest KeGuardedMutex takes it at DISPATCH_LEVEL).
+TEST_P(GuardedMutexTest, UnsafeFormsInAGuardedRegionAtDispatchLevelTakeAFreeMutex)
+{
+    PKTHREAD Owner = nullptr;
+    BOOLEAN OwnedAfter = TRUE;
+    ASSERT_EQ(RunInKernel([&] {
+                  KGUARDED_MUTEX Mutex;
+                  KeInitializeGuardedMutex(&Mutex);
+                  KeEnterGuardedRegion();
+                  KIRQL OldIrql;
+                  KeRaiseIrql(DISPATCH_LEVEL, &OldIrql);
+                  KeAcquireGuardedMutexUnsafe(&Mutex);
+                  Owner = Mutex.Owner;
+                  KeReleaseGuardedMutexUnsafe(&Mutex);
+                  OwnedAfter = KeIsGuardedMutexOwned(&Mutex);
+                  KeLowerIrql(OldIrql);
+                  KeLeaveGuardedRegion();
+              }),
+              STATUS_SUCCESS);
+    EXPECT_NE(Owner, nullptr);
+    EXPECT_FALSE(OwnedAfter);
+}
+
 TEST_P(GuardedMutexTest, CountCarriesTheWaitersWhileThreadsBlock)
 {
     KernelChecks Checks;

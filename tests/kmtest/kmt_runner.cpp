@@ -53,16 +53,17 @@ void LogFailure(PKMT_RESULTBUFFER Buffer, const std::string &Message)
     }
 }
 
-// In the kernel: the system thread that runs one test at PASSIVE_LEVEL and checks
-// it returns there.
+// In the kernel: the system thread that runs one test at PASSIVE_LEVEL; a test that
+// returns at another IRQL fails.
 VOID NTAPI RunTestThread(PVOID Context)
 {
     const KMT_TEST *Test = static_cast<const KMT_TEST *>(Context);
     Test->TestFunction();
     KIRQL Irql = KeGetCurrentIrql();
-    ok(Irql == PASSIVE_LEVEL, "%s returned at IRQL %d\n", PlainName(*Test), Irql);
-    if (Irql != PASSIVE_LEVEL)
+    if (Irql != PASSIVE_LEVEL) {
+        ok(FALSE, "%s returned at IRQL %d\n", PlainName(*Test), Irql);
         KeLowerIrql(PASSIVE_LEVEL);
+    }
 }
 
 // Boots, runs Test in a system thread, shuts down; problems go to Buffer as failures.

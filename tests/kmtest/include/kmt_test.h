@@ -26,6 +26,7 @@
 #include <ntifs.h>
 #include <ndk/ntndk.h>
 #include <pseh/pseh2.h>
+#include <kmt_sal.h>
 #if defined(__has_include)
 #if __has_include(<ntstrsafe.h>)
 #include <ntstrsafe.h>
@@ -141,6 +142,14 @@ NT_EXTERN_C_END
 #define ok_eq_str(value, expected) ok(!strcmp(value, expected), #value " = \"%s\", expected \"%s\"\n", value, expected)
 #define ok_eq_wstr(value, expected) ok(!wcscmp(value, expected), #value " = \"%ls\", expected \"%ls\"\n", value, expected)
 
+/* What the WDK's ntdef.h and windef.h give kmtest sources besides the NT API. */
+#ifndef C_ASSERT
+#define C_ASSERT(expression) _Static_assert(expression, #expression)
+#endif
+#if !defined(__cplusplus) && !defined(min)
+#define min(a, b) (((a) < (b)) ? (a) : (b))
+#define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
 #ifndef INVALID_HANDLE_VALUE
 #define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
 #endif

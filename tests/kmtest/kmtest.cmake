@@ -42,9 +42,10 @@ function(kmtest_add_suite Target)
   kmtest_write_testlist("${TestList}" ${Names})
   add_executable(${Target} ${Arg_SOURCES} "${TestList}")
   target_link_libraries(${Target} PRIVATE ${Arg_HARNESS})
-  # The target macros of a Windows AMD64 compiler, which kmtest sources test.
+  # The target macros of a Windows AMD64 compiler, which kmtest sources test, and its
+  # calling-convention keywords, which AMD64 ignores (sources use them before any include).
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
-    target_compile_definitions(${Target} PRIVATE _M_AMD64 _M_X64 _AMD64_ _WIN64)
+    target_compile_definitions(${Target} PRIVATE _M_AMD64 _M_X64 _AMD64_ _WIN64 __cdecl= __stdcall= __fastcall=)
   endif()
   set(${Target}_TESTS ${Names} PARENT_SCOPE)
 endfunction()

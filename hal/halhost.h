@@ -34,6 +34,10 @@ NTSTATUS HalHostCommitRange(PVOID Base, SIZE_T Size);
 NTSTATUS HalHostDecommitRange(PVOID Base, SIZE_T Size);
 VOID HalHostReleaseRange(PVOID Base, SIZE_T Size);
 
+/* ---- Address probing: whether a one-byte read at Address would succeed now (mapped
+ * and readable), found without touching it. ---- */
+BOOLEAN HalHostIsAddressReadable(PVOID Address);
+
 /* ---- Spin-wait: one iteration of a spin loop (the deterministic machine lets another
  * processor run; realtime issues a pause). ---- */
 VOID HalHostSpinWait(VOID);

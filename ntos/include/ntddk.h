@@ -627,6 +627,8 @@ NTKERNELAPI ULONG_PTR NTAPI MmQueryUserProbeAddress(VOID);
  * Length 0 checks nothing. Call inside _SEH2_TRY, at or below APC_LEVEL. */
 NTKERNELAPI VOID NTAPI ProbeForRead(const volatile VOID *Address, SIZE_T Length, ULONG Alignment);
 NTKERNELAPI VOID NTAPI ProbeForWrite(volatile VOID *Address, SIZE_T Length, ULONG Alignment);
+/* Whether a read of VirtualAddress would succeed now, without a fault. Any IRQL. */
+NTKERNELAPI BOOLEAN NTAPI MmIsAddressValid(PVOID VirtualAddress);
 
 /* Virtual memory allocation types and page protections (wdm.h) */
 #define PAGE_NOACCESS 0x01

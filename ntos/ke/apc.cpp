@@ -289,12 +289,12 @@ extern "C" VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRA
 }
 
 // Whether kernel APCs are queued for the current environment of Thread. Any IRQL:
-// above SYNCH_LEVEL, where its APC lock cannot be taken, the pending flag that
-// KeInsertQueueApc sets stands in for the list.
+// above SYNCH_LEVEL, where its APC lock cannot be taken, it answers "maybe", so that
+// the caller requests an APC interrupt, which finds out once IRQL drops.
 extern "C" BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread)
 {
     if (KeGetCurrentIrql() > SYNCH_LEVEL)
-        return KiKernelApcPending(Thread); // the APC lock cannot be taken up here; NT reads the list unlocked
+        return TRUE; // the APC lock cannot be taken up here: the APC interrupt will look
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     BOOLEAN Queued = !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]);
     KiReleaseApcLock(Thread, OldIrql);

@@ -41,7 +41,7 @@ class KdCommand(gdb.Command):
         command = self.template(args)
         status = _kd(command)
         if status != 0:
-            print("%s: status 0x%08X" % (command, status))
+            print("kd: status 0x%08X" % status)
 
 
 def _register_views():

@@ -104,10 +104,7 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
     Thread->ThreadsProcess = Process;
     Thread->Cid.UniqueProcess = Process->UniqueProcessId;
 
-    HANDLE_TABLE_ENTRY CidEntry{};
-    CidEntry.Object = Thread;
-    CidEntry.GrantedAccess = 0;
-    Thread->Cid.UniqueThread = ExCreateHandle(PspCidTable, &CidEntry);
+    Thread->Cid.UniqueThread = PspCreateCidHandle(Thread);
     if (!Thread->Cid.UniqueThread) {
         ObDereferenceObject(Thread);
         return STATUS_INSUFFICIENT_RESOURCES;

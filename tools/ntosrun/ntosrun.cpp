@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "driverload.h"
+#include "fuzz_program.h"
 #include "nthost.h"
 #include "options.h"
 #include "ps.h"
@@ -110,6 +111,22 @@ bool OpenDrivers(const NtosrunOptions &Options, std::vector<NtosrunDriver> &Driv
     return true;
 }
 
+// Runs a fuzzer input through the fuzzer's own runner, printing every step; 0 when
+// every oracle held, 1 otherwise, 2 when the file cannot be read.
+int ReplayFuzzInput(const std::string &Path)
+{
+    ntos_fuzz::FuzzRunOptions Run;
+    Run.Verbose = true;
+    ntos_fuzz::FuzzResult Result;
+    if (!ntos_fuzz::FuzzRunFile(Path, Run, Result)) {
+        std::fprintf(stderr, "ntosrun: cannot read %s\n", Path.c_str());
+        return 2;
+    }
+    std::printf("ntosrun: replayed %s: %u operation(s), %s\n", Path.c_str(), Result.OpsRun,
+                Result.Failed ? "FAILED" : "every oracle held");
+    return Result.Failed ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -125,6 +142,8 @@ int main(int argc, char **argv)
         NtosrunPrintUsage(stdout);
         return 0;
     }
+    if (!Options.Replay.empty())
+        return ReplayFuzzInput(Options.Replay);
     std::vector<NtosrunDriver> Drivers;
     if (!OpenDrivers(Options, Drivers, Error)) {
         std::fprintf(stderr, "ntosrun: %s\n", Error.c_str());

@@ -70,6 +70,11 @@ bool NtosrunParseOptions(int argc, char **argv, NtosrunOptions &Options, std::st
             if (!Value)
                 return false;
             Options.Drivers.push_back(Value);
+        } else if (Arg == "--replay") {
+            const char *Value = TakeValue(argc, argv, I, Error);
+            if (!Value)
+                return false;
+            Options.Replay = Value;
         } else if (Arg == "--workload") {
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value)
@@ -92,6 +97,7 @@ void NtosrunPrintUsage(std::FILE *Stream)
     std::fprintf(Stream,
                  "usage: ntosrun [--processors N] [--realtime | --deterministic] [--seed S] [--stack-size BYTES]\n"
                  "               [--driver LIB.so]... [--workload NAME] [--seconds N] [--help]\n"
+                 "       ntosrun --replay FILE\n"
                  "\n"
                  "Boots the hosted NT kernel, loads the drivers (DriverEntry in a system thread), runs a\n"
                  "workload, unloads the drivers (DriverUnload), prints a summary and shuts down.\n"
@@ -106,6 +112,8 @@ void NtosrunPrintUsage(std::FILE *Stream)
     for (const NTOSRUN_WORKLOAD *Workload = NtosrunWorkloads; Workload->Name; Workload++)
         std::fprintf(Stream, "                       %-8s %s\n", Workload->Name, Workload->Description);
     std::fprintf(Stream, "  --seconds N        the storm's length (default 2)\n"
+                         "  --replay FILE      run a fuzzer input (tests/fuzz) with every step printed: its\n"
+                         "                     header chooses processors and seed\n"
                          "\n"
                          "Exit status: 0 when the workload and every DriverEntry succeeded and shutdown found no\n"
                          "leak, 1 otherwise, 2 for a bad argument.\n");

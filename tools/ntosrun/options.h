@@ -14,6 +14,7 @@ struct NtosrunOptions {
     std::string Workload = "demo";
     unsigned Seconds = 2; // the storm's length
     bool Help = false;
+    std::string Replay; // a fuzzer input to run instead of a workload
 };
 
 // Parses argv into Options; on a bad argument returns false with a one-line Error.

@@ -165,8 +165,11 @@ NTSTATUS OpDuplicate(const FuzzOp &Op)
         Source.Owner = SlotOwner::Empty;
     if (!NT_SUCCESS(Status))
         return Status;
-    bool IntoKernel = !Op.B || (Op.C & 4) || FuzzIsDriverOrSystem(Target, *PsProcessType);
-    if (IntoKernel && !((ULONG_PTR)Duplicate & KERNEL_HANDLE_FLAG))
+    // In the kernel's table when marked so, or when the target is the System process
+    // (whose table is the kernel's); else in the target process's own table.
+    bool Marked = ((ULONG_PTR)Duplicate & KERNEL_HANDLE_FLAG) == KERNEL_HANDLE_FLAG;
+    bool IntoKernel = Marked || !Op.B || FuzzIsDriverOrSystem(Target, *PsProcessType);
+    if (IntoKernel && !Marked)
         Duplicate = ObMarkHandleAsKernelHandle(Duplicate);
     FuzzStoreSlot(Op.D, Duplicate, IntoKernel ? SlotOwner::Kernel : SlotOwner::Foreign);
     return Status;

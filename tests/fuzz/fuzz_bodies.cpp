@@ -239,7 +239,7 @@ VOID NTAPI ThreadNotify(HANDLE ProcessId, HANDLE ThreadId, BOOLEAN Create)
     NotifyAction(ProcessId, ThreadId, Create);
 }
 
-// Changes one registration; false when the kernel refused it.
+// Registers or removes one routine of Kind; the kernel's status.
 NTSTATUS ChangeRegistration(ULONG Kind, bool Register)
 {
     switch (Kind) {

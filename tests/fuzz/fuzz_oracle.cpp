@@ -34,14 +34,26 @@ POBJECT_TYPE TypeOf(PVOID Object)
     return OBJECT_TO_OBJECT_HEADER(Object)->Type;
 }
 
+// Resumes every system thread of Process (a process suspension may hold one the
+// program has no handle to, such as one whose creation failed late).
+VOID ResumeSystemThreadsOf(PEPROCESS Process)
+{
+    for (PETHREAD Thread = PsGetNextProcessThread(Process, NULL); Thread;
+         Thread = PsGetNextProcessThread(Process, Thread))
+        if (Thread->SystemThread)
+            KeForceResumeThread(&Thread->Tcb);
+}
+
 // Ends every pinned process and every pinned thread still running; system threads,
 // which only end themselves, are resumed (their waits end with the end event).
 VOID EndEverything()
 {
     for (ULONG i = 0; i < PinnedCount(); i++) {
         PVOID Object = Fuzz->Pinned[i];
-        if (Object && TypeOf(Object) == *PsProcessType)
-            PspTerminateProcess(static_cast<PEPROCESS>(Object), STATUS_PROCESS_IS_TERMINATING);
+        if (!Object || TypeOf(Object) != *PsProcessType)
+            continue;
+        PspTerminateProcess(static_cast<PEPROCESS>(Object), STATUS_PROCESS_IS_TERMINATING);
+        ResumeSystemThreadsOf(static_cast<PEPROCESS>(Object));
     }
     for (ULONG i = 0; i < PinnedCount(); i++) {
         PVOID Object = Fuzz->Pinned[i];

@@ -14,6 +14,7 @@ namespace {
 
 constexpr ULONG kSettleMs = 50;
 constexpr ULONG kThreadEndMs = 60 * 1000;
+constexpr ULONG kRoundMs = 1000;
 
 VOID DisarmFaults()
 {
@@ -69,6 +70,20 @@ VOID EndEverything()
     }
 }
 
+// Waits for one pinned thread to end, resuming it each round if it is a system thread
+// (its body may suspend itself after the first resume); whether it ended in time.
+bool WaitForThread(PETHREAD Thread)
+{
+    for (ULONG Waited = 0; Waited < kThreadEndMs; Waited += kRoundMs) {
+        if (Thread->SystemThread)
+            KeForceResumeThread(&Thread->Tcb);
+        LARGE_INTEGER Timeout = FuzzTimeoutMs(kRoundMs);
+        if (KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, &Timeout) != STATUS_TIMEOUT)
+            return true;
+    }
+    return false;
+}
+
 // Waits for every pinned thread to end; a thread that does not within the bound is a
 // hang: reported with the thread list. Whether all ended.
 bool WaitForThreads()
@@ -78,8 +93,7 @@ bool WaitForThreads()
         if (!Object || TypeOf(Object) != *PsThreadType)
             continue;
         auto *Thread = static_cast<PETHREAD>(Object);
-        LARGE_INTEGER Timeout = FuzzTimeoutMs(kThreadEndMs);
-        if (KeWaitForSingleObject(&Thread->Tcb, Executive, KernelMode, FALSE, &Timeout) == STATUS_TIMEOUT) {
+        if (!WaitForThread(Thread)) {
             DbgPrint("ntos-fuzz: HANG: thread %p (TID %p) did not end; state %u, wait reason %u\n",
                      static_cast<PVOID>(Thread), Thread->Cid.UniqueThread, (unsigned)Thread->Tcb.State,
                      (unsigned)Thread->Tcb.WaitReason);

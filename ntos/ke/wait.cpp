@@ -338,6 +338,9 @@ extern "C" VOID NTAPI KiWaitTest(PVOID ObjectPointer, KPRIORITY Increment)
             continue;
         }
         KiUnwaitThread(Thread, WaitStatus, Increment);
+        // The thread's other wait blocks left this list with it (a WaitAny may name
+        // the object more than once): walk again from the head, as NT does.
+        Entry = Object->WaitListHead.Flink;
     }
 }
 

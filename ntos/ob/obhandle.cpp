@@ -741,8 +741,13 @@ extern "C" NTSTATUS NTAPI ObInsertObject(PVOID Object, PACCESS_STATE PassedAcces
                                          ULONG ObjectPointerBias, PVOID *NewObject, PHANDLE Handle)
 {
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
-    if (!(Header->Flags & OB_FLAG_CREATE_INFO) || !Header->ObjectCreateInfo)
+    // Not new any more (inserted already, or opened by pointer before its insertion,
+    // as by CID from a create-notify routine): refused as NT's checked build does, and
+    // the creator's reference goes as with any failed insertion.
+    if (!(Header->Flags & OB_FLAG_CREATE_INFO) || !Header->ObjectCreateInfo) {
+        ObDereferenceObject(Object);
         return STATUS_INVALID_PARAMETER;
+    }
     POBJECT_CREATE_INFORMATION CreateInfo = Header->ObjectCreateInfo;
     POBJECT_HEADER_NAME_INFO NameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
     if ((NameInfo && NameInfo->Name.Buffer) || Header->Type->TypeInfo.SecurityRequired)

@@ -29,7 +29,9 @@ void ObpDeallocateObject(PVOID Object)
     POBJECT_HEADER Header = OBJECT_TO_OBJECT_HEADER(Object);
     POBJECT_TYPE Type = Header->Type;
     InterlockedDecrement(reinterpret_cast<volatile LONG *>(&Type->TotalNumberOfObjects));
-    if ((Header->Flags & OB_FLAG_CREATE_INFO) && Header->ObjectCreateInfo)
+    // Still attached when the object was never inserted (a handle opened by pointer
+    // may have cleared OB_FLAG_CREATE_INFO first); insertion detaches it.
+    if (Header->ObjectCreateInfo)
         ObpFreeObjectCreateInformation(Header->ObjectCreateInfo);
     POBJECT_HEADER_HANDLE_INFO HandleInfo = OBJECT_HEADER_TO_HANDLE_INFO(Header);
     if (HandleInfo && !(Header->Flags & OB_FLAG_SINGLE_PROCESS))

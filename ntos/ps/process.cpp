@@ -113,9 +113,7 @@ NTSTATUS PspInitializeProcess(PEPROCESS Process, PEPROCESS Parent, ULONG Flags)
         if (!NT_SUCCESS(Status))
             return Status;
     }
-    HANDLE_TABLE_ENTRY CidEntry{};
-    CidEntry.Object = Process;
-    Process->UniqueProcessId = ExCreateHandle(PspCidTable, &CidEntry);
+    Process->UniqueProcessId = PspCreateCidHandle(Process);
     if (!Process->UniqueProcessId)
         return STATUS_INSUFFICIENT_RESOURCES;
     if (Process->ObjectTable && Process->ObjectTable != ObpKernelHandleTable)

@@ -15,6 +15,7 @@ LIST_ENTRY PsActiveProcessHead;
 KGUARDED_MUTEX PspActiveProcessMutex;
 SINGLE_LIST_ENTRY PspReaperListHead;
 WORK_QUEUE_ITEM PspReaperWorkItem;
+volatile LONG PspCidFailuresLeft;
 
 GENERIC_MAPPING PspProcessMapping = {
     STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
@@ -122,6 +123,7 @@ extern "C" NTSTATUS NTAPI PsInitSystem(VOID)
                                      PspDeleteThread, &PspThreadType);
     if (!NT_SUCCESS(Status))
         return Status;
+    PspInjectCidFailures(0);
     PspCidTable = ExCreateHandleTable(NULL);
     if (!PspCidTable)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -162,6 +164,29 @@ extern "C" ULONG NTAPI PspShutdownSystem(VOID)
     PsInitialSystemProcess = NULL;
     ObDereferenceObject(Process);
     return Alive + Routines;
+}
+
+// Makes the next Count CID allocations fail as a full CID table would; 0 ends the
+// injection. For the fuzzer, to reach the creation paths' CID failures. Any IRQL.
+extern "C" VOID NTAPI PspInjectCidFailures(ULONG Count)
+{
+    __atomic_store_n(&PspCidFailuresLeft, (LONG)Count, __ATOMIC_RELEASE);
+}
+
+// Gives Object (a process or thread) a CID in PspCidTable; NULL when the table is
+// full or an injected failure takes this allocation. At PASSIVE_LEVEL.
+extern "C" HANDLE NTAPI PspCreateCidHandle(PVOID Object)
+{
+    LONG Left = __atomic_load_n(&PspCidFailuresLeft, __ATOMIC_ACQUIRE);
+    while (Left > 0) {
+        if (__atomic_compare_exchange_n(&PspCidFailuresLeft, &Left, Left - 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return NULL;
+    }
+    HANDLE_TABLE_ENTRY CidEntry{};
+    CidEntry.Object = Object;
+    CidEntry.GrantedAccess = 0;
+    return ExCreateHandle(PspCidTable, &CidEntry);
 }
 
 // Destroys the CID table once every process and thread object is gone (objects still

@@ -104,10 +104,7 @@ extern "C" NTSTATUS NTAPI PspCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desi
     Thread->ThreadsProcess = Process;
     Thread->Cid.UniqueProcess = Process->UniqueProcessId;
 
-    HANDLE_TABLE_ENTRY CidEntry{};
-    CidEntry.Object = Thread;
-    CidEntry.GrantedAccess = 0;
-    Thread->Cid.UniqueThread = ExCreateHandle(PspCidTable, &CidEntry);
+    Thread->Cid.UniqueThread = PspCreateCidHandle(Thread);
     if (!Thread->Cid.UniqueThread) {
         ObDereferenceObject(Thread);
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -283,9 +280,9 @@ extern "C" VOID NTAPI PspUserThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID S
 }
 
 // The create-thread service: a user thread in ProcessHandle's process that starts in
-// ThreadContext (Rip, with Rcx its parameter) on the stack InitialTeb describes. The
-// caller's CONTEXT and INITIAL_TEB are captured (under SEH for a user-mode caller).
-// At PASSIVE_LEVEL.
+// ThreadContext (Rip, with Rcx its parameter) on the stack InitialTeb describes. A
+// user-mode caller's handle and client-ID slots are probed for writing first, then its
+// CONTEXT and INITIAL_TEB captured (under SEH). At PASSIVE_LEVEL.
 extern "C" NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
                                          PCLIENT_ID ClientId, PCONTEXT ThreadContext, PINITIAL_TEB InitialTeb,
@@ -297,7 +294,11 @@ extern "C" NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK Desir
         return STATUS_INVALID_PARAMETER;
     CONTEXT SafeContext;
     INITIAL_TEB SafeInitialTeb;
-    NTSTATUS Status = ExpCaptureFromCaller(&SafeContext, ThreadContext, sizeof(SafeContext), sizeof(ULONG));
+    NTSTATUS Status = ExpProbeForWriteCaller(ThreadHandle, sizeof(HANDLE), sizeof(HANDLE));
+    if (NT_SUCCESS(Status))
+        Status = ExpProbeForWriteCaller(ClientId, sizeof(CLIENT_ID), sizeof(ULONG));
+    if (NT_SUCCESS(Status))
+        Status = ExpCaptureFromCaller(&SafeContext, ThreadContext, sizeof(SafeContext), sizeof(ULONG));
     if (NT_SUCCESS(Status))
         Status = ExpCaptureFromCaller(&SafeInitialTeb, InitialTeb, sizeof(SafeInitialTeb), sizeof(ULONG));
     if (!NT_SUCCESS(Status))
@@ -341,8 +342,11 @@ extern "C" NTSTATUS NTAPI NtCreateThreadEx(PHANDLE ThreadHandle, ACCESS_MASK Des
         return STATUS_INVALID_PARAMETER;
     if (AttributeList)
         return STATUS_NOT_SUPPORTED;
+    NTSTATUS Status = ExpProbeForWriteCaller(ThreadHandle, sizeof(HANDLE), sizeof(HANDLE));
+    if (!NT_SUCCESS(Status))
+        return Status;
     PEPROCESS Process;
-    NTSTATUS Status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD, PspProcessType,
+    Status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD, PspProcessType,
                                                 ExGetPreviousMode(), reinterpret_cast<PVOID *>(&Process), NULL);
     if (!NT_SUCCESS(Status))
         return Status;

@@ -4,6 +4,30 @@
 #include "ps.h"
 #include "se.h"
 
+namespace {
+volatile LONG SepAccessStateFailuresLeft;
+
+// Whether an injected failure takes this access state.
+bool SepInjectedAccessStateFailure()
+{
+    LONG Left = __atomic_load_n(&SepAccessStateFailuresLeft, __ATOMIC_ACQUIRE);
+    while (Left > 0) {
+        if (__atomic_compare_exchange_n(&SepAccessStateFailuresLeft, &Left, Left - 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+// Makes the next Count SeCreateAccessState(Ex) calls fail with
+// STATUS_INSUFFICIENT_RESOURCES; 0 ends the injection. For the fuzzer, to reach the
+// callers' access-state failure branches. Any IRQL.
+extern "C" VOID NTAPI SeInjectAccessStateFailures(ULONG Count)
+{
+    __atomic_store_n(&SepAccessStateFailuresLeft, (LONG)Count, __ATOMIC_RELEASE);
+}
+
 // Sets up AccessState for a request of Access (generic rights mapped with
 // GenericMapping) by Thread of Process: a new operation id, the captured subject, and
 // AuxData (which the caller provides and keeps) holding the mapping and the privilege
@@ -14,6 +38,8 @@ extern "C" NTSTATUS NTAPI SeCreateAccessStateEx(PETHREAD Thread, PEPROCESS Proce
 {
     RtlZeroMemory(AccessState, sizeof(*AccessState));
     RtlZeroMemory(AuxData, sizeof(*AuxData));
+    if (SepInjectedAccessStateFailure())
+        return STATUS_INSUFFICIENT_RESOURCES;
     if (GenericMapping)
         RtlMapGenericMask(&Access, GenericMapping);
     AccessState->RemainingDesiredAccess = Access;

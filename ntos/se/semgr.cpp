@@ -8,6 +8,7 @@
 // manager.
 extern "C" NTSTATUS NTAPI SeInitSystem(VOID)
 {
+    SeInjectAccessStateFailures(0);
     SepInitializeLuid();
     SepInitPrivileges();
     NTSTATUS Status = SepInitSecurityIDs();

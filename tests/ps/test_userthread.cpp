@@ -181,6 +181,38 @@ TEST_P(PsUserThreadTest, KernelAddressesFromUserModeAreRefusedBeforeTheServiceAc
     EXPECT_EQ(Set, STATUS_ACCESS_VIOLATION) << "a set-information buffer in kernel memory";
 }
 
+// Kernel memory a user-mode thread creation might be told to write.
+CLIENT_ID KernelCreateCid;
+HANDLE KernelCreateHandle;
+
+TEST_P(PsUserThreadTest, ThreadCreationFromUserModeRefusesKernelOutputPointers)
+{
+    NTSTATUS ByCid = STATUS_PENDING, ByHandle = STATUS_PENDING;
+    ASSERT_EQ(RunInKernel([&] {
+                  HANDLE Process;
+                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+                  UserRun Run, Never;
+                  Run.Body = [&](UserRun &) -> NTSTATUS {
+                      HANDLE Thread;
+                      ByCid = RtlCreateUserThread(NtCurrentProcess(), nullptr, FALSE, 0, 0, 0, UserStart, &Never,
+                                                  &Thread, &KernelCreateCid);
+                      ByHandle = NtCreateThreadEx(&KernelCreateHandle, THREAD_ALL_ACCESS, nullptr, NtCurrentProcess(),
+                                                  UserStart, &Never, 0, 0, 0, 0, nullptr);
+                      return STATUS_SUCCESS;
+                  };
+                  HANDLE Thread;
+                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+                  ExitStatusOf(Thread);
+                  ZwClose(Thread);
+                  ZwClose(Process);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(ByCid, STATUS_ACCESS_VIOLATION) << "a client-ID slot in kernel memory (found by the fuzzer)";
+    EXPECT_EQ(KernelCreateCid.UniqueThread, nullptr) << "nothing written to kernel memory";
+    EXPECT_EQ(ByHandle, STATUS_ACCESS_VIOLATION) << "a handle slot in kernel memory";
+    EXPECT_EQ(KernelCreateHandle, nullptr);
+}
+
 TEST_P(PsUserThreadTest, AnotherThreadsTerminationEndsAUserModeWait)
 {
     NTSTATUS Exit = STATUS_PENDING, Terminate = STATUS_PENDING;

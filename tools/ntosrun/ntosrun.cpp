@@ -10,6 +10,7 @@
 
 #include "driverload.h"
 #include "kd.h"
+#include "fuzz_program.h"
 #include "nthost.h"
 #include "options.h"
 #include "ps.h"
@@ -91,28 +92,27 @@ void UnloadDrivers(RunState &Run)
 }
 
 // Starts the timeline log when --trace asked for one. At PASSIVE_LEVEL.
-void StartTrace(RunState &Run)
+void StartTrace(const NtosrunOptions &Options, bool &TraceOk)
 {
-    if (Run.Context.Options->TracePath.empty())
+    if (Options.TracePath.empty())
         return;
-    NTSTATUS Status = PerfInfoStartLog(Run.Context.Options->TraceEvents);
+    NTSTATUS Status = PerfInfoStartLog(Options.TraceEvents);
     if (!NT_SUCCESS(Status)) {
         DbgPrint("ntosrun: no timeline: 0x%08X\n", static_cast<unsigned>(Status));
-        Run.TraceOk = false;
+        TraceOk = false;
     }
 }
 
 // Collects the timeline and writes it as trace-event JSON. At PASSIVE_LEVEL.
-void FinishTrace(RunState &Run)
+void FinishTrace(const NtosrunOptions &Options, bool &TraceOk)
 {
-    const NtosrunOptions &Options = *Run.Context.Options;
-    if (Options.TracePath.empty() || !Run.TraceOk)
+    if (Options.TracePath.empty() || !TraceOk)
         return;
     std::vector<PERFINFO_EVENT> Events;
     ULONG64 Total = NtosrunCollectTrace(Options.TraceEvents, Events);
     std::string Error;
-    Run.TraceOk = NtosrunWriteTrace(Options.TracePath, Events, Error);
-    if (Run.TraceOk)
+    TraceOk = NtosrunWriteTrace(Options.TracePath, Events, Error);
+    if (TraceOk)
         DbgPrint("ntosrun: timeline: %zu events written to %s (%llu logged, the oldest %llu overwritten)\n",
                  Events.size(), Options.TracePath.c_str(), Total, Total - Events.size());
     else
@@ -129,13 +129,13 @@ VOID NTAPI RunSystemThread(PVOID Context)
     NTSTATUS Status = NtosrunStartCounting(Counters);
     if (!NT_SUCCESS(Status))
         DbgPrint("ntosrun: no thread counts: 0x%08X\n", static_cast<unsigned>(Status));
-    StartTrace(Run);
+    StartTrace(*Run.Context.Options, Run.TraceOk);
     StartDrivers(Run);
     Run.WorkloadStatus = Run.Workload->Routine(Run.Context);
     DbgPrint("ntosrun: workload %s: 0x%08X\n", Run.Workload->Name, static_cast<unsigned>(Run.WorkloadStatus));
     RunKdCommands(*Run.Context.Options);
     UnloadDrivers(Run);
-    FinishTrace(Run);
+    FinishTrace(*Run.Context.Options, Run.TraceOk);
     auto Elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - Start);
     if (NT_SUCCESS(Status))
         NtosrunPrintSummary(Counters, static_cast<ULONG64>(Elapsed.count()));
@@ -165,6 +165,27 @@ bool OpenDrivers(const NtosrunOptions &Options, std::vector<NtosrunDriver> &Driv
     return true;
 }
 
+// Runs a fuzzer input through the fuzzer's own runner, printing every step and, with
+// --trace, writing its timeline; 0 when every oracle held, 1 otherwise, 2 when the
+// file cannot be read.
+int ReplayFuzzInput(const NtosrunOptions &Options)
+{
+    const std::string &Path = Options.Replay;
+    bool TraceOk = true;
+    ntos_fuzz::FuzzRunOptions Run;
+    Run.Verbose = true;
+    Run.AtStart = [&] { StartTrace(Options, TraceOk); };
+    Run.AtEnd = [&] { FinishTrace(Options, TraceOk); };
+    ntos_fuzz::FuzzResult Result;
+    if (!ntos_fuzz::FuzzRunFile(Path, Run, Result)) {
+        std::fprintf(stderr, "ntosrun: cannot read %s\n", Path.c_str());
+        return 2;
+    }
+    std::printf("ntosrun: replayed %s: %u operation(s), %s\n", Path.c_str(), Result.OpsRun,
+                Result.Failed ? "FAILED" : "every oracle held");
+    return Result.Failed || !TraceOk ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -183,6 +204,8 @@ int main(int argc, char **argv)
     std::string KdCommandList = JoinKdCommands(Options);
     if (!KdCommandList.empty())
         KdBugCheckCommands = KdCommandList.c_str();
+    if (!Options.Replay.empty())
+        return ReplayFuzzInput(Options);
     std::vector<NtosrunDriver> Drivers;
     if (!OpenDrivers(Options, Drivers, Error)) {
         std::fprintf(stderr, "ntosrun: %s\n", Error.c_str());

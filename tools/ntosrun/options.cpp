@@ -83,6 +83,11 @@ bool NtosrunParseOptions(int argc, char **argv, NtosrunOptions &Options, std::st
             if (!Value)
                 return false;
             Options.Drivers.push_back(Value);
+        } else if (Arg == "--replay") {
+            const char *Value = TakeValue(argc, argv, I, Error);
+            if (!Value)
+                return false;
+            Options.Replay = Value;
         } else if (Arg == "--workload") {
             const char *Value = TakeValue(argc, argv, I, Error);
             if (!Value)
@@ -106,6 +111,8 @@ void NtosrunPrintUsage(std::FILE *Stream)
                  "usage: ntosrun [--processors N] [--realtime | --deterministic] [--seed S] [--stack-size BYTES]\n"
                  "               [--driver LIB.so]... [--workload NAME] [--seconds N]\n"
                  "               [--kd \"COMMAND\"]... [--trace OUT.json] [--trace-events N] [--help]\n"
+                 "               [--driver LIB.so]... [--workload NAME] [--seconds N] [--help]\n"
+                 "       ntosrun --replay FILE [--trace OUT.json] [--trace-events N]\n"
                  "\n"
                  "Boots the hosted NT kernel, loads the drivers (DriverEntry in a system thread), runs a\n"
                  "workload, unloads the drivers (DriverUnload), prints a summary and shuts down.\n"
@@ -125,6 +132,8 @@ void NtosrunPrintUsage(std::FILE *Stream)
                          "                     !object ADDR, dt nt!_ETHREAD ADDR, thread (seed 002's EnumThreads)\n"
                          "  --trace OUT.json   write the run's timeline (Chrome / Perfetto trace-event JSON)\n"
                          "  --trace-events N   the timeline's ring, in events (default 262144; the newest are kept)\n"
+                         "  --replay FILE      run a fuzzer input (tests/fuzz) with every step printed: its\n"
+                         "                     header chooses processors and seed\n"
                          "\n"
                          "Exit status: 0 when the workload and every DriverEntry succeeded and shutdown found no\n"
                          "leak, 1 otherwise, 2 for a bad argument.\n");

@@ -17,6 +17,7 @@ struct NtosrunOptions {
     std::string TracePath;               // --trace: where the timeline goes
     unsigned TraceEvents = 1u << 18; // the log's ring, in events
     bool Help = false;
+    std::string Replay; // a fuzzer input to run instead of a workload
 };
 
 // Parses argv into Options; on a bad argument returns false with a one-line Error.

@@ -127,6 +127,9 @@ NTSTATUS NTAPI ObpCreateSymbolicLink(POBJECT_ATTRIBUTES ObjectAttributes, ACCESS
                                      PCUNICODE_STRING LinkTarget, KPROCESSOR_MODE AccessMode, PHANDLE LinkHandle);
 NTSTATUS NTAPI ObpQuerySymbolicLink(POBJECT_SYMBOLIC_LINK Link, PUNICODE_STRING LinkTarget, PULONG ResultLength);
 
+/* obcheck.cpp: the fuzzer's object-manager oracle; returns the violations printed. */
+ULONG NTAPI ObpCheckInvariants(VOID);
+
 /* obref.cpp */
 VOID NTAPI ObpDeferObjectDeletion(POBJECT_HEADER Header);
 extern WORK_QUEUE_ITEM ObpReaperWorkItem;

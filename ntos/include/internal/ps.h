@@ -31,6 +31,12 @@ NTSTATUS NTAPI PsInitSystem(VOID);
 ULONG NTAPI PspShutdownSystem(VOID);
 VOID NTAPI PspWaitForExitingThreads(VOID);
 VOID NTAPI PspDeleteCidTable(VOID);
+/* For the fuzzer: the next Count CID allocations fail (0 ends the injection). */
+VOID NTAPI PspInjectCidFailures(ULONG Count);
+HANDLE NTAPI PspCreateCidHandle(PVOID Object);
+
+/* pscheck.cpp: the fuzzer's process-manager oracle; returns the violations printed. */
+ULONG NTAPI PspCheckInvariants(VOID);
 ULONG NTAPI PspAbandonSystem(VOID);
 
 /* process.cpp */

@@ -103,6 +103,8 @@ FORCEINLINE VOID SepReleaseTokenLock(PTOKEN Token)
 }
 
 /* access.cpp */
+/* For the fuzzer: the next Count access states fail to be created (0 ends it). */
+VOID NTAPI SeInjectAccessStateFailures(ULONG Count);
 NTSTATUS NTAPI SeAppendPrivileges(PACCESS_STATE AccessState, PPRIVILEGE_SET Privileges);
 
 /* accesschk.cpp */

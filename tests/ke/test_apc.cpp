@@ -358,7 +358,15 @@ TEST_P(ApcTest, UserApcEndsAnAlertableUserWaitOnly)
                   };
                   PETHREAD Thread = StartKernelThread(&Body);
                   ASSERT_NE(Thread, nullptr);
-                  SpinUntilWaiting(&Thread->Tcb, UserRequest);
+                  // Either wait will do: on a loaded host the first may have timed out
+                  // already, and the APC then ends the second at once.
+                  SpinUntil([&] {
+                      KIRQL OldIrql = KiAcquireDispatcherLock();
+                      bool InAWait = KiGetThreadState(&Thread->Tcb) == Waiting &&
+                                     (Thread->Tcb.WaitReason == UserRequest || Thread->Tcb.WaitReason == WrUserRequest);
+                      KiReleaseDispatcherLock(OldIrql);
+                      return InAWait;
+                  });
                   LoggedApc Logged;
                   InitLogged(Logged, Log, 7, &Thread->Tcb, false, UserMode);
                   KeInsertQueueApc(&Logged.Apc, nullptr, nullptr, 0);

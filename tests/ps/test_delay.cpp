@@ -15,21 +15,6 @@ class PsDelayTest : public KernelTest {};
 
 LARGE_INTEGER KernelInterval; // a kernel address, as user mode sees the test's globals
 
-// Runs Body as a user thread in a fresh process, Setup given the thread's handle and
-// its run once it is started; waits for it and cleans up.
-void RunUserThread(UserRun &Run, const std::function<void(HANDLE, UserRun &)> &Setup = {})
-{
-    HANDLE Process, Thread;
-    ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
-    ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
-    if (Setup)
-        Setup(Thread, Run);
-    ExitStatusOf(Thread);
-    ZwClose(Thread);
-    WaitHandle(Process);
-    ZwClose(Process);
-}
-
 // Waits until the user thread is in its alertable delay.
 void WaitForDelay(HANDLE Thread, UserRun &Run)
 {
@@ -70,7 +55,7 @@ TEST_P(PsDelayTest, AUserModeDelaySleepsAtLeastItsInterval)
         Elapsed = KeQueryInterruptTime() - Start;
         return STATUS_SUCCESS;
     };
-    ASSERT_EQ(RunInKernel([&] { RunUserThread(Run); }), STATUS_SUCCESS);
+    ASSERT_EQ(RunInKernel([&] { RunUserThreadInNewProcess(Run); }), STATUS_SUCCESS);
     EXPECT_EQ(Run.ServiceStatus, STATUS_SUCCESS);
     EXPECT_EQ(Run.Mode, UserMode);
     EXPECT_GE(Elapsed, 20u * 10000u);
@@ -83,7 +68,7 @@ TEST_P(PsDelayTest, AnAlertableDelayEndsWithUserApcAndTheApcRunsInUserMode)
     UserRun Run;
     Run.Body = AlertableHourDelay;
     ASSERT_EQ(RunInKernel([&] {
-                  RunUserThread(Run, [&](HANDLE Thread, UserRun &R) {
+                  RunUserThreadInNewProcess(Run, [&](HANDLE Thread, UserRun &R) {
                       WaitForDelay(Thread, R);
                       Queue = NtQueueApcThread(Thread, RecordApc, Seen, reinterpret_cast<PVOID>(7), nullptr);
                   });
@@ -101,7 +86,7 @@ TEST_P(PsDelayTest, AnAlertableDelayEndsWithAlertedWhenTheThreadIsAlerted)
     UserRun Run;
     Run.Body = AlertableHourDelay;
     ASSERT_EQ(RunInKernel([&] {
-                  RunUserThread(Run, [&](HANDLE Thread, UserRun &R) {
+                  RunUserThreadInNewProcess(Run, [&](HANDLE Thread, UserRun &R) {
                       WaitForDelay(Thread, R);
                       Alert = NtAlertThread(Thread);
                   });
@@ -123,7 +108,7 @@ TEST_P(PsDelayTest, ABadIntervalPointerIsTheFaultsStatus)
         Results[2] = NtDelayExecution(FALSE, reinterpret_cast<PLARGE_INTEGER>(reinterpret_cast<PCHAR>(Pair) + 1));
         return STATUS_SUCCESS;
     };
-    ASSERT_EQ(RunInKernel([&] { RunUserThread(Run); }), STATUS_SUCCESS);
+    ASSERT_EQ(RunInKernel([&] { RunUserThreadInNewProcess(Run); }), STATUS_SUCCESS);
     EXPECT_EQ(Results[0], STATUS_ACCESS_VIOLATION) << "a kernel address from user mode";
     EXPECT_EQ(Results[1], STATUS_ACCESS_VIOLATION);
     EXPECT_EQ(Results[2], STATUS_DATATYPE_MISALIGNMENT);

@@ -146,8 +146,6 @@ TEST_P(PsUserThreadTest, KernelAddressesFromUserModeAreRefusedBeforeTheServiceAc
     NTSTATUS Suspend = STATUS_PENDING, Open = STATUS_PENDING, Create = STATUS_PENDING, Set = STATUS_PENDING;
     ULONG CountAfter = 99;
     ASSERT_EQ(RunInKernel([&] {
-                  HANDLE Process;
-                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
                   KernelCid.UniqueProcess = PsGetCurrentProcessId();
                   UserRun Run;
                   Run.Body = [&](UserRun &) -> NTSTATUS {
@@ -166,11 +164,7 @@ TEST_P(PsUserThreadTest, KernelAddressesFromUserModeAreRefusedBeforeTheServiceAc
                       Set = NtSetInformationThread(NtCurrentThread(), ThreadBasePriority, &KernelWord, sizeof(LONG));
                       return STATUS_SUCCESS;
                   };
-                  HANDLE Thread;
-                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
-                  ExitStatusOf(Thread);
-                  ZwClose(Thread);
-                  ZwClose(Process);
+                  RunUserThreadInNewProcess(Run);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(Suspend, STATUS_ACCESS_VIOLATION) << "a kernel count slot";
@@ -189,8 +183,6 @@ TEST_P(PsUserThreadTest, ThreadCreationFromUserModeRefusesKernelOutputPointers)
 {
     NTSTATUS ByCid = STATUS_PENDING, ByHandle = STATUS_PENDING;
     ASSERT_EQ(RunInKernel([&] {
-                  HANDLE Process;
-                  ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
                   UserRun Run, Never;
                   Run.Body = [&](UserRun &) -> NTSTATUS {
                       HANDLE Thread;
@@ -200,11 +192,7 @@ TEST_P(PsUserThreadTest, ThreadCreationFromUserModeRefusesKernelOutputPointers)
                                                   UserStart, &Never, 0, 0, 0, 0, nullptr);
                       return STATUS_SUCCESS;
                   };
-                  HANDLE Thread;
-                  ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
-                  ExitStatusOf(Thread);
-                  ZwClose(Thread);
-                  ZwClose(Process);
+                  RunUserThreadInNewProcess(Run);
               }),
               STATUS_SUCCESS);
     EXPECT_EQ(ByCid, STATUS_ACCESS_VIOLATION) << "a client-ID slot in kernel memory (found by the fuzzer)";

@@ -48,6 +48,21 @@ inline NTSTATUS ExitStatusOf(HANDLE Thread)
     return Status;
 }
 
+// Runs Run as a user thread in a new child of the System process; Setup, when given,
+// gets the thread's handle once it is started; waits for the thread and the process.
+inline void RunUserThreadInNewProcess(UserRun &Run, const std::function<void(HANDLE, UserRun &)> &Setup = {})
+{
+    HANDLE Process, Thread;
+    ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
+    ASSERT_EQ(StartUserThread(Process, &Run, &Thread), STATUS_SUCCESS);
+    if (Setup)
+        Setup(Thread, Run);
+    ExitStatusOf(Thread);
+    ZwClose(Thread);
+    WaitHandle(Process);
+    ZwClose(Process);
+}
+
 // Spins (at interrupt points) until Run reached Phase.
 inline void WaitForPhase(UserRun &Run, LONG Phase)
 {

@@ -163,6 +163,8 @@ NTKERNELAPI VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
 #define TIMER_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | TIMER_QUERY_STATE | TIMER_MODIFY_STATE)
 struct _EPROCESS;
 struct _ETHREAD;
+typedef struct _EPROCESS *PEPROCESS; /* opaque to drivers, as wdm.h declares them */
+typedef struct _ETHREAD *PETHREAD;
 extern NTKERNELAPI struct _OBJECT_TYPE **ExEventObjectType;
 extern NTKERNELAPI struct _OBJECT_TYPE **ExSemaphoreObjectType;
 extern NTKERNELAPI struct _OBJECT_TYPE **PsProcessType;
@@ -356,8 +358,6 @@ NTKERNELAPI NTSTATUS NTAPI PsSetLoadImageNotifyRoutine(PLOAD_IMAGE_NOTIFY_ROUTIN
 NTKERNELAPI NTSTATUS NTAPI PsRemoveLoadImageNotifyRoutine(PLOAD_IMAGE_NOTIFY_ROUTINE NotifyRoutine);
 
 /* ---- Dispatcher objects ---- */
-#define IO_NO_INCREMENT 0
-#define EVENT_INCREMENT 1
 NTKERNELAPI VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
 NTKERNELAPI LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
 NTKERNELAPI LONG NTAPI KeResetEvent(PRKEVENT Event);

@@ -7,6 +7,7 @@
 
 #include "io.h"
 #include "ob.h"
+#include "ps.h"
 
 namespace {
 
@@ -31,6 +32,23 @@ UNICODE_STRING ObjectNameOf(const std::string &Name, std::wstring &Storage)
     String.Length = static_cast<USHORT>(Storage.size() * sizeof(WCHAR));
     String.MaximumLength = String.Length;
     return String;
+}
+
+// Tells the load-image notify routines of the driver's image, as the memory manager
+// does when it maps a driver: the full path, process ID 0, a system-mode image at the
+// shared object's base. At PASSIVE_LEVEL.
+VOID NotifyImageLoad(const NtosrunDriver &Driver)
+{
+    Dl_info Info{};
+    dladdr(reinterpret_cast<void *>(Driver.Entry), &Info);
+    std::wstring Path(Driver.Path.begin(), Driver.Path.end());
+    UNICODE_STRING FullImageName;
+    FullImageName.Buffer = Path.data();
+    FullImageName.Length = FullImageName.MaximumLength = static_cast<USHORT>(Path.size() * sizeof(WCHAR));
+    IMAGE_INFO Image{};
+    Image.SystemModeImage = 1;
+    Image.ImageBase = Info.dli_fbase;
+    PspRunLoadImageNotifyRoutines(&FullImageName, nullptr, &Image);
 }
 
 } // namespace
@@ -60,6 +78,7 @@ NTSTATUS NtosrunStartDriver(NtosrunDriver &Driver)
 {
     std::wstring Storage;
     UNICODE_STRING ObjectName = ObjectNameOf(Driver.Name, Storage);
+    NotifyImageLoad(Driver);
     Driver.EntryStatus = IoCreateDriver(&ObjectName, Driver.Entry);
     if (!NT_SUCCESS(Driver.EntryStatus))
         return Driver.EntryStatus;

@@ -20,7 +20,8 @@ struct NtosrunDriver {
 // Host side, before boot: opens the shared object and finds DriverEntry. False with
 // Error when either fails.
 bool NtosrunOpenDriver(const std::string &Path, NtosrunDriver &Driver, std::string &Error);
-// Kernel side, at PASSIVE_LEVEL in a system thread: \Driver\<Name> is made and its
+// Kernel side, at PASSIVE_LEVEL in a system thread: the image is announced to the
+// load-image notify routines, \Driver\<Name> is made and its
 // DriverEntry called; its status is kept in EntryStatus and returned.
 NTSTATUS NtosrunStartDriver(NtosrunDriver &Driver);
 // Kernel side: DriverUnload (when the driver set one), then the object goes.

@@ -39,8 +39,8 @@ def fmt_ns(ns):
     return f"{ns:.1f} ns"
 
 
-def main():
-    table = medians(sys.argv[1])
+def figure_rows(table):
+    """(figure, median, baseline, ratio) rows for every kernel figure of a run."""
     rows = []
 
     def row(label, figure, base_label, base, unit=fmt_ns, words=("faster", "slower")):
@@ -138,6 +138,11 @@ def main():
         pool = find(table, "BM_Kernel_PoolAllocateFree")
         row("lookaside allocate+free (128 B)", lookaside["real_ns"], "pool", pool and pool["real_ns"])
 
+    return rows
+
+
+def main():
+    rows = figure_rows(medians(sys.argv[1]))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -57,7 +57,7 @@ def figure_rows(table):
     condvar = find(table, "BM_Baseline_PthreadCondvarPingPong")
     create = find(table, "BM_Baseline_PthreadCreateJoin")
     for mode in ("Realtime1P", "Deterministic1P", "Realtime2P"):
-        pp = find(table, f"BM_Kernel_EventPingPong/{mode}")
+        pp = find(table, f"BM_Kernel_EventPingPong/{mode}/")
         if pp:
             row(f"event ping-pong {mode}, per switch", pp["ns_per_switch"], "condvar", condvar and condvar["ns_per_switch"])
             if jump:
@@ -72,6 +72,18 @@ def figure_rows(table):
         life = find(table, f"BM_Kernel_SystemThreadLifecycle/{mode}")
         if life:
             row(f"system thread lifecycle {mode}", life["real_ns"], "create+join", create and create["real_ns"])
+    user = find(table, "BM_Kernel_UserThreadLifecycle")
+    if user:
+        row("user thread lifecycle (RtlCreateUserThread .. reap, close)", user["real_ns"], "create+join",
+            create and create["real_ns"])
+    process = find(table, "BM_Kernel_ProcessCreateTerminateClose")
+    if process:
+        row("process create + terminate + close", process["real_ns"], "", None)
+    traced = find(table, "BM_Kernel_EventPingPong/Realtime1PTimelineOn")
+    untraced = find(table, "BM_Kernel_EventPingPong/Realtime1P/")
+    if traced and untraced and "cpu_ns_per_switch" in traced:
+        row("  ping-pong with the timeline log on, CPU per switch", traced["cpu_ns_per_switch"], "log off",
+            untraced["cpu_ns_per_switch"])
     for n in (1000, 10000, 100000):
         kernel = find(table, f"BM_Kernel_ReleaseBlockedThreads/{n}/")
         host = find(table, f"BM_Baseline_PthreadBroadcastBlockedThreads/{n}/")

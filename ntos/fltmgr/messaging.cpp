@@ -210,7 +210,9 @@ PFLTP_MESSAGE FltpFindAwaitingMessage(PFLT_PORT_OBJECT Port, ULONGLONG MessageId
 
 // FltSendMessage on a referenced port: queues the message on the sender's stack, wakes
 // a receiver, and waits cancellably until the message is done; a message not done when
-// the wait ends is withdrawn and the wait's status returned. At or below APC_LEVEL.
+// the wait ends is withdrawn and the wait's status returned. A terminating sender's
+// message is never queued: its cancellable wait would end at once, and a receiver on
+// another processor must not get (and answer) it first. At or below APC_LEVEL.
 NTSTATUS FltpSendAndWait(PFLT_PORT_OBJECT Port, PVOID SenderBuffer, ULONG SenderBufferLength, PVOID ReplyBuffer,
                          PULONG ReplyLength, PLARGE_INTEGER Timeout)
 {
@@ -221,6 +223,8 @@ NTSTATUS FltpSendAndWait(PFLT_PORT_OBJECT Port, PVOID SenderBuffer, ULONG Sender
     Message.Reply = ReplyBuffer;
     Message.ReplyCapacity = ReplyBuffer ? *ReplyLength : 0;
     KeInitializeEvent(&Message.Done, NotificationEvent, FALSE);
+    if (PsIsThreadTerminating(PsGetCurrentThread()))
+        return STATUS_THREAD_IS_TERMINATING;
     KeAcquireGuardedMutex(&Port->Lock);
     if (Port->Disconnected) {
         KeReleaseGuardedMutex(&Port->Lock);

@@ -274,7 +274,8 @@ extern "C" VOID NTAPI PspUserThreadStartup(PKSTART_ROUTINE StartRoutine, PVOID S
     UNREFERENCED_PARAMETER(StartContext);
     KeLowerIrql(PASSIVE_LEVEL);
     PETHREAD Thread = PsGetCurrentThread();
-    if (Thread->DeadThread)
+    // Another thread may be setting the Terminated bit of the same word right now.
+    if (__atomic_load_n(&Thread->CrossThreadFlags, __ATOMIC_ACQUIRE) & PS_CROSS_THREAD_FLAGS_DEADTHREAD)
         PspTerminateThreadByPointer(Thread, STATUS_THREAD_IS_TERMINATING, TRUE);
     KiServiceExit();
 }

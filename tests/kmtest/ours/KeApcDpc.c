@@ -63,7 +63,8 @@ START_TEST(KeApcToWaitingThread)
     KeInitializeApc(&Apc, Thread, OriginalApcEnvironment, SpecialApc, NULL, NULL, KernelMode, NULL);
     Result = KeInsertQueueApc(&Apc, NULL, NULL, IO_NO_INCREMENT);
     ok_bool_true(Result, "KeInsertQueueApc returned");
-    for (Tries = 0; Tries < 10000 && Record.Runs == 0; Tries++)
+    /* The APC runs in the other thread: read its count as it is written, atomically. */
+    for (Tries = 0; Tries < 10000 && InterlockedCompareExchange(&Record.Runs, 0, 0) == 0; Tries++)
         KeDelayExecutionThread(KernelMode, FALSE, &Poll);
     ok_eq_long(Record.Runs, 1L);
     ok_eq_long(Record.InTarget, 1L);

@@ -26,14 +26,12 @@ VOID PerfpThreadIds(PKTHREAD Thread, PULONG Tid, PULONG Pid)
     *Pid = static_cast<ULONG>(reinterpret_cast<ULONG_PTR>(Ethread->Cid.UniqueProcess));
 }
 
-// Claims the next slot of Log and fills it; its Sequence is stored last, so a reader
-// sees either a whole event or none. Any IRQL.
+// Claims the next slot of Log and fills it, its Sequence last (the reader, which runs
+// once every writer is done, keeps only slots whose Sequence matches). Any IRQL.
 VOID PerfpFill(PPERFINFO_EVENT Log, USHORT Type, ULONG Tid, ULONG Pid, ULONG64 Arg0, ULONG64 Arg1, ULONG64 Arg2)
 {
     ULONG64 Index = __atomic_fetch_add(&PerfpNext, 1, __ATOMIC_RELAXED);
     PPERFINFO_EVENT Event = &Log[Index % PerfpCapacity];
-    __atomic_store_n(&Event->Sequence, 0, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     Event->Time = KeQueryInterruptTime();
     Event->Type = Type;
     Event->Processor = static_cast<USHORT>(KeGetCurrentProcessorNumber());

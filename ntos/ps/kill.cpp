@@ -421,11 +421,11 @@ extern "C" VOID NTAPI PspDeleteThread(PVOID ObjectBody)
 extern "C" VOID NTAPI PspDeleteProcess(PVOID ObjectBody)
 {
     auto *Process = static_cast<PEPROCESS>(ObjectBody);
-    if (Process->ActiveProcessLinks.Flink) {
-        KeAcquireGuardedMutex(&PspActiveProcessMutex);
+    // Under the list's mutex: a neighbour's deletion rewrites this entry's links.
+    KeAcquireGuardedMutex(&PspActiveProcessMutex);
+    if (Process->ActiveProcessLinks.Flink)
         RemoveEntryList(&Process->ActiveProcessLinks);
-        KeReleaseGuardedMutex(&PspActiveProcessMutex);
-    }
+    KeReleaseGuardedMutex(&PspActiveProcessMutex);
     if (Process->ObjectTable) {
         KAPC_STATE ApcState;
         KeStackAttachProcess(&Process->Pcb, &ApcState);

@@ -102,6 +102,15 @@ struct Receiver {
     };
     HANDLE Thread = nullptr;
     explicit Receiver(HANDLE P) : Port(P) { StartThreadIn(nullptr, &Body, &Thread); }
+    // Spins until the receiver has taken Count messages and waits for the next: the
+    // application may close its handle now without racing the receiver's next call.
+    void WaitUntilBlocked(LONG Count)
+    {
+        SpinUntil([&] { return InterlockedCompareExchange(&Got, 0, 0) == Count; });
+        PETHREAD Waiting = Reference<ETHREAD>(Thread, *PsThreadType);
+        SpinUntilWaiting(&Waiting->Tcb, UserRequest);
+        ObDereferenceObject(Waiting);
+    }
     NTSTATUS Join()
     {
         WaitHandle(Thread);
@@ -132,6 +141,7 @@ TEST_P(FltMessagingTest, MessagesAreAnsweredOrTakenAndTheApplicationsCloseDiscon
                   C.Expect(FltSendMessage(F.Filter, &F.Client, &Value, sizeof(Value), nullptr, nullptr, nullptr) ==
                                STATUS_SUCCESS,
                            "taken, no reply wanted");
+                  R.WaitUntilBlocked(2);
                   ZwClose(Port);
                   C.Expect(R.Join() == STATUS_PORT_DISCONNECTED, "the receiver sees the connection go");
                   C.Expect(F.Disconnects == 1 && F.Client == nullptr, "the disconnect routine ran once");
@@ -205,9 +215,7 @@ TEST_P(FltMessagingTest, ClosingEitherEndReleasesWhoeverWaits)
                   HANDLE Port;
                   ASSERT_EQ(ConnectTo(L"\\TestFilterPort", &Port), STATUS_SUCCESS);
                   Receiver R(Port);
-                  PETHREAD Waiting = Reference<ETHREAD>(R.Thread, *PsThreadType);
-                  SpinUntilWaiting(&Waiting->Tcb, UserRequest);
-                  ObDereferenceObject(Waiting);
+                  R.WaitUntilBlocked(0);
                   FltCloseClientPort(F.Filter, &F.Client);
                   C.Expect(R.Join() == STATUS_PORT_DISCONNECTED, "the waiting receiver is released");
                   ZwClose(Port);

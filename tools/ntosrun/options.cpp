@@ -111,7 +111,6 @@ void NtosrunPrintUsage(std::FILE *Stream)
                  "usage: ntosrun [--processors N] [--realtime | --deterministic] [--seed S] [--stack-size BYTES]\n"
                  "               [--driver LIB.so]... [--workload NAME] [--seconds N]\n"
                  "               [--kd \"COMMAND\"]... [--trace OUT.json] [--trace-events N] [--help]\n"
-                 "               [--driver LIB.so]... [--workload NAME] [--seconds N] [--help]\n"
                  "       ntosrun --replay FILE [--trace OUT.json] [--trace-events N]\n"
                  "\n"
                  "Boots the hosted NT kernel, loads the drivers (DriverEntry in a system thread), runs a\n"

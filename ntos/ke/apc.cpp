@@ -48,14 +48,18 @@ BOOLEAN KiUnlinkApc(PKAPC Apc)
 // and the dispatcher lock held; returns the processor to interrupt, or MAXULONG.
 ULONG KiSignalApcToThread(PKTHREAD Thread, PKAPC Apc, KPRIORITY PriorityBoost)
 {
-    UCHAR State = KiGetThreadState(Thread);
     if (Apc->ApcMode == KernelMode) {
+        // A Standby thread becomes Running under its PRCB lock, not this one: the flag is
+        // set before the state is read (a full barrier), and the switch reads the flag
+        // after setting the state (KiCheckApcOnResume), so one side sees the other.
         KiSetKernelApcPending(Thread, TRUE);
+        KeMemoryBarrier();
+        UCHAR State = KiGetThreadState(Thread);
         if (State == Running)
             return KiGetNextProcessor(Thread);
         if (State == Waiting && KiKernelApcCanUnwait(Thread, Apc))
             KiUnwaitThread(Thread, STATUS_KERNEL_APC, PriorityBoost);
-    } else if (State == Waiting && Thread->WaitMode == UserMode &&
+    } else if (KiGetThreadState(Thread) == Waiting && Thread->WaitMode == UserMode &&
                (Thread->Alertable || Thread->ApcState.UserApcPending)) {
         Thread->ApcState.UserApcPending = TRUE;
         KiUnwaitThread(Thread, STATUS_USER_APC, PriorityBoost);

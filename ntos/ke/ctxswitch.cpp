@@ -9,6 +9,7 @@
 // requested for when IRQL drops instead. At SYNCH_LEVEL or DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KiCheckApcOnResume(PKTHREAD Thread, KIRQL WaitIrql)
 {
+    KeMemoryBarrier(); // Running was stored before this read: pairs with KiSignalApcToThread
     if (!KiKernelApcPending(Thread))
         return FALSE;
     if (!Thread->SpecialApcDisable && WaitIrql == PASSIVE_LEVEL)

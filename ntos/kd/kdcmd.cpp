@@ -162,8 +162,8 @@ extern "C" BOOLEAN NTAPI KdpEqualNoCase(PCSTR a, PCSTR b)
 // thread); without, from a host thread, above APC_LEVEL or once a bugcheck began.
 extern "C" NTSTATUS NTAPI KdExecuteCommand(PCSTR Command)
 {
-    BOOLEAN NoLocks = !HalHostCurrentPcr() || KeGetCurrentIrql() > APC_LEVEL ||
-                      __atomic_load_n(&KdpBugCheckSummaryActive, __ATOMIC_ACQUIRE) || !KeGetCurrentThread();
+    BOOLEAN NoLocks = !KdpCurrentThread() || KeGetCurrentIrql() > APC_LEVEL ||
+                      __atomic_load_n(&KdpBugCheckSummaryActive, __ATOMIC_ACQUIRE);
     return KdpRunCommand(Command, NoLocks);
 }
 
@@ -174,13 +174,20 @@ extern "C" NTSTATUS NTAPI KdpExecuteCommandNoLocks(PCSTR Command)
     return KdpRunCommand(Command, TRUE);
 }
 
+// The thread running on this processor, or NULL on a host thread that is no
+// processor (a view run from gdb). Any IRQL.
+extern "C" PKTHREAD NTAPI KdpCurrentThread(VOID)
+{
+    return HalHostCurrentPcr() ? KeGetCurrentThread() : NULL;
+}
+
 // The bugcheck's kd summary: the current thread, the ready queues, then the host's
 // commands; runs once, so a fault inside it cannot loop. HIGH_LEVEL.
 extern "C" VOID NTAPI KdpBugCheckSummary(VOID)
 {
     if (InterlockedExchange(&KdpBugCheckSummaryActive, 1))
         return;
-    PKTHREAD Thread = HalHostCurrentPcr() ? KeGetCurrentThread() : NULL;
+    PKTHREAD Thread = KdpCurrentThread();
     DbgPrint("\n*** kd summary\n");
     if (Thread) {
         DbgPrint("kd> !thread %p\n", (PVOID)Thread);

@@ -93,7 +93,7 @@ extern "C" NTSTATUS NTAPI KdpHandleCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLo
     else if (Arguments->Count == 2 && Arguments->Value[1] > 0xFF)
         Which = Arguments->Value[1]; // !handle 0 Process: the second number is no flag value
     if (!Which) {
-        PKTHREAD Current = HalHostCurrentPcr() ? KeGetCurrentThread() : NULL;
+        PKTHREAD Current = KdpCurrentThread();
         Which = Current ? (ULONG64)(ULONG_PTR)Current->ApcState.Process : 0;
     }
     PEPROCESS Process = Which ? KdpFindProcess(Which, NoLocks) : NULL;

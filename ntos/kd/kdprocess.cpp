@@ -166,7 +166,7 @@ extern "C" NTSTATUS NTAPI KdpProcessCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoL
         return STATUS_SUCCESS;
     }
     if (Which == ~0ULL) {
-        PKTHREAD Current = HalHostCurrentPcr() ? KeGetCurrentThread() : NULL;
+        PKTHREAD Current = KdpCurrentThread();
         if (!Current) {
             DbgPrint("kd: no current process\n");
             return STATUS_INVALID_PARAMETER;

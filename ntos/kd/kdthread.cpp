@@ -128,7 +128,7 @@ VOID KdpDisplayStack(PKTHREAD Thread, BOOLEAN NoLocks)
     UCHAR State = KiGetThreadState(Thread);
     if (State == Running || State == Standby || __atomic_load_n(&Thread->SwapBusy, __ATOMIC_ACQUIRE)) {
         DbgPrint("(running or switching: no saved stack)\n");
-        if (Thread == KeGetCurrentThread() && !NoLocks)
+        if (Thread == KdpCurrentThread() && !NoLocks)
             HalHostPrintBacktrace();
         return;
     }
@@ -154,7 +154,7 @@ VOID KdpDisplayStack(PKTHREAD Thread, BOOLEAN NoLocks)
 // thread's stack as NT's saved KernelStack is), a snapshot read while it may switch.
 PVOID KdpThreadStackPointer(PKTHREAD Thread)
 {
-    if (Thread == KeGetCurrentThread())
+    if (Thread == KdpCurrentThread())
         return __builtin_frame_address(0);
     return __atomic_load_n(&Thread->KernelStack, __ATOMIC_RELAXED);
 }
@@ -289,7 +289,7 @@ extern "C" NTSTATUS NTAPI KdpThreadCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLo
     ULONG ThreadFlags = ((Flags & 0x4) ? KD_THREAD_DETAILS : 0) | ((Flags & 0x10) ? KD_THREAD_STACK : 0);
     ULONG64 Address = Arguments->Count > 0 ? Arguments->Value[0] : 0;
     if (!Arguments->Count) {
-        PKTHREAD Current = HalHostCurrentPcr() ? KeGetCurrentThread() : NULL;
+        PKTHREAD Current = KdpCurrentThread();
         if (!Current) {
             DbgPrint("kd: no current thread\n");
             return STATUS_INVALID_PARAMETER;

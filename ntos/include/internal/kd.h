@@ -35,6 +35,7 @@ typedef struct _KD_ARGUMENTS {
 
 /* kdcmd.cpp */
 BOOLEAN NTAPI KdpEqualNoCase(PCSTR a, PCSTR b);
+struct _KTHREAD *NTAPI KdpCurrentThread(VOID);
 /* kdprocess.cpp */
 VOID NTAPI KdpPrintDuration(PCSTR Label, ULONG64 Duration, PCSTR Suffix);
 NTSTATUS NTAPI KdpProcessCommand(PKD_ARGUMENTS Arguments, BOOLEAN NoLocks);

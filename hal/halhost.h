@@ -17,18 +17,21 @@ PVOID HalHostAllocate(SIZE_T Size, SIZE_T Alignment);
 VOID HalHostFree(PVOID Block);
 
 /* ---- Kernel stacks: [StackLimit, StackBase) usable, one guard page below StackLimit.
- * Freed stacks of the cached size go to a dead-stack cache, as MmDeadStackSListHead. ---- */
+ * Freed stacks of the cached size go to a dead-stack cache, as MmDeadStackSListHead;
+ * setting the cache keeps the stacks of the same size up to Depth, and Depth 0 empties
+ * and disables it. ---- */
 NTSTATUS HalHostAllocateStack(SIZE_T Size, PVOID *StackBase, PVOID *StackLimit);
 VOID HalHostFreeStack(PVOID StackBase, PVOID StackLimit);
 VOID HalHostSetStackCache(SIZE_T CachedSize, ULONG Depth);
 /* The default kernel stack size on this host build (sanitizers need deeper stacks). */
-ULONG HalHostDefaultStackSize(ULONG KernelDefault); /* Depth 0 empties and disables it */
+ULONG HalHostDefaultStackSize(ULONG KernelDefault);
 /* Stack pages in use (allocated and not in the cache), for leak reports. */
 ULONG HalHostOutstandingStacks(VOID);
 /* ---- User ranges: host address space reserved whole (every page faults), then
  * committed read/write (zero-filled) and decommitted (faults again, contents gone) a
  * page-aligned span at a time. Reserving fails with STATUS_NOT_SUPPORTED on a host whose
- * page is not PAGE_SIZE. ---- */
+ * page is not PAGE_SIZE. A range is released with nothing committed in it (the HAL
+ * may hand it out again as it is). ---- */
 NTSTATUS HalHostReserveRange(SIZE_T Size, PVOID *Base);
 NTSTATUS HalHostCommitRange(PVOID Base, SIZE_T Size);
 NTSTATUS HalHostDecommitRange(PVOID Base, SIZE_T Size);

@@ -194,18 +194,23 @@ void NoteIncomingStack(PHAL_CONTEXT_SWITCH Switch)
         P->Current = StackBounds{Switch->NewStackBase, Switch->NewStackLimit, Switch->NewFiber};
 }
 
+// The calling host thread's stack. Asked of the host once per thread: for the main
+// thread glibc reads /proc/self/maps, and a fuzzer boots thousands of times a second.
 StackBounds HostThreadStack()
 {
-    StackBounds Bounds;
-    pthread_attr_t Attr;
-    if (pthread_getattr_np(pthread_self(), &Attr) == 0) {
-        void *Low = nullptr;
-        size_t Size = 0;
-        pthread_attr_getstack(&Attr, &Low, &Size);
-        pthread_attr_destroy(&Attr);
-        Bounds.Limit = Low;
-        Bounds.Base = static_cast<char *>(Low) + Size;
+    thread_local StackBounds Known;
+    if (!Known.Base) {
+        pthread_attr_t Attr;
+        if (pthread_getattr_np(pthread_self(), &Attr) == 0) {
+            void *Low = nullptr;
+            size_t Size = 0;
+            pthread_attr_getstack(&Attr, &Low, &Size);
+            pthread_attr_destroy(&Attr);
+            Known.Limit = Low;
+            Known.Base = static_cast<char *>(Low) + Size;
+        }
     }
+    StackBounds Bounds = Known;
     Bounds.Fiber = CurrentSanitizerFiber();
     return Bounds;
 }

@@ -1,6 +1,6 @@
 // stack.cpp - kernel stacks: host memory with one guard page below the usable range,
 // so an overflow faults instead of corrupting a neighbour. Freed stacks of the default
-// size wait in a small cache for the next thread.
+// size wait in a small cache for the next thread, across boots.
 //
 // Stacks are carved from arenas, one anonymous mapping of ~4 MiB holding many slots
 // (guard page + stack). One mmap per stack with an mprotect'd guard costs two VMAs per
@@ -189,10 +189,14 @@ extern "C" VOID HalHostFreeStack(PVOID StackBase, PVOID StackLimit)
 extern "C" VOID HalHostSetStackCache(SIZE_T CachedSize, ULONG Depth)
 {
     std::lock_guard<std::mutex> Guard(g_Stacks.Lock);
-    for (void *Base : g_Stacks.Cache)
-        ReleaseSlot(static_cast<char *>(Base) - g_Stacks.CacheSize - PageSize());
-    g_Stacks.Cache.clear();
-    g_Stacks.CacheSize = (CachedSize + PageSize() - 1) & ~(PageSize() - 1);
+    CachedSize = (CachedSize + PageSize() - 1) & ~(PageSize() - 1);
+    // Stacks of the size still cached stay (resident: a new boot's threads start on
+    // them without a page fault); the rest go back to their arenas.
+    size_t Keep = CachedSize == g_Stacks.CacheSize ? std::min<size_t>(Depth, g_Stacks.Cache.size()) : 0;
+    for (size_t i = Keep; i < g_Stacks.Cache.size(); i++)
+        ReleaseSlot(static_cast<char *>(g_Stacks.Cache[i]) - g_Stacks.CacheSize - PageSize());
+    g_Stacks.Cache.resize(Keep);
+    g_Stacks.CacheSize = CachedSize;
     g_Stacks.CacheDepth = Depth;
     g_Stacks.Cache.reserve(Depth);
 }

@@ -123,7 +123,6 @@ ULONG ExpTearDown()
     if (ExpHostThread.Tcb.InitialStack)
         KeUninitThread(&ExpHostThread.Tcb);
     KiReleaseProcessors();
-    MmShutdownKernelStacks();
     ULONG Leaks = ExpReportPoolLeaks() + MmReportUserRangeLeaks() + ThreadsLeft + ExpObjectsLeft;
     ULONG Stacks = HalHostOutstandingStacks();
     if (Stacks)

@@ -51,7 +51,6 @@ typedef struct _MMVAD {
 /* procsup.cpp: kernel stacks */
 extern ULONG MmKernelStackSize;
 NTSTATUS NTAPI MmInitializeKernelStacks(ULONG KernelStackSize);
-VOID NTAPI MmShutdownKernelStacks(VOID);
 PVOID NTAPI MmCreateKernelStack(BOOLEAN GuiStack, UCHAR Node);
 VOID NTAPI MmDeleteKernelStack(PVOID StackBase, BOOLEAN GuiStack);
 

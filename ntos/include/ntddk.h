@@ -48,7 +48,17 @@ FORCEINLINE BOOLEAN InterlockedBitTestAndReset(volatile LONG *Base, LONG Bit)
 {
     return (BOOLEAN)((__atomic_fetch_and(Base, (LONG)~(1UL << Bit), __ATOMIC_SEQ_CST) >> Bit) & 1);
 }
+#if defined(__SANITIZE_THREAD__) && (defined(__x86_64__) || defined(__i386__))
+/* TSan does not model fences: a locked operation on a local, as the x86 WDK defines
+ * it, is the same full barrier to the processor and an atomic TSan understands. */
+FORCEINLINE VOID KeMemoryBarrier(VOID)
+{
+    LONG Barrier = 0;
+    __atomic_fetch_or(&Barrier, 0, __ATOMIC_SEQ_CST);
+}
+#else
 FORCEINLINE VOID KeMemoryBarrier(VOID) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#endif
 #define KeMemoryBarrierWithoutFence() __asm__ __volatile__("" ::: "memory")
 
 /* ---- Version ---- */

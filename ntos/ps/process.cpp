@@ -11,12 +11,6 @@
 
 namespace {
 
-// The object a locked CID table entry names.
-PVOID PspCidEntryObject(PHANDLE_TABLE_ENTRY Entry)
-{
-    return reinterpret_cast<PVOID>(Entry->Value & ~static_cast<ULONG_PTR>(7));
-}
-
 // References the parent process named by ParentProcess for a child's creation; no
 // handle means no parent (the System process, or a process without one).
 NTSTATUS PspReferenceParent(HANDLE ParentProcess, KPROCESSOR_MODE PreviousMode, PEPROCESS *Parent)

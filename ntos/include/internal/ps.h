@@ -34,6 +34,11 @@ VOID NTAPI PspDeleteCidTable(VOID);
 /* For the fuzzer: the next Count CID allocations fail (0 ends the injection). */
 VOID NTAPI PspInjectCidFailures(ULONG Count);
 HANDLE NTAPI PspCreateCidHandle(PVOID Object);
+/* The object a locked CID table entry names (the low bits are the entry's lock). */
+FORCEINLINE PVOID PspCidEntryObject(PHANDLE_TABLE_ENTRY Entry)
+{
+    return (PVOID)(Entry->Value & ~(ULONG_PTR)7);
+}
 
 /* pscheck.cpp: the fuzzer's process-manager oracle; returns the violations printed. */
 ULONG NTAPI PspCheckInvariants(VOID);

@@ -361,29 +361,18 @@ extern "C" VOID NTAPI KxUnwaitThreadForEvent(PKEVENT Event, KPRIORITY Increment)
     KiUnwaitThread(WaitBlock->Thread, WaitBlock->WaitKey, Increment);
 }
 
-// Waits until Object is signalled or Timeout passes (negative: relative, positive:
-// absolute system time, zero: a poll); an alertable wait also ends on an alert or a
-// user APC. Kernel APCs are delivered while waiting and the wait goes on. Below
-// DISPATCH_LEVEL, or at DISPATCH_LEVEL with a zero timeout; after a Wait = TRUE
-// release at SYNCH_LEVEL.
-extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASON WaitReason,
-                                                KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
-{
-    return KeWaitForMultipleObjects(1, &ObjectPointer, WaitAny, WaitReason, WaitMode, Alertable, Timeout, NULL);
-}
+namespace {
 
-// Waits for any (WaitAny: returns STATUS_WAIT_0 + index) or all (WaitAll) of Count
-// objects, with KeWaitForSingleObject's timeout, alert and APC rules. A satisfied
-// abandoned mutant gives STATUS_ABANDONED_WAIT_0 (+ index). Up to THREAD_WAIT_OBJECTS
-// objects without WaitBlockArray, MAXIMUM_WAIT_OBJECTS with one.
-extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
-                                                   KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
-                                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout,
-                                                   PKWAIT_BLOCK WaitBlockArray)
+// The body of both waits, inlined into each so that a single-object wait is one frame
+// (each frame is a mispredicted return when the thread is switched back in).
+__attribute__((always_inline)) inline NTSTATUS KiWaitForObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
+                                                               KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                                                               BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                                               PKWAIT_BLOCK WaitBlockArray, PVOID Caller)
 {
     PKTHREAD Thread = KeGetCurrentThread();
     BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
-    KiCheckWaitIrql(Thread, Object, Poll, __builtin_return_address(0));
+    KiCheckWaitIrql(Thread, Object, Poll, Caller);
     if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS || (!WaitBlockArray && Count > THREAD_WAIT_OBJECTS))
         KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0);
     if (WaitType != WaitAny && WaitType != WaitAll)
@@ -429,6 +418,33 @@ extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], 
         if (Status != STATUS_KERNEL_APC)
             return Status;
     }
+}
+
+} // namespace
+
+// Waits until Object is signalled or Timeout passes (negative: relative, positive:
+// absolute system time, zero: a poll); an alertable wait also ends on an alert or a
+// user APC. Kernel APCs are delivered while waiting and the wait goes on. Below
+// DISPATCH_LEVEL, or at DISPATCH_LEVEL with a zero timeout; after a Wait = TRUE
+// release at SYNCH_LEVEL.
+extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID ObjectPointer, KWAIT_REASON WaitReason,
+                                                KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
+{
+    return KiWaitForObjects(1, &ObjectPointer, WaitAny, WaitReason, WaitMode, Alertable, Timeout, NULL,
+                            __builtin_return_address(0));
+}
+
+// Waits for any (WaitAny: returns STATUS_WAIT_0 + index) or all (WaitAll) of Count
+// objects, with KeWaitForSingleObject's timeout, alert and APC rules. A satisfied
+// abandoned mutant gives STATUS_ABANDONED_WAIT_0 (+ index). Up to THREAD_WAIT_OBJECTS
+// objects without WaitBlockArray, MAXIMUM_WAIT_OBJECTS with one.
+extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
+                                                   KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
+                                                   BOOLEAN Alertable, PLARGE_INTEGER Timeout,
+                                                   PKWAIT_BLOCK WaitBlockArray)
+{
+    return KiWaitForObjects(Count, Object, WaitType, WaitReason, WaitMode, Alertable, Timeout, WaitBlockArray,
+                            __builtin_return_address(0));
 }
 
 // Puts the current thread to sleep for Interval (negative: relative, positive:

@@ -48,14 +48,10 @@ FORCEINLINE BOOLEAN InterlockedBitTestAndReset(volatile LONG *Base, LONG Bit)
 {
     return (BOOLEAN)((__atomic_fetch_and(Base, (LONG)~(1UL << Bit), __ATOMIC_SEQ_CST) >> Bit) & 1);
 }
-#if defined(__SANITIZE_THREAD__) && (defined(__x86_64__) || defined(__i386__))
-/* TSan does not model fences: a locked operation on a local, as the x86 WDK defines
- * it, is the same full barrier to the processor and an atomic TSan understands. */
-FORCEINLINE VOID KeMemoryBarrier(VOID)
-{
-    LONG Barrier = 0;
-    __atomic_fetch_or(&Barrier, 0, __ATOMIC_SEQ_CST);
-}
+#if defined(__x86_64__)
+/* As the x64 WDK's __faststorefence: a locked operation on the stack is a full barrier,
+ * cheaper than mfence, and one TSan does not warn about. */
+FORCEINLINE VOID KeMemoryBarrier(VOID) { __asm__ __volatile__("lock orl $0, (%%rsp)" ::: "memory", "cc"); }
 #else
 FORCEINLINE VOID KeMemoryBarrier(VOID) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #endif

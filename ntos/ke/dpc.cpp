@@ -29,6 +29,7 @@ static PKPRCB KiDpcTargetPrcb(PRKDPC Dpc)
 // importance and that processor busy (its next clock tick runs it). Any IRQL.
 extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2)
 {
+    ASSERT_DPC(Dpc);
     KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
     PKPRCB Prcb = KiDpcTargetPrcb(Dpc);
     PKDPC_DATA DpcData = &Prcb->DpcData[DPC_NORMAL];
@@ -62,6 +63,7 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
 // exist bugchecks INVALID_AFFINITY_SET. Any IRQL, while the DPC is not queued.
 extern "C" VOID NTAPI KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
 {
+    ASSERT_DPC(Dpc);
     if ((UCHAR)Number >= (UCHAR)KeNumberProcessors)
         KeBugCheckEx(INVALID_AFFINITY_SET, (UCHAR)Number, KeActiveProcessors, reinterpret_cast<ULONG_PTR>(Dpc), 0);
     __atomic_store_n(&Dpc->Number, (USHORT)(MAXIMUM_PROCESSORS + (UCHAR)Number), __ATOMIC_RELAXED);
@@ -71,12 +73,14 @@ extern "C" VOID NTAPI KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number)
 // insertion interrupts a busy processor. Any IRQL.
 extern "C" VOID NTAPI KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance)
 {
+    ASSERT_DPC(Dpc);
     Dpc->Importance = (UCHAR)Importance;
 }
 
 // Removes a queued DPC; FALSE if it was not queued. Any IRQL.
 extern "C" BOOLEAN NTAPI KeRemoveQueueDpc(PRKDPC Dpc)
 {
+    ASSERT_DPC(Dpc);
     KIRQL OldIrql = KfRaiseIrql(HIGH_LEVEL);
     auto *DpcData = static_cast<PKDPC_DATA>(KiGetDpcData(Dpc));
     BOOLEAN Removed = FALSE;

@@ -56,6 +56,7 @@ extern "C" VOID NTAPI KiDeleteProcess(PKPROCESS Process)
 // accepted for NT's signature and ignored (the lock is always released here).
 extern "C" LONG NTAPI KeSetProcess(PKPROCESS Process, KPRIORITY Increment, BOOLEAN Wait)
 {
+    ASSERT_PROCESS(Process);
     UNREFERENCED_PARAMETER(Wait);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG OldState = KiSignalState(&Process->Header);
@@ -155,6 +156,7 @@ extern "C" BOOLEAN NTAPI KeIsAttachedProcess(VOID)
 // process does nothing, attaching twice bugchecks. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeAttachProcess(PKPROCESS Process)
 {
+    ASSERT_PROCESS(Process);
     PKTHREAD Thread = KeGetCurrentThread();
     if (Thread->ApcState.Process == Process)
         return;
@@ -178,6 +180,7 @@ extern "C" VOID NTAPI KeDetachProcess(VOID)
 // caller's ApcState for KeUnstackDetachProcess. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState)
 {
+    ASSERT_PROCESS(Process);
     PKTHREAD Thread = KeGetCurrentThread();
     KiCheckAttach(Thread, Process, TRUE);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
@@ -211,6 +214,7 @@ extern "C" VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState)
 // DISPATCH_LEVEL.
 extern "C" ULONG NTAPI KeQueryRuntimeProcess(PKPROCESS Process, PULONG UserTime)
 {
+    ASSERT_PROCESS(Process);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     ULONG Kernel = Process->KernelTime, User = Process->UserTime;
     for (PLIST_ENTRY Entry = Process->ThreadListHead.Flink; Entry != &Process->ThreadListHead; Entry = Entry->Flink) {
@@ -227,6 +231,7 @@ extern "C" ULONG NTAPI KeQueryRuntimeProcess(PKPROCESS Process, PULONG UserTime)
 // within the new class; returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeSetPriorityAndQuantumProcess(PKPROCESS Process, KPRIORITY Priority, UCHAR Quantum)
 {
+    ASSERT_PROCESS(Process);
     ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
     if (Process->BasePriority == Priority)
         return Priority;

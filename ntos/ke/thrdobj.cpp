@@ -176,6 +176,7 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
 // IRQL.
 extern "C" ULONG NTAPI KeQueryRuntimeThread(PKTHREAD Thread, PULONG UserTime)
 {
+    ASSERT_THREAD(Thread);
     *UserTime = __atomic_load_n(&Thread->UserTime, __ATOMIC_RELAXED);
     return __atomic_load_n(&Thread->KernelTime, __ATOMIC_RELAXED);
 }
@@ -190,6 +191,7 @@ extern "C" KPROCESSOR_MODE NTAPI KeGetPreviousMode(VOID)
 // Returns whether a thread has terminated (its object is signalled). Any IRQL.
 extern "C" BOOLEAN NTAPI KeReadStateThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     return (BOOLEAN)KiSignalState(&Thread->Header);
 }
 
@@ -241,6 +243,7 @@ BOOLEAN KiAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode)
 // whether it already was. At or below DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMode)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     BOOLEAN PreviousState = KiAlertThread(Thread, AlertMode);
     KiReleaseApcLockFromSynchLevel(Thread);
@@ -328,6 +331,7 @@ extern "C" VOID NTAPI KiSuspendThread(PVOID NormalContext, PVOID SystemArgument1
 // DISPATCH_LEVEL.
 extern "C" ULONG NTAPI KeSuspendThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     ULONG PreviousCount = (ULONG)Thread->SuspendCount;
     if (PreviousCount == MAXIMUM_SUSPEND_COUNT) {
@@ -358,6 +362,7 @@ extern "C" ULONG NTAPI KeSuspendThread(PKTHREAD Thread)
 // count. At or below DISPATCH_LEVEL.
 extern "C" ULONG NTAPI KeResumeThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     ULONG PreviousCount = KiResumeOnce(Thread);
     KiReleaseApcLockFromSynchLevel(Thread);
@@ -369,6 +374,7 @@ extern "C" ULONG NTAPI KeResumeThread(PKTHREAD Thread)
 // previous suspend plus freeze count. At or below DISPATCH_LEVEL.
 extern "C" ULONG NTAPI KeForceResumeThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     ULONG PreviousCount = (ULONG)(Thread->SuspendCount + Thread->FreezeCount);
     if (PreviousCount) {
@@ -385,6 +391,7 @@ extern "C" ULONG NTAPI KeForceResumeThread(PKTHREAD Thread)
 // suspend count. At or below DISPATCH_LEVEL.
 extern "C" ULONG NTAPI KeAlertResumeThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     KiAlertThread(Thread, UserMode);
     ULONG PreviousCount = KiResumeOnce(Thread);
@@ -427,6 +434,7 @@ void KiSetSystemAffinityThread(KAFFINITY Affinity)
 // Returns a thread's current (dynamic) priority. Any IRQL.
 extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     return KiReadPriority(Thread);
 }
 
@@ -434,6 +442,7 @@ extern "C" KPRIORITY NTAPI KeQueryPriorityThread(PKTHREAD Thread)
 // the ASSERT) and returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority)
 {
+    ASSERT_THREAD(Thread);
     ASSERT(Priority >= LOW_PRIORITY && Priority <= HIGH_PRIORITY);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);
@@ -453,6 +462,7 @@ extern "C" KPRIORITY NTAPI KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priori
 // saturated). At or below DISPATCH_LEVEL.
 extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
 {
+    ASSERT_THREAD(Thread);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);
     LONG Increment = Thread->Saturation ? (HIGH_PRIORITY + 1) / 2 * Thread->Saturation
@@ -466,6 +476,7 @@ extern "C" KPRIORITY NTAPI KeQueryBasePriorityThread(PKTHREAD Thread)
 // +-16), and returns the old increment. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
 {
+    ASSERT_THREAD(Thread);
     PKPROCESS Process = Thread->Process;
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);
@@ -500,6 +511,7 @@ extern "C" LONG NTAPI KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment)
 // affinity is, and returns the old one. At or below DISPATCH_LEVEL.
 extern "C" KAFFINITY NTAPI KeSetAffinityThread(PKTHREAD Thread, KAFFINITY Affinity)
 {
+    ASSERT_THREAD(Thread);
     if (!Affinity || (Affinity & Thread->Process->Affinity) != Affinity)
         KeBugCheck(INVALID_AFFINITY_SET);
     KIRQL OldIrql = KiAcquireDispatcherLock();
@@ -565,6 +577,7 @@ extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
 // returns the old user ideal processor. At or below DISPATCH_LEVEL.
 extern "C" UCHAR NTAPI KeSetIdealProcessorThread(PKTHREAD Thread, UCHAR Processor)
 {
+    ASSERT_THREAD(Thread);
     ASSERT(Processor <= MAXIMUM_PROCESSORS);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);

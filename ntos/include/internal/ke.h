@@ -18,6 +18,12 @@ typedef struct _KSTART_FRAME {
     ULONG_PTR Reserved;
 } KSTART_FRAME, *PKSTART_FRAME;
 
+/* A kernel object handed to a Ke routine is of the type it takes, as a checked build
+ * asserts it (a failed ASSERT: 0x1E with STATUS_ASSERTION_FAILURE). */
+#define ASSERT_THREAD(Object) ASSERT((Object)->Header.Type == ThreadObject)
+#define ASSERT_PROCESS(Object) ASSERT((Object)->Header.Type == ProcessObject)
+#define ASSERT_DPC(Object) ASSERT((Object)->Type == DpcObject || (Object)->Type == ThreadedDpcObject)
+
 extern PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
 extern volatile KAFFINITY KiIdleSummary;
 extern KSPIN_LOCK KiDispatcherLock;

@@ -1,8 +1,8 @@
 // Thread priorities as NT has them: the return values and clamping of
 // KeSetPriorityThread, KeSetBasePriorityThread, KeQuery(Base)PriorityThread and
-// KeSetPriorityAndQuantumProcess; preemption by priority on one processor; the unwait
-// and lock-ownership boosts and their decay at quantum end; bugchecks for priorities
-// out of range.
+// KeSetPriorityAndQuantumProcess; preemption by priority on one processor and across
+// processors; the unwait and lock-ownership boosts and their decay at quantum end;
+// bugchecks for priorities out of range.
 #include <vector>
 
 #include "ntos_test.h"
@@ -446,6 +446,61 @@ TEST_P(PreemptionTest, NtYieldExecutionYieldsToALowerReadyThreadAZeroDelayDoesNo
 INSTANTIATE_TEST_SUITE_P(OneProcessor, PreemptionTest,
                          ::testing::Values(MachineMode{true, 1, 3}, MachineMode{true, 1, 6}, MachineMode{true, 1, 9},
                                            MachineMode{false, 1, 0}),
+                         ParamName);
+
+// Preemption across processors: a thread readied (from processor 0) for a processor
+// that runs a lower-priority thread takes that processor at once, the running thread
+// going back to its ready queue, without that thread ever yielding.
+class CrossProcessorPreemptionTest : public KernelTest {};
+
+TEST_P(CrossProcessorPreemptionTest, AThreadReadiedForABusyProcessorPreemptsItsLowerPriorityThread)
+{
+    volatile LONG HighRan = 0, LowSawHigh = 0, LowSpinning = 0;
+    ULONG HighProcessor = MAXULONG;
+    UCHAR LowStateWhenHighRan = 0xFF;
+    ASSERT_EQ(RunInKernel([&] {
+                  KeSetSystemAffinityThread(1);
+                  KEVENT Go;
+                  KeInitializeEvent(&Go, SynchronizationEvent, FALSE);
+                  PETHREAD LowThread = nullptr;
+                  std::function<void()> High = [&] {
+                      KeSetSystemAffinityThread(2);
+                      KeSetPriorityThread(KeGetCurrentThread(), 12);
+                      KeWaitForSingleObject(&Go, Executive, KernelMode, FALSE, nullptr);
+                      HighProcessor = KeGetCurrentProcessorNumber();
+                      LowStateWhenHighRan = KiGetThreadState(&LowThread->Tcb);
+                      InterlockedExchange(&HighRan, 1);
+                  };
+                  std::function<void()> Low = [&] {
+                      KeSetSystemAffinityThread(2);
+                      InterlockedExchange(&LowSpinning, 1);
+                      // Interrupt windows only, never a yield; bounded by 10 s of interrupt time.
+                      ULONG64 Start = KeQueryInterruptTime();
+                      while (!ReadShared(HighRan) && KeQueryInterruptTime() - Start < 100000000ULL)
+                          InterruptPoint();
+                      InterlockedExchange(&LowSawHigh, ReadShared(HighRan));
+                  };
+                  PETHREAD HighThread = StartKernelThread(&High);
+                  ASSERT_NE(HighThread, nullptr);
+                  SpinUntilWaiting(&HighThread->Tcb, Executive);
+                  LowThread = StartKernelThread(&Low);
+                  ASSERT_NE(LowThread, nullptr);
+                  SpinUntil([&] { return ReadShared(LowSpinning) != 0; });
+                  KeSetEvent(&Go, 0, FALSE);
+                  JoinKernelThread(HighThread);
+                  JoinKernelThread(LowThread);
+                  KeRevertToUserAffinityThread();
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(HighProcessor, 1u) << "the readied thread runs on the processor its affinity allows";
+    EXPECT_EQ(LowStateWhenHighRan, Ready) << "the spinning thread was preempted back to its ready queue";
+    EXPECT_EQ(LowSawHigh, 1) << "the spinning thread resumed after the higher one ran";
+}
+
+INSTANTIATE_TEST_SUITE_P(TwoProcessors, CrossProcessorPreemptionTest,
+                         ::testing::Values(MachineMode{true, 2, 1}, MachineMode{true, 2, 2}, MachineMode{true, 2, 3},
+                                           MachineMode{true, 2, 4}, MachineMode{true, 4, 99},
+                                           MachineMode{false, 2, 0}),
                          ParamName);
 
 class PriorityDeathTest : public KernelDeathTest {};

@@ -129,6 +129,36 @@ TEST_P(WaitTest, WaitAllTimeoutLeavesSignalledObjectsAlone)
     EXPECT_EQ(States, 12);
 }
 
+TEST_P(WaitTest, AbsoluteTimeoutsEndAtTheirSystemTime)
+{
+    NTSTATUS Future = STATUS_PENDING, Past = STATUS_PENDING, Signalled = STATUS_PENDING;
+    LONGLONG Waited = -1, PastWaited = -1;
+    ASSERT_EQ(RunInKernel([&] {
+                  KEVENT Never, Set;
+                  KeInitializeEvent(&Never, NotificationEvent, FALSE);
+                  KeInitializeEvent(&Set, NotificationEvent, TRUE);
+                  LARGE_INTEGER Start, Due, End;
+                  KeQuerySystemTime(&Start);
+                  Due.QuadPart = Start.QuadPart + 20 * 10000; // 20 ms from now, as a system time
+                  Future = KeWaitForSingleObject(&Never, Executive, KernelMode, FALSE, &Due);
+                  KeQuerySystemTime(&End);
+                  Waited = End.QuadPart - Start.QuadPart;
+                  Due.QuadPart = Start.QuadPart - 10 * 10000; // already past
+                  Past = KeWaitForSingleObject(&Never, Executive, KernelMode, FALSE, &Due);
+                  LARGE_INTEGER AfterPast;
+                  KeQuerySystemTime(&AfterPast);
+                  PastWaited = AfterPast.QuadPart - End.QuadPart;
+                  Due.QuadPart = End.QuadPart + 1000 * 10000;
+                  Signalled = KeWaitForSingleObject(&Set, Executive, KernelMode, FALSE, &Due);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_EQ(Future, STATUS_TIMEOUT);
+    EXPECT_GE(Waited, 20 * 10000) << "not before the due time";
+    EXPECT_EQ(Past, STATUS_TIMEOUT);
+    EXPECT_LT(PastWaited, 20 * 10000) << "a due time in the past ends the wait at once";
+    EXPECT_EQ(Signalled, STATUS_WAIT_0);
+}
+
 TEST_P(WaitTest, SixtyFourObjectsWithACallerWaitBlockArray)
 {
     NTSTATUS Status[2] = {};

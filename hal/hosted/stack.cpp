@@ -8,8 +8,9 @@
 // threads. The guard pages are installed with MADV_GUARD_INSTALL (Linux 6.13): markers
 // in the page tables that fault like PROT_NONE but do not split the arena's VMA, so
 // 100k stacks take under 2k mappings. On an older host kernel the guards fall back to
-// mprotect, with the old limit. A freed slot's pages go back to the host
-// (MADV_DONTNEED keeps the guard markers); an arena with no stack in use is unmapped.
+// mprotect, with the old limit. Freed slots' pages go back to the host in batches
+// (MADV_DONTNEED keeps the guard markers; one call per run of adjacent slots, as each
+// call is a TLB shootdown); an arena with no stack in use is unmapped.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -62,7 +63,12 @@ struct StackAllocator {
     size_t CacheSize = 0;
     size_t CacheDepth = 0;
     std::vector<void *> Cache;
+    // Released slots whose pages have not gone back to the host yet: they go in one
+    // madvise per run of adjacent slots, since each call is a TLB shootdown.
+    std::vector<char *> Releasing;
 };
+
+constexpr size_t kReleaseBatch = 32;
 
 StackAllocator g_Stacks;
 std::atomic<ULONG> g_Outstanding{0};
@@ -128,25 +134,64 @@ char *TakeSlot(size_t SlotSize)
     return Slot;
 }
 
-// Gives a slot back to its arena: its pages return to the host, and an arena left
-// with no stack in use is unmapped. With the lock held.
+Arena *ArenaOf(char *Slot)
+{
+    return std::prev(g_Stacks.Arenas.upper_bound(reinterpret_cast<uintptr_t>(Slot)))->second.get();
+}
+
+// Makes a released slot free in its arena (its pages already given back). With the
+// lock held.
+void FreeSlot(Arena *A, char *Slot)
+{
+    bool HadRoom = A->HasRoom();
+    A->Free.push_back(static_cast<ULONG>((Slot - A->Base) / A->SlotSize));
+    if (!HadRoom)
+        g_Stacks.WithRoom[A->SlotSize].push_back(A);
+}
+
+// Gives the pages of every slot waiting in Releasing back to the host, one madvise
+// per run of adjacent slots (the guard markers stay), then frees the slots. With the
+// lock held.
+void FlushReleasing()
+{
+    std::vector<char *> &Pending = g_Stacks.Releasing;
+    std::sort(Pending.begin(), Pending.end());
+    for (size_t First = 0, Last; First < Pending.size(); First = Last) {
+        Arena *A = ArenaOf(Pending[First]);
+        for (Last = First + 1; Last < Pending.size() && Pending[Last] == Pending[Last - 1] + A->SlotSize &&
+                               ArenaOf(Pending[Last]) == A;
+             Last++) {
+        }
+        char *Start = Pending[First] + PageSize();
+        madvise(Start, Pending[Last - 1] + A->SlotSize - Start, MADV_DONTNEED);
+        for (size_t i = First; i < Last; i++)
+            FreeSlot(A, Pending[i]);
+    }
+    Pending.clear();
+}
+
+// Gives a slot back to its arena: an arena left with no stack in use is unmapped (with
+// whatever of it was waiting to be released); otherwise the slot waits in Releasing
+// for its pages to go back to the host in a batch. With the lock held.
 void ReleaseSlot(char *Slot)
 {
     auto It = std::prev(g_Stacks.Arenas.upper_bound(reinterpret_cast<uintptr_t>(Slot)));
     Arena *A = It->second.get();
-    std::vector<Arena *> &Room = g_Stacks.WithRoom[A->SlotSize];
-    bool HadRoom = A->HasRoom();
     if (--A->InUse == 0) {
-        if (HadRoom)
-            Room.erase(std::find(Room.begin(), Room.end(), A));
+        std::vector<Arena *> &Room = g_Stacks.WithRoom[A->SlotSize];
+        if (auto Found = std::find(Room.begin(), Room.end(), A); Found != Room.end())
+            Room.erase(Found);
+        std::vector<char *> &Pending = g_Stacks.Releasing;
+        Pending.erase(std::remove_if(Pending.begin(), Pending.end(),
+                                     [&](char *P) { return P >= A->Base && P < A->Base + A->Bytes(); }),
+                      Pending.end());
         munmap(A->Base, A->Bytes());
         g_Stacks.Arenas.erase(It);
         return;
     }
-    madvise(Slot + PageSize(), A->SlotSize - PageSize(), MADV_DONTNEED);
-    A->Free.push_back(static_cast<ULONG>((Slot - A->Base) / A->SlotSize));
-    if (!HadRoom)
-        Room.push_back(A);
+    g_Stacks.Releasing.push_back(Slot);
+    if (g_Stacks.Releasing.size() >= kReleaseBatch)
+        FlushReleasing();
 }
 
 } // namespace

@@ -65,6 +65,27 @@ inline void WaitForThreadCount(PEPROCESS Process, ULONG Count)
         KeDelayExecutionThread(KernelMode, FALSE, &Interval);
 }
 
+// A system thread that waits on an event until Release(): started in the process
+// ProcessHandle names (the System process when NULL); Handle is its kernel handle.
+struct BlockedThread {
+    KEVENT Event;
+    std::function<void()> Body = [this] { KeWaitForSingleObject(&Event, Executive, KernelMode, FALSE, nullptr); };
+    HANDLE Handle = nullptr;
+
+    NTSTATUS Start(HANDLE ProcessHandle)
+    {
+        KeInitializeEvent(&Event, NotificationEvent, FALSE);
+        return StartThreadIn(ProcessHandle, &Body, &Handle);
+    }
+    // Lets the thread end, waits for it and closes its handle.
+    void Release()
+    {
+        KeSetEvent(&Event, 0, FALSE);
+        WaitHandle(Handle);
+        ZwClose(Handle);
+    }
+};
+
 } // namespace ps_test
 
 namespace ntos_test {

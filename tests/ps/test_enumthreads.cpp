@@ -39,28 +39,22 @@ TEST_P(KdEnumThreadsTest, ListsEveryLiveThreadWithItsStackAndProcess)
     ASSERT_EQ(RunInKernel([&] {
                   HANDLE Process;
                   ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
-                  KEVENT Release;
-                  KeInitializeEvent(&Release, NotificationEvent, FALSE);
-                  std::function<void()> Body = [&] {
-                      KeWaitForSingleObject(&Release, Executive, KernelMode, FALSE, nullptr);
-                  };
+                  BlockedThread Live;
+                  ASSERT_EQ(Live.Start(Process), STATUS_SUCCESS);
                   std::function<void()> Quick = [] {};
-                  HANDLE Live, Dead;
-                  ASSERT_EQ(StartThreadIn(Process, &Body, &Live), STATUS_SUCCESS);
+                  HANDLE Dead;
                   ASSERT_EQ(StartThreadIn(Process, &Quick, &Dead), STATUS_SUCCESS);
                   WaitHandle(Dead);
-                  PETHREAD Thread = Reference<ETHREAD>(Live, *PsThreadType);
+                  PETHREAD Thread = Reference<ETHREAD>(Live.Handle, *PsThreadType);
                   PETHREAD DeadThread = Reference<ETHREAD>(Dead, *PsThreadType);
                   Waiting = Pointer(Thread->Cid.UniqueThread) + " " + Pointer(&Thread->Tcb) + " " +
                             Pointer(Thread->Tcb.StackLimit) + " " + Pointer(Thread->Tcb.StackBase);
                   Ended = " " + Pointer(&DeadThread->Tcb) + " ";
                   Expected = CountLiveThreads(PsInitialSystemProcess) + 1;
                   Printed = KdpEnumThreads();
-                  KeSetEvent(&Release, 0, FALSE);
-                  WaitHandle(Live);
+                  Live.Release();
                   ObDereferenceObject(Thread);
                   ObDereferenceObject(DeadThread);
-                  ZwClose(Live);
                   ZwClose(Dead);
                   WaitHandle(Process);
                   ZwClose(Process);

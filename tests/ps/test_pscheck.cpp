@@ -18,13 +18,9 @@ TEST_P(PsCheckTest, TheCidTableAndTheThreadListsAgreeAndDisagreementsAreCounted)
     ASSERT_EQ(RunInKernel([&] {
                   HANDLE Process;
                   ASSERT_EQ(CreateProcess(&Process), STATUS_SUCCESS);
-                  KEVENT Release;
-                  KeInitializeEvent(&Release, NotificationEvent, FALSE);
-                  std::function<void()> Body = [&] {
-                      KeWaitForSingleObject(&Release, Executive, KernelMode, FALSE, nullptr);
-                  };
-                  PETHREAD Thread = StartThreadInProcess(Process, &Body);
-                  ASSERT_NE(Thread, nullptr);
+                  BlockedThread Blocked;
+                  ASSERT_EQ(Blocked.Start(Process), STATUS_SUCCESS);
+                  PETHREAD Thread = Reference<ETHREAD>(Blocked.Handle, *PsThreadType);
                   SpinUntilWaiting(&Thread->Tcb, Executive);
                   Checks.Expect(PspCheckInvariants() == 0, "a live system passes");
 
@@ -48,8 +44,8 @@ TEST_P(PsCheckTest, TheCidTableAndTheThreadListsAgreeAndDisagreementsAreCounted)
                   Thread->Cid.UniqueThread = Tid;
                   Checks.Expect(PspCheckInvariants() == 0, "restored");
 
-                  KeSetEvent(&Release, 0, FALSE);
-                  JoinKernelThread(Thread);
+                  Blocked.Release();
+                  ObDereferenceObject(Thread);
                   ZwTerminateProcess(Process, STATUS_SUCCESS);
                   ZwClose(Process);
               }),

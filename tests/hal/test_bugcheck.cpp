@@ -134,12 +134,14 @@ TEST_F(BugCheckDeathTest, WrongObjectTypeForEventIsABugcheck)
                  "STOP: 0x00000004");
 }
 
-TEST_F(BugCheckDeathTest, StopScreenNamesProcessorThreadAndProcess)
+TEST_F(BugCheckDeathTest, StopScreenNamesProcessorThreadAndProcessThenTheBacktrace)
 {
+    // The backtrace follows, one frame a line ("module(symbol+offset) [address]"), with
+    // KeBugCheckEx itself among the frames.
     EXPECT_DEATH(BootAndRun([] { KeBugCheckEx(MANUALLY_INITIATED_CRASH, 1, 2, 3, 4); }),
                  "STOP: 0x000000E2 \\(0x0000000000000001,0x0000000000000002,0x0000000000000003,0x0000000000000004\\)"
                  "\n\\*\\*\\* MANUALLY_INITIATED_CRASH\n\\*\\*\\* Processor [01], thread 0x[0-9a-f]+ \\(sequence [0-9]+\\), "
-                 "process 0x[0-9a-f]+");
+                 "process 0x[0-9a-f]+\n[^\n]*\\[0x[0-9a-f]+\\]\n(.*\n)*[^\n]*KeBugCheckEx[^\n]*\\[0x[0-9a-f]+\\]");
 }
 
 } // namespace

@@ -114,13 +114,22 @@ extern "C" VOID NTAPI KiReleaseProcessors(VOID)
     InitializeListHead(&KiProcessListHead);
 }
 
+// The kernel's initialization on a processor, on its idle thread: the boot processor
+// runs the executive's phase 0, which starts phase 1 in a system thread. (The idle
+// process and threads ReactOS's KiInitializeKernel builds here need host stacks and
+// fibers, so KiPrepareProcessors built them before the machine started.) At
+// DISPATCH_LEVEL.
+extern "C" VOID NTAPI KiInitializeKernel(ULONG Number)
+{
+    if (Number == 0)
+        ExpInitializeExecutive(Number);
+}
+
 // Each processor's first code, on its idle thread's stack: it drops from HIGH_LEVEL to
-// DISPATCH_LEVEL, processor 0 runs the executive's phase 0, and every processor then
-// becomes its idle loop.
+// DISPATCH_LEVEL, initializes the kernel there, then becomes its idle loop.
 extern "C" VOID NTAPI KiSystemStartup(ULONG Number)
 {
     KeLowerIrql(DISPATCH_LEVEL);
-    if (Number == 0)
-        ExpInitializeExecutive(Number);
+    KiInitializeKernel(Number);
     KiIdleLoop();
 }

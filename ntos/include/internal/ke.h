@@ -43,6 +43,7 @@ ULONG NTAPI KiCheckDispatcherInvariants(VOID);
 
 /* krnlinit.cpp */
 VOID NTAPI KiSystemStartup(ULONG Number);
+VOID NTAPI KiInitializeKernel(ULONG Number);
 NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *Config);
 VOID NTAPI KiReleaseProcessors(VOID);
 

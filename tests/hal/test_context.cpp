@@ -101,6 +101,43 @@ TEST(HalStacks, CacheReusesFreedStacksOfTheCachedSize)
     HalHostSetStackCache(0, 0);
 }
 
+TEST(HalStacks, SettingTheCacheAgainKeepsStacksOfTheSameSizeOnly)
+{
+    HalHostSetStackCache(32 * 1024, 4);
+    PVOID Base, Limit;
+    ASSERT_EQ(HalHostAllocateStack(32 * 1024, &Base, &Limit), STATUS_SUCCESS);
+    HalHostFreeStack(Base, Limit);
+    HalHostSetStackCache(32 * 1024, 4); // a new boot with the same stack size
+    PVOID Again, AgainLimit;
+    ASSERT_EQ(HalHostAllocateStack(32 * 1024, &Again, &AgainLimit), STATUS_SUCCESS);
+    EXPECT_EQ(Again, Base) << "the cached stack outlives the reset";
+    HalHostFreeStack(Again, AgainLimit);
+    HalHostSetStackCache(48 * 1024, 4); // another size empties it
+    ASSERT_EQ(HalHostAllocateStack(48 * 1024, &Again, &AgainLimit), STATUS_SUCCESS);
+    EXPECT_NE(Again, Base);
+    HalHostFreeStack(Again, AgainLimit);
+    HalHostSetStackCache(0, 0);
+}
+
+TEST(HalRanges, AReleasedRangeIsHandedOutAgainWithNothingCommitted)
+{
+    const SIZE_T Size = 1024 * 1024;
+    PVOID Base, Again;
+    ASSERT_EQ(HalHostReserveRange(Size, &Base), STATUS_SUCCESS);
+    EXPECT_FALSE(HalHostIsAddressReadable(Base)) << "reserved, not committed";
+    ASSERT_EQ(HalHostCommitRange(Base, 4096), STATUS_SUCCESS);
+    *static_cast<volatile char *>(Base) = 7;
+    ASSERT_EQ(HalHostDecommitRange(Base, 4096), STATUS_SUCCESS);
+    HalHostReleaseRange(Base, Size);
+    ASSERT_EQ(HalHostReserveRange(Size, &Again), STATUS_SUCCESS);
+    EXPECT_EQ(Again, Base) << "the released range is reused";
+    EXPECT_FALSE(HalHostIsAddressReadable(Again)) << "and faults until committed";
+    ASSERT_EQ(HalHostCommitRange(Again, 4096), STATUS_SUCCESS);
+    EXPECT_EQ(*static_cast<volatile char *>(Again), 0) << "committed pages start zeroed";
+    ASSERT_EQ(HalHostDecommitRange(Again, 4096), STATUS_SUCCESS);
+    HalHostReleaseRange(Again, Size);
+}
+
 // The number of memory mappings this process has now.
 size_t HostMappings()
 {

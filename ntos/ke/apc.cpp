@@ -159,10 +159,9 @@ extern "C" VOID NTAPI KeInitializeApc(PKAPC Apc, PKTHREAD Thread, KAPC_ENVIRONME
                                       PKKERNEL_ROUTINE KernelRoutine, PKRUNDOWN_ROUTINE RundownRoutine,
                                       PKNORMAL_ROUTINE NormalRoutine, KPROCESSOR_MODE Mode, PVOID Context)
 {
-    if (!Apc || !Thread || !KernelRoutine || Thread->Header.Type != ThreadObject ||
-        TargetEnvironment > InsertApcEnvironment)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Apc), reinterpret_cast<ULONG_PTR>(Thread),
-                     TargetEnvironment, reinterpret_cast<ULONG_PTR>(KernelRoutine));
+    ASSERT_THREAD(Thread);
+    ASSERT(KernelRoutine != NULL);
+    ASSERT(TargetEnvironment <= InsertApcEnvironment);
     Apc->Type = ApcObject;
     Apc->Size = sizeof(KAPC);
     Apc->ApcStateIndex = (CCHAR)(TargetEnvironment == CurrentApcEnvironment ? (ULONG)Thread->ApcStateIndex
@@ -208,8 +207,7 @@ extern "C" VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost)
 extern "C" BOOLEAN NTAPI KeInsertQueueApc(PKAPC Apc, PVOID SystemArgument1, PVOID SystemArgument2,
                                           KPRIORITY PriorityBoost)
 {
-    if (Apc->Type != ApcObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Apc), Apc->Type, 0, 0);
+    ASSERT_APC(Apc);
     PKTHREAD Thread = Apc->Thread;
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     BOOLEAN Inserted = FALSE;

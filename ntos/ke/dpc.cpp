@@ -2,16 +2,15 @@
 // quantum end.
 #include "ke.h"
 
-// Initializes a DPC object. Any IRQL.
+// Initializes a DPC object. Its list entry and arguments are left as they are: they
+// are set when it is queued. Any IRQL.
 extern "C" VOID NTAPI KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     Dpc->Type = DpcObject;
     Dpc->Importance = MediumImportance;
     Dpc->Number = 0;
-    Dpc->DpcListEntry.Flink = Dpc->DpcListEntry.Blink = NULL;
     Dpc->DeferredRoutine = DeferredRoutine;
     Dpc->DeferredContext = DeferredContext;
-    Dpc->SystemArgument1 = Dpc->SystemArgument2 = NULL;
     Dpc->DpcData = NULL;
 }
 

@@ -2,15 +2,6 @@
 // signalled; synchronization events wake one waiter and reset.
 #include "ke.h"
 
-namespace {
-inline void KiCheckEvent(PRKEVENT Event)
-{
-    UCHAR Type = Event->Header.Type;
-    if (Type != EventNotificationObject && Type != EventSynchronizationObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Event), Type, 0, 0);
-}
-} // namespace
-
 // Initializes an event; touches only the header's type, size, state and wait list.
 // Any IRQL.
 extern "C" VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
@@ -26,7 +17,7 @@ extern "C" VOID NTAPI KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN
 // wait next (KeWaitForSingleObject). At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     if (Event->Header.Type == EventNotificationObject && KiSignalState(&Event->Header) == 1 && !Wait)
         return 1;
     KIRQL OldIrql = KiAcquireDispatcherLock();
@@ -46,7 +37,7 @@ extern "C" LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wa
 // returns the previous state. Wait = TRUE as KeSetEvent. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG PreviousState = KiSignalState(&Event->Header);
     if (!PreviousState && !IsListEmpty(&Event->Header.WaitListHead)) {
@@ -62,7 +53,7 @@ extern "C" LONG NTAPI KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN 
 // DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeResetEvent(PRKEVENT Event)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG PreviousState = KiSignalState(&Event->Header);
     KiSetSignalState(&Event->Header, 0);
@@ -73,14 +64,14 @@ extern "C" LONG NTAPI KeResetEvent(PRKEVENT Event)
 // Resets an event without reporting its previous state. Any IRQL.
 extern "C" VOID NTAPI KeClearEvent(PRKEVENT Event)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     KiSetSignalState(&Event->Header, 0);
 }
 
 // Returns the event's current state. Any IRQL.
 extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     return KiSignalState(&Event->Header);
 }
 
@@ -88,7 +79,7 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event)
 // signals it if there is none. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingThread)
 {
-    KiCheckEvent(Event);
+    ASSERT_EVENT(Event);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     PLIST_ENTRY Entry = Event->Header.WaitListHead.Flink;
     PKWAIT_BLOCK WaitBlock = CONTAINING_RECORD(Entry, KWAIT_BLOCK, WaitListEntry);

@@ -4,12 +4,6 @@
 #include "ke.h"
 
 namespace {
-inline void KiCheckGate(PKGATE Gate)
-{
-    if (!Gate || Gate->Header.Type != GateObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Gate), Gate ? Gate->Header.Type : 0, 0, 0);
-}
-
 // Puts the thread's first wait block, alone in its ring, on the gate's wait list. At
 // SYNCH_LEVEL with the dispatcher lock held.
 PKWAIT_BLOCK KiInsertGateWaitBlock(PKGATE Gate, PKTHREAD Thread)
@@ -39,7 +33,7 @@ extern "C" VOID FASTCALL KeInitializeGate(PKGATE Gate)
 // DISPATCH_LEVEL.
 extern "C" VOID FASTCALL KeWaitForGate(PKGATE Gate, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode)
 {
-    KiCheckGate(Gate);
+    ASSERT_GATE(Gate);
     PKTHREAD Thread = KeGetCurrentThread();
     KiCheckWaitIrql(Thread, Gate, FALSE, __builtin_return_address(0));
     for (;;) {
@@ -60,7 +54,7 @@ extern "C" VOID FASTCALL KeWaitForGate(PKGATE Gate, KWAIT_REASON WaitReason, KPR
 // nobody waits (a signalled gate stays so). At or below DISPATCH_LEVEL.
 extern "C" VOID FASTCALL KeSignalGateBoostPriority(PKGATE Gate)
 {
-    KiCheckGate(Gate);
+    ASSERT_GATE(Gate);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     if (!KiSignalState(&Gate->Header)) {
         PLIST_ENTRY Entry = Gate->Header.WaitListHead.Flink;

@@ -12,6 +12,16 @@ KPCR KiPcrs[MAXIMUM_PROCESSORS];
 ETHREAD KiIdleThreads[MAXIMUM_PROCESSORS];
 EPROCESS KiIdleProcess;
 
+// Points each of a processor's numbered queue entries at its lock, not held. Before
+// the machine starts.
+void KiInitSpinLocks(PKPRCB Prcb)
+{
+    for (ULONG i = 0; i < LockQueueMaximumLock; i++) {
+        Prcb->LockQueue[i].Next = NULL;
+        Prcb->LockQueue[i].Lock = i == LockQueueDispatcherLock ? &KiDispatcherLock : &KiQueuedSpinLocks[i];
+    }
+}
+
 // Sets up one processor's PCR and PRCB. Before the machine starts.
 void KiInitializePcr(ULONG Number)
 {
@@ -34,6 +44,7 @@ void KiInitializePcr(ULONG Number)
     KeInitializeEvent(&Prcb->DpcEvent, SynchronizationEvent, FALSE);
     Prcb->MaximumDpcQueueDepth = 4;
     Prcb->MinimumDpcRate = 3;
+    KiInitSpinLocks(Prcb);
     KiProcessorBlock[Number] = Prcb;
 }
 
@@ -73,6 +84,7 @@ extern "C" NTSTATUS NTAPI KiPrepareProcessors(ULONG Count, HAL_MACHINE_CONFIG *C
     KeTickCount = 0;
     KiIdleSummary = 0;
     KeInitializeSpinLock(&KiDispatcherLock);
+    RtlZeroMemory(KiQueuedSpinLocks, sizeof(KiQueuedSpinLocks));
     KiInitializeTimerTable();
     KeNumberProcessors = (CCHAR)Count;
     KeActiveProcessors = Count == 64 ? ~(KAFFINITY)0 : (AFFINITY_MASK(Count) - 1);

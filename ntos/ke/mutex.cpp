@@ -4,13 +4,6 @@
 #include "ke.h"
 
 namespace {
-inline void KiCheckMutant(PKMUTANT Mutant)
-{
-    if (!Mutant || Mutant->Header.Type != MutantObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Mutant), Mutant ? Mutant->Header.Type : 0,
-                     0, 0);
-}
-
 // Gives an owned mutant to Thread: first on its list of owned mutants.
 void KiInsertOwnedMutant(PKMUTANT Mutant, PKTHREAD Thread)
 {
@@ -73,7 +66,7 @@ extern "C" VOID NTAPI KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)
 // Returns a mutant's state: 1 free, 0 owned once, negative owned recursively. Any IRQL.
 extern "C" LONG NTAPI KeReadStateMutant(PKMUTANT Mutant)
 {
-    KiCheckMutant(Mutant);
+    ASSERT_MUTANT(Mutant);
     return KiSignalState(&Mutant->Header);
 }
 
@@ -85,13 +78,14 @@ extern "C" LONG NTAPI KeReadStateMutex(PRKMUTEX Mutex)
 
 // Releases one level of ownership (or, with Abandon, all of it: the mutant is freed
 // and marked abandoned); once free it goes to its first satisfiable waiter. Returns
-// the previous state. A non-owner releasing a mutex bugchecks THREAD_NOT_MUTEX_OWNER,
-// a mutant raises STATUS_MUTANT_NOT_OWNED (STATUS_ABANDONED if abandoned). Wait = TRUE
+// the previous state. Releasing a mutex another thread owns bugchecks
+// THREAD_NOT_MUTEX_OWNER; any other release by a non-owner (a mutant, or a mutex no one
+// owns) raises STATUS_MUTANT_NOT_OWNED (STATUS_ABANDONED if abandoned). Wait = TRUE
 // returns at SYNCH_LEVEL with the dispatcher lock held for a wait to follow. At or
 // below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeReleaseMutant(PKMUTANT Mutant, KPRIORITY Increment, BOOLEAN Abandon, BOOLEAN Wait)
 {
-    KiCheckMutant(Mutant);
+    ASSERT_MUTANT(Mutant);
     PKTHREAD Thread = KeGetCurrentThread();
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG PreviousState = KiSignalState(&Mutant->Header);
@@ -100,7 +94,7 @@ extern "C" LONG NTAPI KeReleaseMutant(PKMUTANT Mutant, KPRIORITY Increment, BOOL
         Mutant->Abandoned = TRUE;
     } else if (Mutant->OwnerThread != Thread) {
         KiReleaseDispatcherLock(OldIrql);
-        if (Mutant->ApcDisable)
+        if (Mutant->ApcDisable && Mutant->OwnerThread)
             KeBugCheckEx(THREAD_NOT_MUTEX_OWNER, reinterpret_cast<ULONG_PTR>(Thread),
                          reinterpret_cast<ULONG_PTR>(Mutant), reinterpret_cast<ULONG_PTR>(Mutant->OwnerThread), 0);
         ExRaiseStatus(Mutant->Abandoned ? STATUS_ABANDONED : STATUS_MUTANT_NOT_OWNED);

@@ -6,13 +6,6 @@
 
 namespace {
 
-inline void KiCheckQueue(PRKQUEUE Queue)
-{
-    if (!Queue || Queue->Header.Type != QueueObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Queue), Queue ? Queue->Header.Type : 0,
-                     0, 0);
-}
-
 // The latest KeRemoveQueue waiter of Queue (they are served last in, first out, as
 // NT does, the one most likely still in the caches), or NULL; waits made on the
 // queue with KeWaitFor* are passed over. Dispatcher lock held.
@@ -71,7 +64,7 @@ void KiAssociateQueue(PKTHREAD Thread, PKQUEUE Queue)
 // DISPATCH_LEVEL, or at DISPATCH_LEVEL with a zero timeout.
 PLIST_ENTRY KiRemoveQueue(PKQUEUE Queue, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
-    KiCheckQueue(Queue);
+    ASSERT_QUEUE(Queue);
     PKTHREAD Thread = KeGetCurrentThread();
     BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
     KiCheckWaitIrql(Thread, Queue, Poll, __builtin_return_address(0));
@@ -176,7 +169,7 @@ extern "C" VOID NTAPI KeInitializeQueue(PRKQUEUE Queue, ULONG Count)
 // entries. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeInsertQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 {
-    KiCheckQueue(Queue);
+    ASSERT_QUEUE(Queue);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG Previous = KiInsertQueue(Queue, Entry, FALSE);
     KiReleaseDispatcherLock(OldIrql);
@@ -187,7 +180,7 @@ extern "C" LONG NTAPI KeInsertQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 // entries. At or below DISPATCH_LEVEL.
 extern "C" LONG NTAPI KeInsertHeadQueue(PRKQUEUE Queue, PLIST_ENTRY Entry)
 {
-    KiCheckQueue(Queue);
+    ASSERT_QUEUE(Queue);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG Previous = KiInsertQueue(Queue, Entry, TRUE);
     KiReleaseDispatcherLock(OldIrql);
@@ -229,7 +222,7 @@ extern "C" ULONG NTAPI KeRemoveQueueEx(PRKQUEUE Queue, KPROCESSOR_MODE WaitMode,
 // DISPATCH_LEVEL.
 extern "C" PLIST_ENTRY NTAPI KeRundownQueue(PRKQUEUE Queue)
 {
-    KiCheckQueue(Queue);
+    ASSERT_QUEUE(Queue);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     PLIST_ENTRY First = NULL;
     if (!IsListEmpty(&Queue->EntryListHead)) {
@@ -253,6 +246,6 @@ extern "C" PLIST_ENTRY NTAPI KeRundownQueue(PRKQUEUE Queue)
 // Returns the number of entries queued. Any IRQL.
 extern "C" LONG NTAPI KeReadStateQueue(PRKQUEUE Queue)
 {
-    KiCheckQueue(Queue);
+    ASSERT_QUEUE(Queue);
     return KiSignalState(&Queue->Header);
 }

@@ -2,15 +2,6 @@
 // satisfied wait takes one.
 #include "ke.h"
 
-namespace {
-inline void KiCheckSemaphore(PRKSEMAPHORE Semaphore)
-{
-    if (!Semaphore || Semaphore->Header.Type != SemaphoreObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Semaphore),
-                     Semaphore ? Semaphore->Header.Type : 0, 0, 0);
-}
-} // namespace
-
 // Initializes a semaphore with Count units available out of Limit. Any IRQL.
 extern "C" VOID NTAPI KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {
@@ -24,7 +15,7 @@ extern "C" VOID NTAPI KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, 
 // Returns the units available. Any IRQL.
 extern "C" LONG NTAPI KeReadStateSemaphore(PRKSEMAPHORE Semaphore)
 {
-    KiCheckSemaphore(Semaphore);
+    ASSERT_SEMAPHORE(Semaphore);
     return KiSignalState(&Semaphore->Header);
 }
 
@@ -35,7 +26,7 @@ extern "C" LONG NTAPI KeReadStateSemaphore(PRKSEMAPHORE Semaphore)
 extern "C" LONG NTAPI KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
                                          BOOLEAN Wait)
 {
-    KiCheckSemaphore(Semaphore);
+    ASSERT_SEMAPHORE(Semaphore);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG InitialState = KiSignalState(&Semaphore->Header);
     LONG State;

@@ -1,24 +1,43 @@
-// spinlock.cpp - executive spin locks, in-stack queued spin locks and the dispatcher /
-// PRCB locks. A held lock records the processor that owns it (the running thread may
-// change under a PRCB lock), so recursion and foreign release bugcheck with
-// SPIN_LOCK_ALREADY_OWNED / SPIN_LOCK_NOT_OWNED, as checked builds do. A queued lock's
-// word points at the tail of an MCS queue of KSPIN_LOCK_QUEUE entries instead.
+// spinlock.cpp - executive spin locks, queued spin locks (in-stack and numbered) and
+// the dispatcher / PRCB / thread locks. A held executive lock records its owner, so
+// recursion and foreign release bugcheck with SPIN_LOCK_ALREADY_OWNED /
+// SPIN_LOCK_NOT_OWNED, as checked builds do. A queued lock's word points at the tail
+// of an MCS queue of KSPIN_LOCK_QUEUE entries instead. The dispatcher lock is the
+// numbered queued lock LockQueueDispatcherLock, as on NT.
 #include "ke.h"
 
 KSPIN_LOCK KiDispatcherLock;
+// The numbered locks other than the dispatcher lock. NT points those entries at the
+// locks of mm, io and cc; those parts are not hosted, so the locks live here.
+KSPIN_LOCK KiQueuedSpinLocks[LockQueueMaximumLock];
 
 namespace {
 
-inline KSPIN_LOCK OwnerValue()
+// The owner mark of the PRCB, dispatcher-adjacent and thread locks: this processor
+// (the running thread changes while a PRCB lock is held). One PCR read.
+inline KSPIN_LOCK ProcessorOwner()
 {
-    return reinterpret_cast<KSPIN_LOCK>(&HalHostCurrentPcr()->Prcb) | 1; // the PRCB, found with one PCR read
+    return reinterpret_cast<KSPIN_LOCK>(&HalHostCurrentPcr()->Prcb) | 1;
 }
 
-// TRUE if lock word Value names the caller: this processor's owner mark, or a queue
-// entry on the current thread's stack (an in-stack handle it holds or waits with).
+// The owner mark of an executive spin lock: the current thread, as ReactOS's checked
+// multiprocessor build marks it (Thread | 1).
+inline KSPIN_LOCK ThreadOwner()
+{
+    PKTHREAD Thread = KeGetCurrentThread();
+    return Thread ? reinterpret_cast<KSPIN_LOCK>(Thread) | 1 : ProcessorOwner();
+}
+
+// TRUE if lock word Value names the caller: an owner mark of this thread or
+// processor, this processor's numbered queue entry, or a queue entry on the current
+// thread's stack (an in-stack handle it holds or waits with).
 inline bool HeldByCaller(KSPIN_LOCK Value)
 {
-    if (Value == OwnerValue())
+    if (Value == ThreadOwner() || Value == ProcessorOwner())
+        return true;
+    PKSPIN_LOCK_QUEUE Entries = KeGetCurrentPrcb()->LockQueue;
+    if (Value >= reinterpret_cast<KSPIN_LOCK>(Entries) &&
+        Value < reinterpret_cast<KSPIN_LOCK>(Entries + LockQueueMaximumLock))
         return true;
     PKTHREAD Thread = KeGetCurrentThread();
     return Thread && Value >= reinterpret_cast<KSPIN_LOCK>(Thread->StackLimit) &&
@@ -34,9 +53,8 @@ inline bool HeldByCaller(KSPIN_LOCK Value)
 // one else can hold a lock, so the owner is recorded without an interlocked operation.
 inline bool Uniprocessor() { return KeNumberProcessors == 1; }
 
-inline void AcquireRaw(PKSPIN_LOCK SpinLock)
+inline void AcquireRaw(PKSPIN_LOCK SpinLock, KSPIN_LOCK Owner)
 {
-    KSPIN_LOCK Owner = OwnerValue();
     if (Uniprocessor()) {
         if (__atomic_load_n(SpinLock, __ATOMIC_RELAXED) != 0)
             KeBugCheckEx(SPIN_LOCK_ALREADY_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), 0, 0, 0);
@@ -54,9 +72,19 @@ inline void AcquireRaw(PKSPIN_LOCK SpinLock)
     }
 }
 
-inline void ReleaseRaw(PKSPIN_LOCK SpinLock)
+inline bool TryAcquireRaw(PKSPIN_LOCK SpinLock, KSPIN_LOCK Owner)
 {
-    if (__atomic_load_n(SpinLock, __ATOMIC_RELAXED) != OwnerValue())
+    KSPIN_LOCK Expected = 0;
+    if (__atomic_compare_exchange_n(SpinLock, &Expected, Owner, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return true;
+    if (HeldByCaller(Expected))
+        AlreadyOwned(SpinLock, Expected);
+    return false;
+}
+
+inline void ReleaseRaw(PKSPIN_LOCK SpinLock, KSPIN_LOCK Owner)
+{
+    if (__atomic_load_n(SpinLock, __ATOMIC_RELAXED) != Owner)
         KeBugCheckEx(SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), 0, 0, 0);
     __atomic_store_n(SpinLock, 0, __ATOMIC_RELEASE);
 }
@@ -86,6 +114,32 @@ inline void AcquireInStack(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
     KeAcquireQueuedSpinLockAtDpcLevel(&LockHandle->LockQueue);
 }
 
+// This processor's entry for numbered lock Number; a number out of range fails
+// the checked build's assertion. At or above DISPATCH_LEVEL.
+PKSPIN_LOCK_QUEUE KiNumberedLockQueue(KSPIN_LOCK_QUEUE_NUMBER Number)
+{
+    ASSERT((ULONG)Number < LockQueueMaximumLock);
+    return &KeGetCurrentPrcb()->LockQueue[Number];
+}
+
+// One attempt at a queued lock through LockQueue: it takes the lock only if no one
+// holds it or waits for it. A lock the caller holds is SPIN_LOCK_ALREADY_OWNED.
+bool KiTryToAcquireQueuedSpinLock(PKSPIN_LOCK_QUEUE LockQueue)
+{
+    PKSPIN_LOCK SpinLock = LockQueue->Lock;
+    if (reinterpret_cast<ULONG_PTR>(SpinLock) & (LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER))
+        AlreadyOwned(SpinLock, reinterpret_cast<ULONG_PTR>(LockQueue));
+    KSPIN_LOCK Expected = 0;
+    if (__atomic_compare_exchange_n(SpinLock, &Expected, reinterpret_cast<KSPIN_LOCK>(LockQueue), false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_OWNER);
+        return true;
+    }
+    if (HeldByCaller(Expected))
+        AlreadyOwned(SpinLock, Expected);
+    return false;
+}
+
 } // namespace
 
 // Initializes a spin lock to the released state. Any IRQL.
@@ -99,14 +153,14 @@ extern "C" VOID NTAPI KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
 extern "C" KIRQL NTAPI KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock)
 {
     KIRQL OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    AcquireRaw(SpinLock);
+    AcquireRaw(SpinLock, ThreadOwner());
     return OldIrql;
 }
 
 // Releases the lock and lowers IRQL to NewIrql. At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 {
-    ReleaseRaw(SpinLock);
+    ReleaseRaw(SpinLock, ThreadOwner());
     KeLowerIrql(NewIrql);
 }
 
@@ -114,14 +168,14 @@ extern "C" VOID NTAPI KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql)
 extern "C" VOID NTAPI KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
     RequireDispatchLevel();
-    AcquireRaw(SpinLock);
+    AcquireRaw(SpinLock, ThreadOwner());
 }
 
 // Releases the lock without changing IRQL. At or above DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 {
     RequireDispatchLevel();
-    ReleaseRaw(SpinLock);
+    ReleaseRaw(SpinLock, ThreadOwner());
 }
 
 // Raises to SYNCH_LEVEL and acquires the lock; returns the previous IRQL.
@@ -129,7 +183,7 @@ extern "C" VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 extern "C" KIRQL FASTCALL KeAcquireSpinLockRaiseToSynch(PKSPIN_LOCK SpinLock)
 {
     KIRQL OldIrql = KeRaiseIrqlToSynchLevel();
-    AcquireRaw(SpinLock);
+    AcquireRaw(SpinLock, ThreadOwner());
     return OldIrql;
 }
 
@@ -142,24 +196,19 @@ extern "C" BOOLEAN FASTCALL KeTestSpinLock(PKSPIN_LOCK SpinLock)
     return FALSE;
 }
 
-// One attempt to acquire; TRUE if it is now held, and a lock the caller already
-// holds is SPIN_LOCK_ALREADY_OWNED. At or above DISPATCH_LEVEL.
+// One attempt at a thread or PRCB lock; TRUE if it is now held, and a lock the
+// caller already holds is SPIN_LOCK_ALREADY_OWNED. At SYNCH_LEVEL.
 extern "C" BOOLEAN NTAPI KiTryToAcquireSpinLock(PKSPIN_LOCK SpinLock)
 {
-    KSPIN_LOCK Expected = 0;
-    if (__atomic_compare_exchange_n(SpinLock, &Expected, OwnerValue(), false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return TRUE;
-    if (HeldByCaller(Expected))
-        AlreadyOwned(SpinLock, Expected);
-    return FALSE;
+    return TryAcquireRaw(SpinLock, ProcessorOwner());
 }
 
-// KiTryToAcquireSpinLock for drivers, which must already be at DISPATCH_LEVEL or
-// above.
+// One attempt to acquire an executive spin lock; TRUE if it is now held, and a lock
+// the caller already holds is SPIN_LOCK_ALREADY_OWNED. At or above DISPATCH_LEVEL.
 extern "C" BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
     RequireDispatchLevel();
-    return KiTryToAcquireSpinLock(SpinLock);
+    return TryAcquireRaw(SpinLock, ThreadOwner());
 }
 
 // Joins the lock's queue through LockQueue (its Lock already set to the lock) and
@@ -167,6 +216,8 @@ extern "C" BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLoc
 extern "C" VOID FASTCALL KeAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK_QUEUE LockQueue)
 {
     PKSPIN_LOCK SpinLock = LockQueue->Lock;
+    if (reinterpret_cast<ULONG_PTR>(SpinLock) & (LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER))
+        AlreadyOwned(SpinLock, reinterpret_cast<ULONG_PTR>(LockQueue));
     auto Tail = __atomic_exchange_n(SpinLock, reinterpret_cast<KSPIN_LOCK>(LockQueue), __ATOMIC_ACQ_REL);
     if (!Tail) {
         SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_OWNER);
@@ -265,51 +316,99 @@ extern "C" VOID FASTCALL KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDL
     KeReleaseInStackQueuedSpinLock(LockHandle);
 }
 
+// Raises to DISPATCH_LEVEL and acquires numbered lock Number through this
+// processor's entry; returns the previous IRQL. At or below DISPATCH_LEVEL.
+extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number)
+{
+    KIRQL OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KeAcquireQueuedSpinLockAtDpcLevel(KiNumberedLockQueue(Number));
+    return OldIrql;
+}
+
+// As KeAcquireQueuedSpinLock, raising to SYNCH_LEVEL. At or below SYNCH_LEVEL.
+extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLockRaiseToSynch(KSPIN_LOCK_QUEUE_NUMBER Number)
+{
+    KIRQL OldIrql = KeRaiseIrqlToSynchLevel();
+    KeAcquireQueuedSpinLockAtDpcLevel(KiNumberedLockQueue(Number));
+    return OldIrql;
+}
+
+// Releases numbered lock Number and lowers IRQL to OldIrql. At the IRQL the acquire
+// raised to.
+extern "C" VOID FASTCALL KeReleaseQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number, KIRQL OldIrql)
+{
+    KeReleaseQueuedSpinLockFromDpcLevel(KiNumberedLockQueue(Number));
+    KeLowerIrql(OldIrql);
+}
+
+// Raises to DISPATCH_LEVEL and makes one attempt at numbered lock Number: TRUE with
+// *OldIrql set if it is held, else FALSE at the caller's IRQL. At or below
+// DISPATCH_LEVEL.
+extern "C" LOGICAL FASTCALL KeTryToAcquireQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number, PKIRQL OldIrql)
+{
+    *OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    if (KiTryToAcquireQueuedSpinLock(KiNumberedLockQueue(Number)))
+        return TRUE;
+    KeLowerIrql(*OldIrql);
+    return FALSE;
+}
+
+// As KeTryToAcquireQueuedSpinLock, raising to SYNCH_LEVEL. At or below SYNCH_LEVEL.
+extern "C" BOOLEAN FASTCALL KeTryToAcquireQueuedSpinLockRaiseToSynch(KSPIN_LOCK_QUEUE_NUMBER Number,
+                                                                     PKIRQL OldIrql)
+{
+    *OldIrql = KeRaiseIrqlToSynchLevel();
+    if (KiTryToAcquireQueuedSpinLock(KiNumberedLockQueue(Number)))
+        return TRUE;
+    KeLowerIrql(*OldIrql);
+    return FALSE;
+}
+
 // Raises to SYNCH_LEVEL and takes the dispatcher lock; returns the previous IRQL.
 // At or below SYNCH_LEVEL.
 extern "C" KIRQL NTAPI KiAcquireDispatcherLock(VOID)
 {
-    return KeAcquireSpinLockRaiseToSynch(&KiDispatcherLock);
+    return KeAcquireQueuedSpinLockRaiseToSynch(LockQueueDispatcherLock);
 }
 
 // Drops the dispatcher lock and leaves through KiExitDispatcher, which may switch
 // to a thread made ready meanwhile. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiReleaseDispatcherLock(KIRQL OldIrql)
 {
-    ReleaseRaw(&KiDispatcherLock);
+    KeReleaseQueuedSpinLockFromDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
     KiExitDispatcher(OldIrql);
 }
 
 // Takes / drops the dispatcher lock without an IRQL change. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiAcquireDispatcherLockAtSynchLevel(VOID)
 {
-    AcquireRaw(&KiDispatcherLock);
+    KeAcquireQueuedSpinLockAtDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
 }
 
 extern "C" VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID)
 {
-    ReleaseRaw(&KiDispatcherLock);
+    KeReleaseQueuedSpinLockFromDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
 }
 
 // Takes / drops a processor's PRCB lock (ready queues, NextThread). At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiAcquirePrcbLock(PKPRCB Prcb)
 {
-    AcquireRaw(&Prcb->PrcbLock);
+    AcquireRaw(&Prcb->PrcbLock, ProcessorOwner());
 }
 
 extern "C" VOID NTAPI KiReleasePrcbLock(PKPRCB Prcb)
 {
-    ReleaseRaw(&Prcb->PrcbLock);
+    ReleaseRaw(&Prcb->PrcbLock, ProcessorOwner());
 }
 
 // Takes / drops a thread's lock (priorities, affinity, quantum, adjust reason): after
 // the dispatcher lock, before any PRCB lock. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiAcquireThreadLock(PKTHREAD Thread)
 {
-    AcquireRaw(&Thread->ThreadLock);
+    AcquireRaw(&Thread->ThreadLock, ProcessorOwner());
 }
 
 extern "C" VOID NTAPI KiReleaseThreadLock(PKTHREAD Thread)
 {
-    ReleaseRaw(&Thread->ThreadLock);
+    ReleaseRaw(&Thread->ThreadLock, ProcessorOwner());
 }

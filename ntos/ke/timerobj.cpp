@@ -12,13 +12,6 @@ inline ULONG KiTimerHand(ULONG64 DueTime)
     return (ULONG)((DueTime / KeMaximumIncrement) & (TIMER_TABLE_SIZE - 1));
 }
 
-inline void KiCheckTimer(PKTIMER Timer)
-{
-    UCHAR Type = Timer->Header.Type;
-    if (Type != TimerNotificationObject && Type != TimerSynchronizationObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Timer), Type, 0, 0);
-}
-
 } // namespace
 
 // Interrupt time at which a timer set with DueTime expires: negative is relative,
@@ -122,7 +115,6 @@ extern "C" VOID NTAPI KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
     Timer->Header.Type = (UCHAR)((ULONG)TimerNotificationObject + (ULONG)Type);
     Timer->Header.Size = sizeof(KTIMER) / sizeof(ULONG);
     Timer->Header.Inserted = FALSE;
-    Timer->Header.Absolute = FALSE;
     KiSetSignalState(&Timer->Header, FALSE);
     InitializeListHead(&Timer->Header.WaitListHead);
     Timer->DueTime.QuadPart = 0;
@@ -141,9 +133,8 @@ extern "C" BOOLEAN NTAPI KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC 
 // signalled. Returns TRUE if it was already set. At or below DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc)
 {
-    KiCheckTimer(Timer);
-    if (Period < 0)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Timer), (ULONG_PTR)Period, 0, 0);
+    ASSERT_TIMER(Timer);
+    ASSERT(Period >= 0);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     BOOLEAN WasSet = Timer->Header.Inserted;
     if (WasSet)
@@ -167,7 +158,7 @@ extern "C" BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG
 // below DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KeCancelTimer(PKTIMER Timer)
 {
-    KiCheckTimer(Timer);
+    ASSERT_TIMER(Timer);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     BOOLEAN WasSet = Timer->Header.Inserted;
     if (WasSet)
@@ -179,6 +170,6 @@ extern "C" BOOLEAN NTAPI KeCancelTimer(PKTIMER Timer)
 // Returns whether the timer is signalled. Any IRQL.
 extern "C" BOOLEAN NTAPI KeReadStateTimer(PKTIMER Timer)
 {
-    KiCheckTimer(Timer);
+    ASSERT_TIMER(Timer);
     return (BOOLEAN)KiSignalState(&Timer->Header);
 }

@@ -168,8 +168,7 @@ NTSTATUS KiWaitOnBlocks(PKTHREAD Thread, PKWAIT_BLOCK First, BOOLEAN Poll, PLARG
 void KiCheckWaitObject(PVOID ObjectPointer)
 {
     auto *Object = static_cast<PDISPATCHER_HEADER>(ObjectPointer);
-    if (!Object || Object->Type > TimerSynchronizationObject || Object->Type == GateObject)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), Object ? Object->Type : 0, 0, 0);
+    ASSERT(Object->Type <= TimerSynchronizationObject && Object->Type != GateObject);
 }
 
 } // namespace
@@ -375,8 +374,7 @@ __attribute__((always_inline)) inline NTSTATUS KiWaitForObjects(ULONG Count, PVO
     KiCheckWaitIrql(Thread, Object, Poll, Caller);
     if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS || (!WaitBlockArray && Count > THREAD_WAIT_OBJECTS))
         KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, Count, reinterpret_cast<ULONG_PTR>(WaitBlockArray), 0, 0);
-    if (WaitType != WaitAny && WaitType != WaitAll)
-        KeBugCheckEx(INVALID_DATA_ACCESS_TRAP, reinterpret_cast<ULONG_PTR>(Object), WaitType, 0, 0);
+    ASSERT(WaitType == WaitAny || WaitType == WaitAll);
     for (ULONG i = 0; i < Count; i++)
         KiCheckWaitObject(Object[i]);
     if (!WaitBlockArray)

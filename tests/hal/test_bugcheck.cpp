@@ -131,7 +131,7 @@ TEST_F(BugCheckDeathTest, WrongObjectTypeForEventIsABugcheck)
                      Event.Header.Type = ThreadObject;
                      KeSetEvent(&Event, 0, FALSE);
                  }),
-                 "STOP: 0x00000004");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 TEST_F(BugCheckDeathTest, StopScreenNamesProcessorThreadAndProcessThenTheBacktrace)

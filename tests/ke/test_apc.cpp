@@ -485,7 +485,7 @@ TEST_F(ApcDeathTest, InitializingAnApcForANonThreadIsABugcheck)
                      KeInitializeApc(&Apc, reinterpret_cast<PKTHREAD>(&Event), OriginalApcEnvironment,
                                      LogKernelRoutine, nullptr, nullptr, KernelMode, nullptr);
                  }),
-                 "STOP: 0x00000004");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 } // namespace

@@ -504,7 +504,7 @@ TEST_F(GuardedMutexDeathTest, SignallingAnEventAsAGateIsABugcheck)
                      KeInitializeEvent(&Event, SynchronizationEvent, FALSE);
                      KeSignalGateBoostPriority(reinterpret_cast<PKGATE>(&Event));
                  }),
-                 "STOP: 0x00000004.*\n.*INVALID_DATA_ACCESS_TRAP");
+                 kAssertStop);
 }
 
 TEST_F(GuardedMutexDeathTest, WaitingOnAGateThroughKeWaitForSingleObjectIsABugcheck)
@@ -514,7 +514,7 @@ TEST_F(GuardedMutexDeathTest, WaitingOnAGateThroughKeWaitForSingleObjectIsABugch
                      KeInitializeGate(&Gate);
                      KeWaitForSingleObject(&Gate, Executive, KernelMode, FALSE, nullptr);
                  }),
-                 "STOP: 0x00000004");
+                 kAssertStop);
 }
 
 } // namespace

@@ -216,14 +216,35 @@ NTOS_INSTANTIATE_ALL_MODES(MutexTest);
 
 class MutexDeathTest : public KernelDeathTest {};
 
-TEST_F(MutexDeathTest, ReleasingAMutexOneDoesNotOwnIsThreadNotMutexOwner)
+TEST_F(MutexDeathTest, ReleasingAMutexAnotherThreadOwnsIsThreadNotMutexOwner)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     static KMUTEX Mutex;
+                     static KEVENT Acquired, Never;
+                     KeInitializeMutex(&Mutex, 0);
+                     KeInitializeEvent(&Acquired, NotificationEvent, FALSE);
+                     KeInitializeEvent(&Never, NotificationEvent, FALSE);
+                     static std::function<void()> Owner = [] {
+                         KeWaitForSingleObject(&Mutex, Executive, KernelMode, FALSE, nullptr);
+                         KeSetEvent(&Acquired, 0, FALSE);
+                         KeWaitForSingleObject(&Never, Executive, KernelMode, FALSE, nullptr);
+                     };
+                     StartKernelThread(&Owner);
+                     KeWaitForSingleObject(&Acquired, Executive, KernelMode, FALSE, nullptr);
+                     KeReleaseMutex(&Mutex, FALSE);
+                 }),
+                 "STOP: 0x00000011.*\n.*THREAD_NOT_MUTEX_OWNER");
+}
+
+// Windows Server 2003 raises for a mutex no one owns, as kmtest KeMutex checks.
+TEST_F(MutexDeathTest, ReleasingAMutexNoOneOwnsRaisesMutantNotOwned)
 {
     EXPECT_DEATH(BootAndRun([] {
                      KMUTEX Mutex;
                      KeInitializeMutex(&Mutex, 0);
                      KeReleaseMutex(&Mutex, FALSE);
                  }),
-                 "STOP: 0x00000011.*\n.*THREAD_NOT_MUTEX_OWNER");
+                 "STOP: 0x0000001E \\(0x00000000C0000046");
 }
 
 TEST_F(MutexDeathTest, ReleasingAMutantOneDoesNotOwnRaisesMutantNotOwned)
@@ -264,7 +285,7 @@ TEST_F(MutexDeathTest, ReleasingAnEventAsAMutantIsABugcheck)
                      KeInitializeEvent(&Event, NotificationEvent, TRUE);
                      KeReleaseMutant(reinterpret_cast<PKMUTANT>(&Event), 1, FALSE, FALSE);
                  }),
-                 "STOP: 0x00000004");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 } // namespace

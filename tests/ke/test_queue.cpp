@@ -498,7 +498,7 @@ TEST_F(QueueDeathTest, InsertingIntoAnEventIsABugcheck)
                      KeInitializeEvent(&Event, NotificationEvent, FALSE);
                      KeInsertQueue(reinterpret_cast<PKQUEUE>(&Event), &Entry);
                  }),
-                 "STOP: 0x00000004.*\n.*INVALID_DATA_ACCESS_TRAP");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 TEST_F(QueueDeathTest, BlockingRemovalAtDispatchLevelIsABugcheck)

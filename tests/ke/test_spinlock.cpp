@@ -1,5 +1,6 @@
-// Spin locks, ordinary and in-stack queued, after ReactOS's kmtest KeSpinLock: the
-// lock word, the queue handle and the IRQL after every acquire and release variant,
+// Spin locks, ordinary, in-stack queued and numbered queued, after ReactOS's kmtest
+// KeSpinLock: the lock word, the queue handle and the IRQL after every acquire and
+// release variant,
 // KeTestSpinLock and try-acquire, mutual exclusion under contention (threads and
 // DPCs), FIFO hand-off of a queued lock, and the bugchecks a checked build raises.
 #include <cstring>
@@ -14,7 +15,8 @@ namespace {
 
 class SpinLockTest : public KernelTest {};
 
-KSPIN_LOCK OrdinaryOwnerMark() { return reinterpret_cast<KSPIN_LOCK>(KeGetCurrentPrcb()) | 1; }
+// A held executive spin lock names its owning thread, as kmtest KeSpinLock checks.
+KSPIN_LOCK OrdinaryOwnerMark() { return reinterpret_cast<KSPIN_LOCK>(KeGetCurrentThread()) | 1; }
 
 PKSPIN_LOCK QueueLockWithState(PKSPIN_LOCK Lock, ULONG_PTR State)
 {
@@ -170,7 +172,7 @@ TEST_P(SpinLockTest, InitializeClearsAndTestSpinLockReportsOnlyZeroAsFree)
     EXPECT_TRUE(Free[5]);
 }
 
-// A lock word naming another owner (another processor's mark, or a queue tail) makes
+// A lock word naming another owner (another thread's mark, or a queue tail) makes
 // the try fail and stays as it was.
 TEST_P(SpinLockTest, TryToAcquireFailsOnAHeldLockAndLeavesItAlone)
 {
@@ -180,7 +182,7 @@ TEST_P(SpinLockTest, TryToAcquireFailsOnAHeldLockAndLeavesItAlone)
     KIRQL Irql = 0;
     ASSERT_EQ(RunInKernel([&] {
                   static KSPIN_LOCK_QUEUE OtherQueueEntry;
-                  Foreign[0] = reinterpret_cast<KSPIN_LOCK>(&OtherQueueEntry) | 1; // not this PRCB's mark
+                  Foreign[0] = reinterpret_cast<KSPIN_LOCK>(&OtherQueueEntry) | 1; // no owner mark of this thread
                   Foreign[1] = reinterpret_cast<KSPIN_LOCK>(&OtherQueueEntry);      // not on this stack
                   KIRQL Old = KeRaiseIrqlToDpcLevel();
                   for (int i = 0; i < 2; i++) {
@@ -334,6 +336,56 @@ const Round kOrdinaryRounds[] = {
     },
 };
 
+// The numbered lock the numbered rounds share.
+constexpr KSPIN_LOCK_QUEUE_NUMBER kNumbered = LockQueuePfnLock;
+
+// A numbered lock's word, named by this processor's entry (with the entry's state
+// bits, which are clear when this processor neither holds nor waits for it).
+PKSPIN_LOCK NumberedLockWord(KSPIN_LOCK_QUEUE_NUMBER Number)
+{
+    auto Named = reinterpret_cast<ULONG_PTR>(KeGetCurrentPrcb()->LockQueue[Number].Lock);
+    return reinterpret_cast<PKSPIN_LOCK>(Named & ~static_cast<ULONG_PTR>(LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER));
+}
+
+void NoteNumberedContention(Contention &S)
+{
+    KIRQL Old = KeRaiseIrqlToDpcLevel(); // this processor's entry, read on this processor
+    if (__atomic_load_n(NumberedLockWord(kNumbered), __ATOMIC_RELAXED))
+        InterlockedIncrement(&S.Contended);
+    KeLowerIrql(Old);
+}
+
+const Round kNumberedRounds[] = {
+    [](Contention &S) {
+        NoteNumberedContention(S);
+        KIRQL Old = KeAcquireQueuedSpinLock(kNumbered);
+        CriticalSection(S, DISPATCH_LEVEL);
+        KeReleaseQueuedSpinLock(kNumbered, Old);
+    },
+    [](Contention &S) {
+        NoteNumberedContention(S);
+        KIRQL Old = KeAcquireQueuedSpinLockRaiseToSynch(kNumbered);
+        CriticalSection(S, SYNCH_LEVEL);
+        KeReleaseQueuedSpinLock(kNumbered, Old);
+    },
+    [](Contention &S) {
+        NoteNumberedContention(S);
+        KIRQL Old;
+        while (!KeTryToAcquireQueuedSpinLock(kNumbered, &Old))
+            KeYieldProcessor();
+        CriticalSection(S, DISPATCH_LEVEL);
+        KeReleaseQueuedSpinLock(kNumbered, Old);
+    },
+    [](Contention &S) {
+        NoteNumberedContention(S);
+        KIRQL Old;
+        while (!KeTryToAcquireQueuedSpinLockRaiseToSynch(kNumbered, &Old))
+            KeYieldProcessor();
+        CriticalSection(S, SYNCH_LEVEL);
+        KeReleaseQueuedSpinLock(kNumbered, Old);
+    },
+};
+
 constexpr int kContendingThreads = 6, kRoundsPerThread = 600, kMaxRoundsPerThread = 200000;
 constexpr ULONG64 kMeetWithin = 10ULL * 1000 * 1000 * 10; // 10 s of interrupt time
 
@@ -391,6 +443,67 @@ TEST_P(SpinLockTest, OrdinaryVariantsAndTryAcquireExcludeEachOtherAcrossProcesso
     Contention S;
     ASSERT_EQ(RunInKernel([&] { Contend(S, kOrdinaryRounds); }), STATUS_SUCCESS);
     ExpectExclusion(S, GetParam());
+}
+
+TEST_P(SpinLockTest, NumberedQueuedLocksExcludeAcrossProcessors)
+{
+    Contention S;
+    ASSERT_EQ(RunInKernel([&] { Contend(S, kNumberedRounds); }), STATUS_SUCCESS);
+    ExpectExclusion(S, GetParam());
+}
+
+// A numbered lock is held through this processor's PRCB entry: the lock word names
+// the entry, and the entry names the lock with the owner bit. The dispatcher lock is
+// LockQueueDispatcherLock, as on NT. A try on a lock another entry holds fails and
+// leaves IRQL as it was.
+TEST_P(SpinLockTest, NumberedLocksAreHeldThroughThisProcessorsEntry)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  KIRQL Old = KeRaiseIrqlToDpcLevel();
+                  PKSPIN_LOCK_QUEUE Entry = &KeGetCurrentPrcb()->LockQueue[kNumbered];
+                  PKSPIN_LOCK Word = NumberedLockWord(kNumbered);
+                  KeLowerIrql(Old);
+                  auto Expect = [&](const std::string &Where, bool Held, KIRQL Irql) {
+                      C.Expect(*Word == (Held ? reinterpret_cast<KSPIN_LOCK>(Entry) : 0), Where + ": lock word");
+                      C.Expect(Entry->Lock == QueueLockWithState(Word, Held ? LOCK_QUEUE_OWNER : 0),
+                               Where + ": entry's Lock");
+                      C.Expect(Entry->Next == nullptr, Where + ": entry's Next");
+                      C.Expect(KeGetCurrentIrql() == Irql, Where + ": IRQL");
+                  };
+                  Old = KeAcquireQueuedSpinLock(kNumbered);
+                  Expect("KeAcquireQueuedSpinLock", true, DISPATCH_LEVEL);
+                  KeReleaseQueuedSpinLock(kNumbered, Old);
+                  Expect("KeReleaseQueuedSpinLock", false, PASSIVE_LEVEL);
+                  Old = KeAcquireQueuedSpinLockRaiseToSynch(kNumbered);
+                  Expect("...RaiseToSynch", true, SYNCH_LEVEL);
+                  KeReleaseQueuedSpinLock(kNumbered, Old);
+                  C.Expect(KeTryToAcquireQueuedSpinLock(kNumbered, &Old) == TRUE, "try on a free lock");
+                  Expect("KeTryToAcquireQueuedSpinLock", true, DISPATCH_LEVEL);
+                  KeReleaseQueuedSpinLock(kNumbered, Old);
+                  C.Expect(KeTryToAcquireQueuedSpinLockRaiseToSynch(kNumbered, &Old), "try to synch on a free lock");
+                  Expect("KeTryToAcquireQueuedSpinLockRaiseToSynch", true, SYNCH_LEVEL);
+                  KeReleaseQueuedSpinLock(kNumbered, Old);
+                  C.Expect(Old == PASSIVE_LEVEL, "the saved IRQL");
+
+                  static KSPIN_LOCK_QUEUE OtherEntry;
+                  *Word = reinterpret_cast<KSPIN_LOCK>(&OtherEntry); // held through another entry
+                  C.Expect(KeTryToAcquireQueuedSpinLock(kNumbered, &Old) == FALSE, "try on a held lock");
+                  C.Expect(*Word == reinterpret_cast<KSPIN_LOCK>(&OtherEntry), "a failed try leaves the word");
+                  C.Expect(KeGetCurrentIrql() == PASSIVE_LEVEL, "a failed try lowers IRQL again");
+                  *Word = 0;
+
+                  KIRQL Synch = KiAcquireDispatcherLock();
+                  PKSPIN_LOCK_QUEUE Dispatcher = &KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock];
+                  auto Named = reinterpret_cast<ULONG_PTR>(Dispatcher->Lock);
+                  C.Expect((Named & LOCK_QUEUE_OWNER) != 0, "the dispatcher lock is held through its entry");
+                  C.Expect(*reinterpret_cast<PKSPIN_LOCK>(Named & ~static_cast<ULONG_PTR>(LOCK_QUEUE_OWNER)) ==
+                               reinterpret_cast<KSPIN_LOCK>(Dispatcher),
+                           "the dispatcher lock's word names the entry");
+                  KiReleaseDispatcherLock(Synch);
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << ::testing::PrintToString(C.Failures);
 }
 
 // DPCs take the queued lock the threads use, with the ForDpc and AtDpcLevel calls,
@@ -634,6 +747,40 @@ TEST_F(SpinLockDeathTest, TryToAcquireALockAlreadyHeldIsAlreadyOwned)
                      KeTryToAcquireSpinLockAtDpcLevel(&Lock);
                  }),
                  kAlreadyOwned);
+}
+
+TEST_F(SpinLockDeathTest, RecursiveNumberedAcquireIsAlreadyOwned)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KeAcquireQueuedSpinLock(LockQueuePfnLock);
+                     KeAcquireQueuedSpinLock(LockQueuePfnLock);
+                 }),
+                 kAlreadyOwned);
+}
+
+TEST_F(SpinLockDeathTest, NumberedTryOnALockOneHoldsIsAlreadyOwned)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KIRQL Old;
+                     KeAcquireQueuedSpinLock(LockQueueIoCancelLock);
+                     KeTryToAcquireQueuedSpinLock(LockQueueIoCancelLock, &Old);
+                 }),
+                 kAlreadyOwned);
+}
+
+TEST_F(SpinLockDeathTest, ReleasingANumberedLockNotHeldIsNotOwned)
+{
+    EXPECT_DEATH(BootAndRun([] {
+                     KeRaiseIrqlToDpcLevel();
+                     KeReleaseQueuedSpinLock(LockQueuePfnLock, PASSIVE_LEVEL);
+                 }),
+                 kNotOwned);
+}
+
+TEST_F(SpinLockDeathTest, ANumberOutOfRangeFailsTheAssertion)
+{
+    EXPECT_DEATH(BootAndRun([] { KeAcquireQueuedSpinLock(LockQueueMaximumLock); }),
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 TEST_F(SpinLockDeathTest, QueuedAcquireAtDpcLevelBelowDispatchIsIrqlNotGreaterOrEqual)

@@ -241,7 +241,7 @@ TEST_F(TimerDeathTest, SettingAnEventAsATimerIsABugcheck)
                      KeInitializeEvent(&Event, NotificationEvent, FALSE);
                      KeSetTimer(reinterpret_cast<PKTIMER>(&Event), RelativeMs(1), nullptr);
                  }, kOneProcessor),
-                 "STOP: 0x00000004");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 TEST_F(TimerDeathTest, DelayAtDispatchLevelIsIrqlNotLessOrEqual)

@@ -339,7 +339,7 @@ TEST_F(WaitDeathTest, WaitingOnANonDispatcherObjectIsABugcheck)
                      KeInitializeDpc(&Dpc, nullptr, nullptr);
                      KeWaitForSingleObject(&Dpc, Executive, KernelMode, FALSE, nullptr);
                  }),
-                 "STOP: 0x00000004");
+                 "STOP: 0x0000001E \\(0xFFFFFFFF80000003");
 }
 
 TEST_F(WaitDeathTest, BlockingWaitAtDispatchLevelIsIrqlNotLessOrEqual)

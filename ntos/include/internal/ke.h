@@ -23,10 +23,20 @@ typedef struct _KSTART_FRAME {
 #define ASSERT_THREAD(Object) ASSERT((Object)->Header.Type == ThreadObject)
 #define ASSERT_PROCESS(Object) ASSERT((Object)->Header.Type == ProcessObject)
 #define ASSERT_DPC(Object) ASSERT((Object)->Type == DpcObject || (Object)->Type == ThreadedDpcObject)
+#define ASSERT_EVENT(Object)                                                                                    \
+    ASSERT((Object)->Header.Type == EventNotificationObject || (Object)->Header.Type == EventSynchronizationObject)
+#define ASSERT_TIMER(Object)                                                                                    \
+    ASSERT((Object)->Header.Type == TimerNotificationObject || (Object)->Header.Type == TimerSynchronizationObject)
+#define ASSERT_MUTANT(Object) ASSERT((Object)->Header.Type == MutantObject)
+#define ASSERT_SEMAPHORE(Object) ASSERT((Object)->Header.Type == SemaphoreObject)
+#define ASSERT_QUEUE(Object) ASSERT((Object)->Header.Type == QueueObject)
+#define ASSERT_GATE(Object) ASSERT((Object)->Header.Type == GateObject)
+#define ASSERT_APC(Object) ASSERT((Object)->Type == ApcObject)
 
 extern PKPRCB KiProcessorBlock[MAXIMUM_PROCESSORS];
 extern volatile KAFFINITY KiIdleSummary;
 extern KSPIN_LOCK KiDispatcherLock;
+extern KSPIN_LOCK KiQueuedSpinLocks[LockQueueMaximumLock];
 extern volatile ULONG64 KeTickCount;
 extern ULONG KeMaximumIncrement;
 extern volatile LONG KiThreadSequence;

@@ -28,6 +28,18 @@ typedef struct _KLOCK_QUEUE_HANDLE {
     KIRQL OldIrql;
 } KLOCK_QUEUE_HANDLE, *PKLOCK_QUEUE_HANDLE;
 
+/* The numbered queued spin locks (Server 2003's numbering, as ReactOS's headers keep
+ * it): each processor has one KSPIN_LOCK_QUEUE per number in KPRCB.LockQueue. */
+#define LOCK_QUEUE_TIMER_TABLE_LOCKS 16
+typedef enum _KSPIN_LOCK_QUEUE_NUMBER {
+    LockQueueDispatcherLock, LockQueueExpansionLock, LockQueuePfnLock, LockQueueSystemSpaceLock,
+    LockQueueVacbLock, LockQueueMasterLock, LockQueueNonPagedPoolLock, LockQueueIoCancelLock,
+    LockQueueWorkQueueLock, LockQueueIoVpbLock, LockQueueIoDatabaseLock, LockQueueIoCompletionLock,
+    LockQueueNtfsStructLock, LockQueueAfdWorkQueueLock, LockQueueBcbLock, LockQueueMmNonPagedPoolLock,
+    LockQueueUnusedSpare16, LockQueueTimerTableLock,
+    LockQueueMaximumLock = LockQueueTimerTableLock + LOCK_QUEUE_TIMER_TABLE_LOCKS
+} KSPIN_LOCK_QUEUE_NUMBER, *PKSPIN_LOCK_QUEUE_NUMBER;
+
 /* Low bits of KSPIN_LOCK_QUEUE.Lock. */
 #define LOCK_QUEUE_WAIT 1
 #define LOCK_QUEUE_OWNER 2
@@ -133,20 +145,29 @@ typedef enum _KAPC_ENVIRONMENT {
 } KAPC_ENVIRONMENT;
 typedef enum _KDPC_IMPORTANCE { LowImportance, MediumImportance, HighImportance } KDPC_IMPORTANCE;
 
+/* The first four bytes are also Lock, as in the WDK, so a test can look at the bytes an
+ * initializer leaves alone (bytes 1 and 3) in one read. */
 typedef struct _DISPATCHER_HEADER {
-    UCHAR Type;
     union {
-        UCHAR Absolute;
-        UCHAR NpxIrql;
-        BOOLEAN Abandoned;
-    };
-    union {
-        UCHAR Size;
-        UCHAR Hand;
-    };
-    union {
-        UCHAR Inserted;
-        BOOLEAN DebugActive;
+        struct {
+            UCHAR Type;
+            union {
+                UCHAR Absolute;
+                UCHAR NpxIrql;
+                BOOLEAN Abandoned;
+                BOOLEAN Signalling;
+            };
+            union {
+                UCHAR Size;
+                UCHAR Hand;
+            };
+            union {
+                UCHAR Inserted;
+                BOOLEAN DebugActive;
+                BOOLEAN DpcActive;
+            };
+        };
+        volatile LONG Lock;
     };
     volatile LONG SignalState;
     LIST_ENTRY WaitListHead;
@@ -185,8 +206,9 @@ typedef struct _KMUTANT {
     UCHAR ApcDisable;
 } KMUTANT, *PKMUTANT, *PRKMUTANT, KMUTEX, *PKMUTEX, *PRKMUTEX;
 
-typedef VOID (NTAPI *PKDEFERRED_ROUTINE)(struct _KDPC *Dpc, PVOID DeferredContext,
-                                         PVOID SystemArgument1, PVOID SystemArgument2);
+typedef VOID NTAPI KDEFERRED_ROUTINE(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1,
+                                     PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
 
 typedef struct _KDPC {
     UCHAR Type;
@@ -454,6 +476,7 @@ typedef struct _KPRCB {
     struct _KTHREAD *IdleThread;
     KAFFINITY SetMember;
     KSPIN_LOCK PrcbLock;
+    KSPIN_LOCK_QUEUE LockQueue[LockQueueMaximumLock];
     volatile ULONG ReadySummary;
     LIST_ENTRY DispatcherReadyListHead[MAXIMUM_PRIORITY];
     SINGLE_LIST_ENTRY DeferredReadyListHead;

@@ -13,19 +13,26 @@ KSPIN_LOCK KiQueuedSpinLocks[LockQueueMaximumLock];
 
 namespace {
 
-// The owner mark of the PRCB, dispatcher-adjacent and thread locks: this processor
-// (the running thread changes while a PRCB lock is held). One PCR read.
+// KeGetCurrentPrcb without the call: one PCR read.
+inline PKPRCB CurrentPrcb()
+{
+    return &HalHostCurrentPcr()->Prcb;
+}
+
+// The owner mark of the PRCB and thread locks: this processor (the running thread
+// changes while a PRCB lock is held).
 inline KSPIN_LOCK ProcessorOwner()
 {
-    return reinterpret_cast<KSPIN_LOCK>(&HalHostCurrentPcr()->Prcb) | 1;
+    return reinterpret_cast<KSPIN_LOCK>(CurrentPrcb()) | 1;
 }
 
 // The owner mark of an executive spin lock: the current thread, as ReactOS's checked
 // multiprocessor build marks it (Thread | 1).
 inline KSPIN_LOCK ThreadOwner()
 {
-    PKTHREAD Thread = KeGetCurrentThread();
-    return Thread ? reinterpret_cast<KSPIN_LOCK>(Thread) | 1 : ProcessorOwner();
+    PKPRCB Prcb = CurrentPrcb();
+    PKTHREAD Thread = Prcb->CurrentThread;
+    return Thread ? reinterpret_cast<KSPIN_LOCK>(Thread) | 1 : reinterpret_cast<KSPIN_LOCK>(Prcb) | 1;
 }
 
 // TRUE if lock word Value names the caller: an owner mark of this thread or
@@ -35,7 +42,7 @@ inline bool HeldByCaller(KSPIN_LOCK Value)
 {
     if (Value == ThreadOwner() || Value == ProcessorOwner())
         return true;
-    PKSPIN_LOCK_QUEUE Entries = KeGetCurrentPrcb()->LockQueue;
+    PKSPIN_LOCK_QUEUE Entries = CurrentPrcb()->LockQueue;
     if (Value >= reinterpret_cast<KSPIN_LOCK>(Entries) &&
         Value < reinterpret_cast<KSPIN_LOCK>(Entries + LockQueueMaximumLock))
         return true;
@@ -107,11 +114,71 @@ inline void SetQueueLock(PKSPIN_LOCK_QUEUE LockQueue, PKSPIN_LOCK SpinLock, ULON
     __atomic_store_n(&LockQueue->Lock, Value, __ATOMIC_RELEASE);
 }
 
+// The MCS acquire behind every queued lock. With one processor no one can be queued
+// ahead, so the word and entry are written without an interlocked operation.
+inline void AcquireQueued(PKSPIN_LOCK_QUEUE LockQueue)
+{
+    PKSPIN_LOCK SpinLock = LockQueue->Lock;
+    if (reinterpret_cast<ULONG_PTR>(SpinLock) & (LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER))
+        AlreadyOwned(SpinLock, reinterpret_cast<ULONG_PTR>(LockQueue));
+    if (Uniprocessor()) {
+        KSPIN_LOCK Held = __atomic_load_n(SpinLock, __ATOMIC_RELAXED);
+        if (Held)
+            AlreadyOwned(SpinLock, Held);
+        __atomic_store_n(SpinLock, reinterpret_cast<KSPIN_LOCK>(LockQueue), __ATOMIC_RELAXED);
+        SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_OWNER);
+        return;
+    }
+    auto Tail = __atomic_exchange_n(SpinLock, reinterpret_cast<KSPIN_LOCK>(LockQueue), __ATOMIC_ACQ_REL);
+    if (!Tail) {
+        SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_OWNER);
+        return;
+    }
+    // An odd word is an ordinary owner's mark: the lock is held the other way.
+    if ((Tail & 1) || HeldByCaller(Tail))
+        AlreadyOwned(SpinLock, Tail);
+    SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_WAIT);
+    __atomic_store_n(&reinterpret_cast<PKSPIN_LOCK_QUEUE>(Tail)->Next, LockQueue, __ATOMIC_RELEASE);
+    while (QueueLockValue(LockQueue) & LOCK_QUEUE_WAIT)
+        KeYieldProcessor();
+}
+
+// The MCS release: hands the lock to the next entry, or frees it if there is none.
+inline void ReleaseQueued(PKSPIN_LOCK_QUEUE LockQueue)
+{
+    ULONG_PTR Value = QueueLockValue(LockQueue);
+    auto SpinLock = reinterpret_cast<PKSPIN_LOCK>(Value & ~static_cast<ULONG_PTR>(LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER));
+    if (!(Value & LOCK_QUEUE_OWNER) || !__atomic_load_n(SpinLock, __ATOMIC_RELAXED))
+        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), reinterpret_cast<ULONG_PTR>(LockQueue),
+                     0, 0);
+    SetQueueLock(LockQueue, SpinLock, 0);
+    if (Uniprocessor()) {
+        __atomic_store_n(SpinLock, 0, __ATOMIC_RELAXED);
+        return;
+    }
+    PKSPIN_LOCK_QUEUE Next = __atomic_load_n(&LockQueue->Next, __ATOMIC_ACQUIRE);
+    if (!Next) {
+        KSPIN_LOCK Expected = reinterpret_cast<KSPIN_LOCK>(LockQueue);
+        if (__atomic_compare_exchange_n(SpinLock, &Expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+        // A waiter has swapped itself in as the tail but not yet linked behind us.
+        while (!(Next = __atomic_load_n(&LockQueue->Next, __ATOMIC_ACQUIRE)))
+            KeYieldProcessor();
+    }
+    LockQueue->Next = NULL;
+    SetQueueLock(Next, SpinLock, LOCK_QUEUE_OWNER);
+}
+
+inline PKSPIN_LOCK_QUEUE KiDispatcherLockQueue()
+{
+    return &CurrentPrcb()->LockQueue[LockQueueDispatcherLock];
+}
+
 inline void AcquireInStack(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
 {
     LockHandle->LockQueue.Next = NULL;
     LockHandle->LockQueue.Lock = SpinLock;
-    KeAcquireQueuedSpinLockAtDpcLevel(&LockHandle->LockQueue);
+    AcquireQueued(&LockHandle->LockQueue);
 }
 
 // This processor's entry for numbered lock Number; a number out of range fails
@@ -119,7 +186,7 @@ inline void AcquireInStack(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
 PKSPIN_LOCK_QUEUE KiNumberedLockQueue(KSPIN_LOCK_QUEUE_NUMBER Number)
 {
     ASSERT((ULONG)Number < LockQueueMaximumLock);
-    return &KeGetCurrentPrcb()->LockQueue[Number];
+    return &CurrentPrcb()->LockQueue[Number];
 }
 
 // One attempt at a queued lock through LockQueue: it takes the lock only if no one
@@ -215,21 +282,7 @@ extern "C" BOOLEAN FASTCALL KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLoc
 // spins on the entry until the predecessor hands over. At or above DISPATCH_LEVEL.
 extern "C" VOID FASTCALL KeAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK_QUEUE LockQueue)
 {
-    PKSPIN_LOCK SpinLock = LockQueue->Lock;
-    if (reinterpret_cast<ULONG_PTR>(SpinLock) & (LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER))
-        AlreadyOwned(SpinLock, reinterpret_cast<ULONG_PTR>(LockQueue));
-    auto Tail = __atomic_exchange_n(SpinLock, reinterpret_cast<KSPIN_LOCK>(LockQueue), __ATOMIC_ACQ_REL);
-    if (!Tail) {
-        SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_OWNER);
-        return;
-    }
-    // An odd word is an ordinary owner's mark: the lock is held the other way.
-    if ((Tail & 1) || HeldByCaller(Tail))
-        AlreadyOwned(SpinLock, Tail);
-    SetQueueLock(LockQueue, SpinLock, LOCK_QUEUE_WAIT);
-    __atomic_store_n(&reinterpret_cast<PKSPIN_LOCK_QUEUE>(Tail)->Next, LockQueue, __ATOMIC_RELEASE);
-    while (QueueLockValue(LockQueue) & LOCK_QUEUE_WAIT)
-        KeYieldProcessor();
+    AcquireQueued(LockQueue);
 }
 
 // Releases the lock held through LockQueue, handing it to the next waiter if there is
@@ -237,23 +290,7 @@ extern "C" VOID FASTCALL KeAcquireQueuedSpinLockAtDpcLevel(PKSPIN_LOCK_QUEUE Loc
 // DISPATCH_LEVEL.
 extern "C" VOID FASTCALL KeReleaseQueuedSpinLockFromDpcLevel(PKSPIN_LOCK_QUEUE LockQueue)
 {
-    ULONG_PTR Value = QueueLockValue(LockQueue);
-    auto SpinLock = reinterpret_cast<PKSPIN_LOCK>(Value & ~static_cast<ULONG_PTR>(LOCK_QUEUE_WAIT | LOCK_QUEUE_OWNER));
-    if (!(Value & LOCK_QUEUE_OWNER) || !__atomic_load_n(SpinLock, __ATOMIC_RELAXED))
-        KeBugCheckEx(SPIN_LOCK_NOT_OWNED, reinterpret_cast<ULONG_PTR>(SpinLock), reinterpret_cast<ULONG_PTR>(LockQueue),
-                     0, 0);
-    SetQueueLock(LockQueue, SpinLock, 0);
-    PKSPIN_LOCK_QUEUE Next = __atomic_load_n(&LockQueue->Next, __ATOMIC_ACQUIRE);
-    if (!Next) {
-        KSPIN_LOCK Expected = reinterpret_cast<KSPIN_LOCK>(LockQueue);
-        if (__atomic_compare_exchange_n(SpinLock, &Expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-            return;
-        // A waiter has swapped itself in as the tail but not yet linked behind us.
-        while (!(Next = __atomic_load_n(&LockQueue->Next, __ATOMIC_ACQUIRE)))
-            KeYieldProcessor();
-    }
-    LockQueue->Next = NULL;
-    SetQueueLock(Next, SpinLock, LOCK_QUEUE_OWNER);
+    ReleaseQueued(LockQueue);
 }
 
 // Raises to DISPATCH_LEVEL and acquires the lock as a queued lock through the
@@ -321,7 +358,7 @@ extern "C" VOID FASTCALL KeReleaseInStackQueuedSpinLockForDpc(PKLOCK_QUEUE_HANDL
 extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number)
 {
     KIRQL OldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    KeAcquireQueuedSpinLockAtDpcLevel(KiNumberedLockQueue(Number));
+    AcquireQueued(KiNumberedLockQueue(Number));
     return OldIrql;
 }
 
@@ -329,7 +366,7 @@ extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number
 extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLockRaiseToSynch(KSPIN_LOCK_QUEUE_NUMBER Number)
 {
     KIRQL OldIrql = KeRaiseIrqlToSynchLevel();
-    KeAcquireQueuedSpinLockAtDpcLevel(KiNumberedLockQueue(Number));
+    AcquireQueued(KiNumberedLockQueue(Number));
     return OldIrql;
 }
 
@@ -337,7 +374,7 @@ extern "C" KIRQL FASTCALL KeAcquireQueuedSpinLockRaiseToSynch(KSPIN_LOCK_QUEUE_N
 // raised to.
 extern "C" VOID FASTCALL KeReleaseQueuedSpinLock(KSPIN_LOCK_QUEUE_NUMBER Number, KIRQL OldIrql)
 {
-    KeReleaseQueuedSpinLockFromDpcLevel(KiNumberedLockQueue(Number));
+    ReleaseQueued(KiNumberedLockQueue(Number));
     KeLowerIrql(OldIrql);
 }
 
@@ -368,26 +405,28 @@ extern "C" BOOLEAN FASTCALL KeTryToAcquireQueuedSpinLockRaiseToSynch(KSPIN_LOCK_
 // At or below SYNCH_LEVEL.
 extern "C" KIRQL NTAPI KiAcquireDispatcherLock(VOID)
 {
-    return KeAcquireQueuedSpinLockRaiseToSynch(LockQueueDispatcherLock);
+    KIRQL OldIrql = KeRaiseIrqlToSynchLevel();
+    AcquireQueued(KiDispatcherLockQueue());
+    return OldIrql;
 }
 
 // Drops the dispatcher lock and leaves through KiExitDispatcher, which may switch
 // to a thread made ready meanwhile. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiReleaseDispatcherLock(KIRQL OldIrql)
 {
-    KeReleaseQueuedSpinLockFromDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
+    ReleaseQueued(KiDispatcherLockQueue());
     KiExitDispatcher(OldIrql);
 }
 
 // Takes / drops the dispatcher lock without an IRQL change. At SYNCH_LEVEL.
 extern "C" VOID NTAPI KiAcquireDispatcherLockAtSynchLevel(VOID)
 {
-    KeAcquireQueuedSpinLockAtDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
+    AcquireQueued(KiDispatcherLockQueue());
 }
 
 extern "C" VOID NTAPI KiReleaseDispatcherLockFromSynchLevel(VOID)
 {
-    KeReleaseQueuedSpinLockFromDpcLevel(&KeGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock]);
+    ReleaseQueued(KiDispatcherLockQueue());
 }
 
 // Takes / drops a processor's PRCB lock (ready queues, NextThread). At SYNCH_LEVEL.

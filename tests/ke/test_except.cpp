@@ -3,6 +3,7 @@
 // blocks run on both ways out, the frame chain is per thread across context switches,
 // and the kernel's own raises (semaphore limit, foreign mutant, suspend count) leave
 // the objects and IRQL consistent for the handler.
+#include "catch_code.h"
 #include "ntos_test.h"
 #include "pseh/pseh2.h"
 
@@ -21,19 +22,6 @@ DECLSPEC_NOINLINE LONG YieldFromTry(LONG Value)
         return -1;
     } _SEH2_END;
     return -2;
-}
-
-// Runs Body in a try and returns the code of the exception that left it (or
-// STATUS_SUCCESS).
-template <typename Body> NTSTATUS CatchCode(Body Run)
-{
-    _SEH2_VOLATILE NTSTATUS Code = STATUS_SUCCESS;
-    _SEH2_TRY {
-        Run();
-    } _SEH2_EXCEPT(EXCEPTION_EXECUTE_HANDLER) {
-        Code = _SEH2_GetExceptionCode();
-    } _SEH2_END;
-    return Code;
 }
 
 TEST_P(ExceptTest, RaisedStatusReachesTheHandlerAndTheChainIsEmptyAfter)

@@ -1,6 +1,6 @@
-// Mutants, mutexes and semaphores in every machine mode: recursion and ownership,
-// the mutex's critical region, hand-off to waiters, abandonment on exit and by
-// KeReleaseMutant, mutual exclusion under contention, semaphore counts and limits.
+// Mutants and mutexes in every machine mode: recursion and ownership, the mutex's
+// critical region, hand-off to waiters, abandonment on exit and by KeReleaseMutant,
+// and mutual exclusion under contention.
 // What ReactOS's kmtest KeMutex checks is covered here, plus the bugcheck paths.
 #include "ntos_test.h"
 
@@ -172,46 +172,6 @@ TEST_P(MutexTest, MutantHeldAtExitIsAbandonedToTheNextOwner)
     EXPECT_EQ(Status[2], STATUS_ABANDONED_WAIT_0);
 }
 
-TEST_P(MutexTest, SemaphoreCountsAndWakesAsManyWaitersAsItIsReleased)
-{
-    LONG Previous[2] = {-1, -1};
-    NTSTATUS Polls[3] = {};
-    LONG Woken = 0;
-    ASSERT_EQ(RunInKernel([&] {
-                  KSEMAPHORE Semaphore;
-                  KeInitializeSemaphore(&Semaphore, 2, 3);
-                  LARGE_INTEGER Zero{};
-                  Polls[0] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
-                  Polls[1] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
-                  Polls[2] = KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, &Zero);
-                  volatile LONG Done = 0;
-                  std::function<void()> Body = [&] {
-                      KeWaitForSingleObject(&Semaphore, Executive, KernelMode, FALSE, nullptr);
-                      InterlockedIncrement(&Done);
-                  };
-                  PETHREAD Threads[3];
-                  for (auto &Thread : Threads) {
-                      Thread = StartKernelThread(&Body);
-                      ASSERT_NE(Thread, nullptr);
-                      SpinUntilWaiting(&Thread->Tcb, Executive);
-                  }
-                  Previous[0] = KeReleaseSemaphore(&Semaphore, 0, 2, FALSE);
-                  SpinUntil([&] { return ReadShared(Done) == 2; });
-                  Woken = ReadShared(Done);
-                  Previous[1] = KeReleaseSemaphore(&Semaphore, 0, 1, FALSE);
-                  for (auto *Thread : Threads)
-                      JoinKernelThread(Thread);
-                  EXPECT_EQ(KeReadStateSemaphore(&Semaphore), 0);
-              }),
-              STATUS_SUCCESS);
-    EXPECT_EQ(Polls[0], STATUS_WAIT_0);
-    EXPECT_EQ(Polls[1], STATUS_WAIT_0);
-    EXPECT_EQ(Polls[2], STATUS_TIMEOUT);
-    EXPECT_EQ(Previous[0], 0);
-    EXPECT_EQ(Woken, 2);
-    EXPECT_EQ(Previous[1], 0);
-}
-
 NTOS_INSTANTIATE_ALL_MODES(MutexTest);
 
 class MutexDeathTest : public KernelDeathTest {};
@@ -266,16 +226,6 @@ TEST_F(MutexDeathTest, ExitingWhileHoldingAMutexIsThreadTerminateHeldMutex)
                      KeLeaveCriticalRegion(); // balance the region so only the held mutex remains
                  }),
                  "STOP: 0x4000008A.*\n.*THREAD_TERMINATE_HELD_MUTEX");
-}
-
-TEST_F(MutexDeathTest, ReleasingASemaphorePastItsLimitRaisesSemaphoreLimitExceeded)
-{
-    EXPECT_DEATH(BootAndRun([] {
-                     KSEMAPHORE Semaphore;
-                     KeInitializeSemaphore(&Semaphore, 1, 2);
-                     KeReleaseSemaphore(&Semaphore, 0, 2, FALSE);
-                 }),
-                 "STOP: 0x0000001E \\(0x00000000C0000047");
 }
 
 TEST_F(MutexDeathTest, ReleasingAnEventAsAMutantIsABugcheck)

@@ -117,6 +117,15 @@ extern "C" VOID FASTCALL HalClearSoftwareInterrupt(KIRQL Request)
     __atomic_fetch_and(&CurrentPcr()->Irr, ~(1UL << Request), __ATOMIC_ACQ_REL);
 }
 
+// Busy-waits for at least MicroSeconds, taking interrupt points as it spins (in
+// deterministic mode virtual time passes at each). Any IRQL.
+extern "C" VOID NTAPI KeStallExecutionProcessor(ULONG MicroSeconds)
+{
+    ULONG64 End = HalHostQueryPerformanceCounter(nullptr) + 10ULL * MicroSeconds;
+    while (HalHostQueryPerformanceCounter(nullptr) < End)
+        KeYieldProcessor();
+}
+
 // Returns the performance counter and its frequency (100 ns ticks). Any IRQL.
 extern "C" LARGE_INTEGER NTAPI KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)
 {

@@ -127,6 +127,7 @@ NTKERNELAPI ULONGLONG NTAPI KeQueryInterruptTime(VOID);
 NTKERNELAPI VOID NTAPI KeQueryTickCount(PLARGE_INTEGER TickCount);
 NTKERNELAPI ULONG NTAPI KeQueryTimeIncrement(VOID);
 NTHALAPI LARGE_INTEGER NTAPI KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
+NTHALAPI VOID NTAPI KeStallExecutionProcessor(ULONG MicroSeconds);
 
 /* ---- Threads ---- */
 NTKERNELAPI PKTHREAD NTAPI KeGetCurrentThread(VOID);

@@ -122,6 +122,27 @@ TEST_P(DispatcherTest, TimeMovesForward)
     EXPECT_EQ(KeQueryTimeIncrement(), 156250u);
 }
 
+// KeStallExecutionProcessor spins at least the time asked, at any IRQL; in
+// deterministic mode that time is virtual.
+TEST_P(DispatcherTest, StallExecutionProcessorWaitsAtLeastTheTimeAsked)
+{
+    ULONGLONG Elapsed[2] = {};
+    ASSERT_EQ(RunInKernel([&] {
+                  const KIRQL Irqls[2] = {PASSIVE_LEVEL, HIGH_LEVEL};
+                  for (int i = 0; i < 2; i++) {
+                      KIRQL Old;
+                      KeRaiseIrql(Irqls[i], &Old);
+                      LARGE_INTEGER Start = KeQueryPerformanceCounter(nullptr);
+                      KeStallExecutionProcessor(2000);
+                      Elapsed[i] = KeQueryPerformanceCounter(nullptr).QuadPart - Start.QuadPart;
+                      KeLowerIrql(Old);
+                  }
+              }),
+              STATUS_SUCCESS);
+    EXPECT_GE(Elapsed[0], 20000u) << "2 ms in 100 ns units";
+    EXPECT_GE(Elapsed[1], 20000u) << "at HIGH_LEVEL too";
+}
+
 NTOS_INSTANTIATE_ALL_MODES(DispatcherTest);
 
 INSTANTIATE_TEST_SUITE_P(OneProcessor, DispatcherTest,

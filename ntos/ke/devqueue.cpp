@@ -7,10 +7,13 @@
 
 namespace {
 
-// Device queue routines other than KeRemoveEntryDeviceQueue run at DISPATCH_LEVEL.
-inline void KiCheckDeviceQueueIrql()
+// Checks the queue's type and the IRQL (routines other than KeRemoveEntryDeviceQueue
+// run at DISPATCH_LEVEL), then takes the queue's lock.
+void KiAcquireDeviceQueue(PKDEVICE_QUEUE DeviceQueue)
 {
+    ASSERT_DEVICE_QUEUE(DeviceQueue);
     ASSERT(KeGetCurrentIrql() == DISPATCH_LEVEL);
+    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
 }
 
 // Links Entry in before the first entry with a greater sort key (after its equals).
@@ -45,6 +48,23 @@ PKDEVICE_QUEUE_ENTRY KiRemoveByKey(PKDEVICE_QUEUE DeviceQueue, ULONG SortKey)
     return Entry;
 }
 
+// Queues Entry if the device is busy (by its sort key if ByKey, else at the tail) and
+// returns TRUE; an idle device becomes busy and FALSE says the caller starts the
+// request itself. At DISPATCH_LEVEL.
+BOOLEAN KiInsertDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVICE_QUEUE_ENTRY Entry, bool ByKey)
+{
+    KiAcquireDeviceQueue(DeviceQueue);
+    BOOLEAN Inserted = DeviceQueue->Busy;
+    if (Inserted && ByKey)
+        KiInsertByKey(DeviceQueue, Entry);
+    else if (Inserted)
+        InsertTailList(&DeviceQueue->DeviceListHead, &Entry->DeviceListEntry);
+    DeviceQueue->Busy = TRUE;
+    Entry->Inserted = Inserted;
+    KeReleaseSpinLockFromDpcLevel(&DeviceQueue->Lock);
+    return Inserted;
+}
+
 } // namespace
 
 // Initializes a device queue: empty and idle. Any IRQL.
@@ -61,16 +81,7 @@ extern "C" VOID NTAPI KeInitializeDeviceQueue(PKDEVICE_QUEUE DeviceQueue)
 // and the caller starts the request itself (FALSE). At DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KeInsertDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVICE_QUEUE_ENTRY DeviceQueueEntry)
 {
-    ASSERT_DEVICE_QUEUE(DeviceQueue);
-    KiCheckDeviceQueueIrql();
-    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
-    BOOLEAN Inserted = DeviceQueue->Busy;
-    if (Inserted)
-        InsertTailList(&DeviceQueue->DeviceListHead, &DeviceQueueEntry->DeviceListEntry);
-    DeviceQueue->Busy = TRUE;
-    DeviceQueueEntry->Inserted = Inserted;
-    KeReleaseSpinLockFromDpcLevel(&DeviceQueue->Lock);
-    return Inserted;
+    return KiInsertDeviceQueue(DeviceQueue, DeviceQueueEntry, false);
 }
 
 // As KeInsertDeviceQueue, queueing in SortKey order (after entries of equal key).
@@ -78,26 +89,15 @@ extern "C" BOOLEAN NTAPI KeInsertDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVIC
 extern "C" BOOLEAN NTAPI KeInsertByKeyDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVICE_QUEUE_ENTRY DeviceQueueEntry,
                                                   ULONG SortKey)
 {
-    ASSERT_DEVICE_QUEUE(DeviceQueue);
-    KiCheckDeviceQueueIrql();
     DeviceQueueEntry->SortKey = SortKey;
-    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
-    BOOLEAN Inserted = DeviceQueue->Busy;
-    if (Inserted)
-        KiInsertByKey(DeviceQueue, DeviceQueueEntry);
-    DeviceQueue->Busy = TRUE;
-    DeviceQueueEntry->Inserted = Inserted;
-    KeReleaseSpinLockFromDpcLevel(&DeviceQueue->Lock);
-    return Inserted;
+    return KiInsertDeviceQueue(DeviceQueue, DeviceQueueEntry, true);
 }
 
 // Takes the entry at the head of a busy device's queue; NULL, with the device now
 // idle, if there is none. At DISPATCH_LEVEL.
 extern "C" PKDEVICE_QUEUE_ENTRY NTAPI KeRemoveDeviceQueue(PKDEVICE_QUEUE DeviceQueue)
 {
-    ASSERT_DEVICE_QUEUE(DeviceQueue);
-    KiCheckDeviceQueueIrql();
-    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
+    KiAcquireDeviceQueue(DeviceQueue);
     ASSERT(DeviceQueue->Busy);
     PKDEVICE_QUEUE_ENTRY Entry = NULL;
     if (IsListEmpty(&DeviceQueue->DeviceListHead)) {
@@ -115,9 +115,7 @@ extern "C" PKDEVICE_QUEUE_ENTRY NTAPI KeRemoveDeviceQueue(PKDEVICE_QUEUE DeviceQ
 // DISPATCH_LEVEL.
 extern "C" PKDEVICE_QUEUE_ENTRY NTAPI KeRemoveByKeyDeviceQueue(PKDEVICE_QUEUE DeviceQueue, ULONG SortKey)
 {
-    ASSERT_DEVICE_QUEUE(DeviceQueue);
-    KiCheckDeviceQueueIrql();
-    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
+    KiAcquireDeviceQueue(DeviceQueue);
     ASSERT(DeviceQueue->Busy);
     PKDEVICE_QUEUE_ENTRY Entry = KiRemoveByKey(DeviceQueue, SortKey);
     KeReleaseSpinLockFromDpcLevel(&DeviceQueue->Lock);
@@ -128,9 +126,7 @@ extern "C" PKDEVICE_QUEUE_ENTRY NTAPI KeRemoveByKeyDeviceQueue(PKDEVICE_QUEUE De
 // DISPATCH_LEVEL.
 extern "C" PKDEVICE_QUEUE_ENTRY NTAPI KeRemoveByKeyDeviceQueueIfBusy(PKDEVICE_QUEUE DeviceQueue, ULONG SortKey)
 {
-    ASSERT_DEVICE_QUEUE(DeviceQueue);
-    KiCheckDeviceQueueIrql();
-    KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
+    KiAcquireDeviceQueue(DeviceQueue);
     PKDEVICE_QUEUE_ENTRY Entry = DeviceQueue->Busy ? KiRemoveByKey(DeviceQueue, SortKey) : NULL;
     KeReleaseSpinLockFromDpcLevel(&DeviceQueue->Lock);
     return Entry;

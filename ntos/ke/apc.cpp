@@ -72,12 +72,12 @@ ULONG KiSignalApcToThread(PKTHREAD Thread, PKAPC Apc, KPRIORITY PriorityBoost)
 void KiCallKernelRoutine(PKKERNEL_ROUTINE KernelRoutine, PKAPC Apc, PKNORMAL_ROUTINE *NormalRoutine,
                          PVOID *NormalContext, PVOID *SystemArgument1, PVOID *SystemArgument2)
 {
-    KIRQL Irql = KeGetCurrentIrql();
-    KiCountEvent(&KeGetCurrentPrcb()->ApcCount);
-    PERFINFO_LOG(PerfInfoApcDelivery, KeGetCurrentThread(), KernelRoutine, *NormalRoutine, Apc->ApcMode);
+    KIRQL Irql = KiGetCurrentIrql();
+    KiCountEvent(&KiGetCurrentPrcb()->ApcCount);
+    PERFINFO_LOG(PerfInfoApcDelivery, KiGetCurrentThread(), KernelRoutine, *NormalRoutine, Apc->ApcMode);
     KernelRoutine(Apc, NormalRoutine, NormalContext, SystemArgument1, SystemArgument2);
-    if (KeGetCurrentIrql() != Irql)
-        KeBugCheckEx(IRQL_UNEXPECTED_VALUE, ((ULONG_PTR)KeGetCurrentIrql() << 16) | ((ULONG_PTR)Irql << 8),
+    if (KiGetCurrentIrql() != Irql)
+        KeBugCheckEx(IRQL_UNEXPECTED_VALUE, ((ULONG_PTR)KiGetCurrentIrql() << 16) | ((ULONG_PTR)Irql << 8),
                      reinterpret_cast<ULONG_PTR>(KernelRoutine), reinterpret_cast<ULONG_PTR>(Apc),
                      reinterpret_cast<ULONG_PTR>(*NormalRoutine));
 }
@@ -185,7 +185,7 @@ extern "C" VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost)
     if (Apc->ApcStateIndex == InsertApcEnvironment)
         Apc->ApcStateIndex = (CCHAR)Thread->ApcStateIndex;
     BOOLEAN Current = Thread->ApcStateIndex == (UCHAR)Apc->ApcStateIndex;
-    if (Thread == KeGetCurrentThread()) {
+    if (Thread == KiGetCurrentThread()) {
         KiLinkApc(Thread->ApcStatePointer[(UCHAR)Apc->ApcStateIndex], Apc);
         if (Current && Apc->ApcMode == KernelMode) {
             KiSetKernelApcPending(Thread, TRUE);
@@ -198,7 +198,7 @@ extern "C" VOID FASTCALL KiInsertQueueApc(PKAPC Apc, KPRIORITY PriorityBoost)
     KiLinkApc(Thread->ApcStatePointer[(UCHAR)Apc->ApcStateIndex], Apc);
     ULONG Processor = Current ? KiSignalApcToThread(Thread, Apc, PriorityBoost) : MAXULONG;
     KiReleaseDispatcherLockFromSynchLevel();
-    if (Processor != MAXULONG && Processor != KeGetCurrentPrcb()->Number)
+    if (Processor != MAXULONG && Processor != KiGetCurrentPrcb()->Number)
         HalHostRequestInterrupt(Processor, APC_LEVEL);
 }
 
@@ -273,7 +273,7 @@ extern "C" VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRA
                                    PKTRAP_FRAME TrapFrame)
 {
     UNREFERENCED_PARAMETER(ExceptionFrame);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     PKPROCESS Process = Thread->ApcState.Process;
     PKTRAP_FRAME OldTrapFrame = Thread->TrapFrame;
     Thread->TrapFrame = TrapFrame;
@@ -286,7 +286,7 @@ extern "C" VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRA
     if (Thread->ApcState.Process != Process)
         KeBugCheckEx(INVALID_PROCESS_ATTACH_ATTEMPT, reinterpret_cast<ULONG_PTR>(Process),
                      reinterpret_cast<ULONG_PTR>(Thread->ApcState.Process), Thread->ApcStateIndex,
-                     KeGetCurrentPrcb()->DpcRoutineActive);
+                     KiGetCurrentPrcb()->DpcRoutineActive);
     Thread->TrapFrame = OldTrapFrame;
 }
 
@@ -295,7 +295,7 @@ extern "C" VOID NTAPI KiDeliverApc(KPROCESSOR_MODE DeliveryMode, PKEXCEPTION_FRA
 // the caller requests an APC interrupt, which finds out once IRQL drops.
 extern "C" BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread)
 {
-    if (KeGetCurrentIrql() > SYNCH_LEVEL)
+    if (KiGetCurrentIrql() > SYNCH_LEVEL)
         return TRUE; // the APC lock cannot be taken up here: the APC interrupt will look
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     BOOLEAN Queued = !IsListEmpty(&Thread->ApcState.ApcListHead[KernelMode]);
@@ -307,12 +307,12 @@ extern "C" BOOLEAN NTAPI KiKernelApcQueued(PKTHREAD Thread)
 // if at PASSIVE_LEVEL, else by an APC interrupt when IRQL drops. Any IRQL.
 extern "C" VOID NTAPI KiCheckForKernelApcDelivery(VOID)
 {
-    if (KeGetCurrentIrql() == PASSIVE_LEVEL) {
+    if (KiGetCurrentIrql() == PASSIVE_LEVEL) {
         KfRaiseIrql(APC_LEVEL);
         KiDeliverApc(KernelMode, NULL, NULL);
         KeLowerIrql(PASSIVE_LEVEL);
     } else {
-        KiSetKernelApcPending(KeGetCurrentThread(), TRUE);
+        KiSetKernelApcPending(KiGetCurrentThread(), TRUE);
         HalRequestSoftwareInterrupt(APC_LEVEL);
     }
 }
@@ -336,14 +336,14 @@ extern "C" VOID NTAPI KiMoveApcState(PKAPC_STATE OldState, PKAPC_STATE NewState)
 // Disables normal kernel APCs for the current thread (nests). Below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeEnterCriticalRegion(VOID)
 {
-    KiAdjustKernelApcDisable(KeGetCurrentThread(), -1);
+    KiAdjustKernelApcDisable(KiGetCurrentThread(), -1);
 }
 
 // Re-enables normal kernel APCs; the last leave delivers what was held off. Below
 // DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeLeaveCriticalRegion(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     if (KiAdjustKernelApcDisable(Thread, 1) == 0 && !KiSpecialApcDisable(Thread) && KiKernelApcQueued(Thread))
         KiCheckForKernelApcDelivery();
 }
@@ -352,14 +352,14 @@ extern "C" VOID NTAPI KeLeaveCriticalRegion(VOID)
 // At or below APC_LEVEL.
 extern "C" VOID NTAPI KeEnterGuardedRegion(VOID)
 {
-    KiAdjustSpecialApcDisable(KeGetCurrentThread(), -1);
+    KiAdjustSpecialApcDisable(KiGetCurrentThread(), -1);
 }
 
 // Re-enables kernel APCs; the last leave delivers what was held off. At or below
 // APC_LEVEL.
 extern "C" VOID NTAPI KeLeaveGuardedRegion(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     if (KiAdjustSpecialApcDisable(Thread, 1) == 0 && KiKernelApcQueued(Thread))
         KiCheckForKernelApcDelivery();
 }
@@ -367,12 +367,12 @@ extern "C" VOID NTAPI KeLeaveGuardedRegion(VOID)
 // Whether the current thread is in a critical or guarded region. Any IRQL.
 extern "C" BOOLEAN NTAPI KeAreApcsDisabled(VOID)
 {
-    return KeGetCurrentThread()->CombinedApcDisable != 0;
+    return KiGetCurrentThread()->CombinedApcDisable != 0;
 }
 
 // Whether no APC at all can reach the current thread now: a guarded region or
 // IRQL at APC_LEVEL or above. Any IRQL.
 extern "C" BOOLEAN NTAPI KeAreAllApcsDisabled(VOID)
 {
-    return KeGetCurrentThread()->SpecialApcDisable != 0 || KeGetCurrentIrql() >= APC_LEVEL;
+    return KiGetCurrentThread()->SpecialApcDisable != 0 || KiGetCurrentIrql() >= APC_LEVEL;
 }

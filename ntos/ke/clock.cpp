@@ -11,7 +11,7 @@ ULONG KeMaximumIncrement = HAL_CLOCK_INCREMENT;
 extern "C" VOID NTAPI KeUpdateRunTime(PKTRAP_FRAME TrapFrame, KIRQL OldIrql)
 {
     UNREFERENCED_PARAMETER(TrapFrame);
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     PKTHREAD Thread = Prcb->CurrentThread;
     Prcb->InterruptCount++;
     if (OldIrql > DISPATCH_LEVEL)
@@ -38,7 +38,7 @@ extern "C" VOID NTAPI KeUpdateSystemTime(PKTRAP_FRAME TrapFrame, ULONG Increment
 {
     UNREFERENCED_PARAMETER(Increment);
     __atomic_add_fetch(&KeTickCount, 1, __ATOMIC_RELEASE);
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     Prcb->TimerRequest = TRUE;
     HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     KeUpdateRunTime(TrapFrame, OldIrql);

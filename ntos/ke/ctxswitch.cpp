@@ -24,7 +24,7 @@ extern "C" BOOLEAN NTAPI KiCheckApcOnResume(PKTHREAD Thread, KIRQL WaitIrql)
 // or DISPATCH_LEVEL.
 extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     PKTHREAD NewThread = Prcb->CurrentThread;
     KiCountEvent(&Prcb->ContextSwitches);
     NewThread->ContextSwitches++;
@@ -47,7 +47,7 @@ extern "C" BOOLEAN NTAPI KiSwapContextResume(KIRQL ApcBypass, PKTHREAD OldThread
 // DISPATCH_LEVEL; OldThread->SwapBusy is set if others can already see OldThread.
 extern "C" BOOLEAN NTAPI KiSwapContext(KIRQL WaitIrql, PKTHREAD OldThread)
 {
-    PKTHREAD NewThread = KeGetCurrentPrcb()->CurrentThread;
+    PKTHREAD NewThread = KiGetCurrentPrcb()->CurrentThread;
     // The incoming thread may still be leaving another processor.
     while (__atomic_load_n(&NewThread->SwapBusy, __ATOMIC_ACQUIRE))
         KeYieldProcessor();

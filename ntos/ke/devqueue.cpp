@@ -12,7 +12,7 @@ namespace {
 void KiAcquireDeviceQueue(PKDEVICE_QUEUE DeviceQueue)
 {
     ASSERT_DEVICE_QUEUE(DeviceQueue);
-    ASSERT(KeGetCurrentIrql() == DISPATCH_LEVEL);
+    ASSERT(KiGetCurrentIrql() == DISPATCH_LEVEL);
     KeAcquireSpinLockAtDpcLevel(&DeviceQueue->Lock);
 }
 

@@ -19,7 +19,7 @@ extern "C" VOID NTAPI KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRou
 static PKPRCB KiDpcTargetPrcb(PRKDPC Dpc)
 {
     USHORT Number = __atomic_load_n(&Dpc->Number, __ATOMIC_RELAXED);
-    return Number >= MAXIMUM_PROCESSORS ? KiProcessorBlock[Number - MAXIMUM_PROCESSORS] : KeGetCurrentPrcb();
+    return Number >= MAXIMUM_PROCESSORS ? KiProcessorBlock[Number - MAXIMUM_PROCESSORS] : KiGetCurrentPrcb();
 }
 
 // Queues a DPC on its target processor (the current one unless targeted); FALSE if it
@@ -47,7 +47,7 @@ extern "C" BOOLEAN NTAPI KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVO
         Inserted = TRUE;
     }
     KeReleaseSpinLockFromDpcLevel(&DpcData->DpcLock);
-    if (Inserted && Prcb == KeGetCurrentPrcb()) {
+    if (Inserted && Prcb == KiGetCurrentPrcb()) {
         if (!Prcb->DpcRoutineActive)
             HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
     } else if (Inserted && (Dpc->Importance != LowImportance ||
@@ -116,7 +116,7 @@ VOID NTAPI KiFlushDpcMarker(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgume
 // turn and is waited for. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI KeFlushQueuedDpcs(VOID)
 {
-    ASSERT(KeGetCurrentIrql() == PASSIVE_LEVEL);
+    ASSERT(KiGetCurrentIrql() == PASSIVE_LEVEL);
     KDPC Marker;
     KEVENT Done;
     for (CCHAR Number = 0; Number < KeNumberProcessors; Number++) {
@@ -181,9 +181,9 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
         if (Routine) {
             PERFINFO_LOG(PerfInfoDpcDelivery, Prcb->CurrentThread, Routine, Context, 0);
             Routine(Dpc, Context, Argument1, Argument2);
-            if (KeGetCurrentIrql() != DISPATCH_LEVEL)
+            if (KiGetCurrentIrql() != DISPATCH_LEVEL)
                 KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Routine),
-                             KeGetCurrentIrql(), DISPATCH_LEVEL, 0);
+                             KiGetCurrentIrql(), DISPATCH_LEVEL, 0);
         }
     }
     Prcb->DpcRoutineActive = FALSE;
@@ -193,7 +193,7 @@ extern "C" VOID NTAPI KiRetireDpcList(PKPRCB Prcb)
 // the (new) priority takes over (round robin). At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KiQuantumEnd(VOID)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     PKTHREAD Thread = Prcb->CurrentThread;
     if (Thread == Prcb->IdleThread)
         return;
@@ -229,7 +229,7 @@ extern "C" VOID NTAPI KiQuantumEnd(VOID)
 // to the Standby thread. At DISPATCH_LEVEL.
 extern "C" VOID NTAPI KiDispatchInterrupt(VOID)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     if (KiDpcQueueDepth(&Prcb->DpcData[DPC_NORMAL]) || Prcb->TimerRequest)
         KiRetireDpcList(Prcb);
     if (Prcb->QuantumEnd) {

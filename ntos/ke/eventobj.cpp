@@ -98,8 +98,8 @@ extern "C" VOID NTAPI KeSetEventBoostPriority(PKEVENT Event, PKTHREAD *WaitingTh
 // the waker's priority (recomputed first). At SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiUnwaitThreadBoostPriority(PKTHREAD WaitThread)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKTHREAD Thread = KiGetCurrentThread();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     KiAcquireThreadLock(Thread);
     KiAcquirePrcbLock(Prcb);
     KiWritePriority(Thread, KiComputeNewPriority(Thread, 0));

@@ -34,7 +34,7 @@ extern "C" VOID FASTCALL KeInitializeGate(PKGATE Gate)
 extern "C" VOID FASTCALL KeWaitForGate(PKGATE Gate, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode)
 {
     ASSERT_GATE(Gate);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiCheckWaitIrql(Thread, Gate, FALSE, __builtin_return_address(0));
     for (;;) {
         if (!KiBeginWaitPass(Thread))

@@ -79,7 +79,7 @@ void KiReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex, PKTHREAD Thread)
 // stops in the wait).
 void KiCheckUnsafeGuardedMutexContext(PKTHREAD Thread)
 {
-    ASSERT(KeGetCurrentIrql() == APC_LEVEL || KiSpecialApcDisable(Thread) < 0);
+    ASSERT(KiGetCurrentIrql() == APC_LEVEL || KiSpecialApcDisable(Thread) < 0);
 }
 
 } // namespace
@@ -98,7 +98,7 @@ extern "C" VOID FASTCALL KeInitializeGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 extern "C" VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
     KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KeEnterGuardedRegion();
     KiAcquireGuardedMutex(GuardedMutex, Thread);
     GuardedMutex->SpecialApcDisable = KiSpecialApcDisable(Thread);
@@ -109,7 +109,7 @@ extern "C" VOID FASTCALL KeAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 extern "C" VOID FASTCALL KeReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
     KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     ASSERT(GuardedMutex->SpecialApcDisable == KiSpecialApcDisable(Thread));
     KiReleaseGuardedMutex(GuardedMutex, Thread);
     KeLeaveGuardedRegion();
@@ -119,7 +119,7 @@ extern "C" VOID FASTCALL KeReleaseGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 // APC_LEVEL, or inside a guarded region (above APC_LEVEL only if it is free).
 extern "C" VOID FASTCALL KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMutex)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiCheckUnsafeGuardedMutexContext(Thread);
     KiAcquireGuardedMutex(GuardedMutex, Thread);
 }
@@ -128,7 +128,7 @@ extern "C" VOID FASTCALL KeAcquireGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMute
 // guarded region.
 extern "C" VOID FASTCALL KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMutex)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiCheckUnsafeGuardedMutexContext(Thread);
     KiReleaseGuardedMutex(GuardedMutex, Thread);
 }
@@ -138,7 +138,7 @@ extern "C" VOID FASTCALL KeReleaseGuardedMutexUnsafe(PKGUARDED_MUTEX GuardedMute
 extern "C" BOOLEAN FASTCALL KeTryToAcquireGuardedMutex(PKGUARDED_MUTEX GuardedMutex)
 {
     KiCheckIrqlAtMost(APC_LEVEL, GuardedMutex, __builtin_return_address(0));
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KeEnterGuardedRegion();
     if (!InterlockedBitTestAndReset(&GuardedMutex->Count, GM_LOCK_BIT_V)) {
         KeLeaveGuardedRegion();

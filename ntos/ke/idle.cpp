@@ -51,7 +51,7 @@ PKTHREAD KiIdleSelectThread(PKPRCB Prcb)
 // the processor is served here directly.
 extern "C" VOID NTAPI KiIdleLoop(VOID)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     PKTHREAD IdleThread = Prcb->IdleThread;
     for (;;) {
         HalClearSoftwareInterrupt(DISPATCH_LEVEL);

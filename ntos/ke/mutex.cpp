@@ -24,7 +24,7 @@ void KiInitializeMutant(PKMUTANT Mutant, BOOLEAN InitialOwner, UCHAR ApcDisable)
         Mutant->OwnerThread = NULL;
         return;
     }
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiSetSignalState(&Mutant->Header, 0);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiInsertOwnedMutant(Mutant, Thread);
@@ -86,7 +86,7 @@ extern "C" LONG NTAPI KeReadStateMutex(PRKMUTEX Mutex)
 extern "C" LONG NTAPI KeReleaseMutant(PKMUTANT Mutant, KPRIORITY Increment, BOOLEAN Abandon, BOOLEAN Wait)
 {
     ASSERT_MUTANT(Mutant);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KIRQL OldIrql = KiAcquireDispatcherLock();
     LONG PreviousState = KiSignalState(&Mutant->Header);
     if (Abandon) {

@@ -134,7 +134,7 @@ void KiDetachProcess(PKTHREAD Thread, KIRQL OldIrql, PKAPC_STATE SavedApcState)
 // thread can take them now (PASSIVE_LEVEL, no guarded region).
 void KiDeliverBeforeDetach(PKTHREAD Thread)
 {
-    if (KeGetCurrentIrql() == PASSIVE_LEVEL && !KiSpecialApcDisable(Thread) && KiKernelApcQueued(Thread))
+    if (KiGetCurrentIrql() == PASSIVE_LEVEL && !KiSpecialApcDisable(Thread) && KiKernelApcQueued(Thread))
         KiCheckForKernelApcDelivery();
 }
 
@@ -143,13 +143,13 @@ void KiDeliverBeforeDetach(PKTHREAD Thread)
 // Whether the current processor is running DPCs. Any IRQL.
 extern "C" BOOLEAN NTAPI KeIsExecutingDpc(VOID)
 {
-    return KeGetCurrentPrcb()->DpcRoutineActive != 0;
+    return KiGetCurrentPrcb()->DpcRoutineActive != 0;
 }
 
 // Whether the current thread is attached to another process. Any IRQL.
 extern "C" BOOLEAN NTAPI KeIsAttachedProcess(VOID)
 {
-    return KeGetCurrentThread()->ApcStateIndex != OriginalApcEnvironment;
+    return KiGetCurrentThread()->ApcStateIndex != OriginalApcEnvironment;
 }
 
 // Attaches the current thread to Process until KeDetachProcess; attaching to its own
@@ -157,7 +157,7 @@ extern "C" BOOLEAN NTAPI KeIsAttachedProcess(VOID)
 extern "C" VOID NTAPI KeAttachProcess(PKPROCESS Process)
 {
     ASSERT_PROCESS(Process);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     if (Thread->ApcState.Process == Process)
         return;
     KiCheckAttach(Thread, Process, FALSE);
@@ -168,7 +168,7 @@ extern "C" VOID NTAPI KeAttachProcess(PKPROCESS Process)
 // Ends a KeAttachProcess; a no-op when not attached. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeDetachProcess(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     if (Thread->ApcStateIndex == OriginalApcEnvironment)
         return;
     KiDeliverBeforeDetach(Thread);
@@ -181,7 +181,7 @@ extern "C" VOID NTAPI KeDetachProcess(VOID)
 extern "C" VOID NTAPI KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState)
 {
     ASSERT_PROCESS(Process);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiCheckAttach(Thread, Process, TRUE);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     if (Thread->ApcState.Process == Process) {
@@ -200,7 +200,7 @@ extern "C" VOID NTAPI KeUnstackDetachProcess(PRKAPC_STATE ApcState)
 {
     if (ApcState->Process == reinterpret_cast<PKPROCESS>(1))
         return;
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiDeliverBeforeDetach(Thread);
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     if (Thread->ApcStateIndex == OriginalApcEnvironment)

@@ -65,7 +65,7 @@ void KiAssociateQueue(PKTHREAD Thread, PKQUEUE Queue)
 PLIST_ENTRY KiRemoveQueue(PKQUEUE Queue, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)
 {
     ASSERT_QUEUE(Queue);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
     KiCheckWaitIrql(Thread, Queue, Poll, __builtin_return_address(0));
     BOOLEAN Absolute;
@@ -121,7 +121,7 @@ inline BOOLEAN KiIsQueueWaitStatus(PLIST_ENTRY Result)
 extern "C" LONG NTAPI KiInsertQueue(PKQUEUE Queue, PLIST_ENTRY Entry, BOOLEAN Head)
 {
     LONG Previous = KiSignalState(&Queue->Header);
-    PKTHREAD Current = KeGetCurrentThread();
+    PKTHREAD Current = KiGetCurrentThread();
     PKWAIT_BLOCK Waiter = Queue->CurrentCount < Queue->MaximumCount ? KiLastDequeueWaiter(Queue) : NULL;
     if (Waiter && (Current->Queue != Queue || Current->WaitReason != WrQueue)) {
         KiUnwaitThread(Waiter->Thread, reinterpret_cast<LONG_PTR>(Entry), IO_NO_INCREMENT);

@@ -13,24 +13,18 @@ KSPIN_LOCK KiQueuedSpinLocks[LockQueueMaximumLock];
 
 namespace {
 
-// KeGetCurrentPrcb without the call: one PCR read.
-inline PKPRCB CurrentPrcb()
-{
-    return &HalHostCurrentPcr()->Prcb;
-}
-
 // The owner mark of the PRCB and thread locks: this processor (the running thread
 // changes while a PRCB lock is held).
 inline KSPIN_LOCK ProcessorOwner()
 {
-    return reinterpret_cast<KSPIN_LOCK>(CurrentPrcb()) | 1;
+    return reinterpret_cast<KSPIN_LOCK>(KiGetCurrentPrcb()) | 1;
 }
 
 // The owner mark of an executive spin lock: the current thread, as ReactOS's checked
 // multiprocessor build marks it (Thread | 1).
 inline KSPIN_LOCK ThreadOwner()
 {
-    PKPRCB Prcb = CurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     PKTHREAD Thread = Prcb->CurrentThread;
     return Thread ? reinterpret_cast<KSPIN_LOCK>(Thread) | 1 : reinterpret_cast<KSPIN_LOCK>(Prcb) | 1;
 }
@@ -42,11 +36,11 @@ inline bool HeldByCaller(KSPIN_LOCK Value)
 {
     if (Value == ThreadOwner() || Value == ProcessorOwner())
         return true;
-    PKSPIN_LOCK_QUEUE Entries = CurrentPrcb()->LockQueue;
+    PKSPIN_LOCK_QUEUE Entries = KiGetCurrentPrcb()->LockQueue;
     if (Value >= reinterpret_cast<KSPIN_LOCK>(Entries) &&
         Value < reinterpret_cast<KSPIN_LOCK>(Entries + LockQueueMaximumLock))
         return true;
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     return Thread && Value >= reinterpret_cast<KSPIN_LOCK>(Thread->StackLimit) &&
            Value < reinterpret_cast<KSPIN_LOCK>(Thread->StackBase);
 }
@@ -98,7 +92,7 @@ inline void ReleaseRaw(PKSPIN_LOCK SpinLock, KSPIN_LOCK Owner)
 
 inline void RequireDispatchLevel()
 {
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql = KiGetCurrentIrql();
     if (Irql < DISPATCH_LEVEL)
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, Irql, DISPATCH_LEVEL, 0, 0);
 }
@@ -171,7 +165,7 @@ inline void ReleaseQueued(PKSPIN_LOCK_QUEUE LockQueue)
 
 inline PKSPIN_LOCK_QUEUE KiDispatcherLockQueue()
 {
-    return &CurrentPrcb()->LockQueue[LockQueueDispatcherLock];
+    return &KiGetCurrentPrcb()->LockQueue[LockQueueDispatcherLock];
 }
 
 inline void AcquireInStack(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
@@ -186,7 +180,7 @@ inline void AcquireInStack(PKSPIN_LOCK SpinLock, PKLOCK_QUEUE_HANDLE LockHandle)
 PKSPIN_LOCK_QUEUE KiNumberedLockQueue(KSPIN_LOCK_QUEUE_NUMBER Number)
 {
     ASSERT((ULONG)Number < LockQueueMaximumLock);
-    return &CurrentPrcb()->LockQueue[Number];
+    return &KiGetCurrentPrcb()->LockQueue[Number];
 }
 
 // One attempt at a queued lock through LockQueue: it takes the lock only if no one
@@ -341,7 +335,7 @@ extern "C" VOID FASTCALL KeAcquireInStackQueuedSpinLockForDpc(PKSPIN_LOCK SpinLo
 {
     // Windows asks the PRCB whether a threaded DPC is running; there are none here,
     // so the IRQL says which kind of caller this is.
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql = KiGetCurrentIrql();
     LockHandle->OldIrql = KfRaiseIrql(Irql < DISPATCH_LEVEL ? DISPATCH_LEVEL : Irql);
     AcquireInStack(SpinLock, LockHandle);
 }

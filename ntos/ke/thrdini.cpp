@@ -9,7 +9,7 @@ static VOID KiThreadStartup(PVOID PreviousThread)
 {
     HalHostCurrentPcr()->ExceptionList = NULL;
     KiSwapContextResume(APC_LEVEL, static_cast<PKTHREAD>(PreviousThread));
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     PKSTART_FRAME Frame = static_cast<PKSTART_FRAME>(Thread->InitialStack);
     KeLowerIrql(APC_LEVEL);
     Frame->SystemRoutine(Frame->StartRoutine, Frame->StartContext);

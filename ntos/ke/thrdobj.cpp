@@ -131,7 +131,7 @@ extern "C" PKTHREAD NTAPI KeGetCurrentThread(VOID)
 // freed by the reaper once the switch has completed (SwapBusy clear). At PASSIVE_LEVEL.
 extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     PKPROCESS Process = Thread->ApcState.Process;
     KIRQL OldIrql = KiAcquireDispatcherLock();
     Thread->WaitIrql = OldIrql;
@@ -168,7 +168,7 @@ extern "C" VOID NTAPI KeTerminateThread(KPRIORITY Increment)
     Process->UserTime += __atomic_load_n(&Thread->UserTime, __ATOMIC_RELAXED);
     Process->StackCount--;
     KiReleaseDispatcherLockFromSynchLevel();
-    KiSwapThread(Thread, KeGetCurrentPrcb());
+    KiSwapThread(Thread, KiGetCurrentPrcb());
     KeBugCheckEx(TRAP_CAUSE_UNKNOWN, reinterpret_cast<ULONG_PTR>(Thread), 0, 0, 0);
 }
 
@@ -185,7 +185,7 @@ extern "C" ULONG NTAPI KeQueryRuntimeThread(PKTHREAD Thread, PULONG UserTime)
 // service called by a user thread). Any IRQL.
 extern "C" KPROCESSOR_MODE NTAPI KeGetPreviousMode(VOID)
 {
-    return KeGetCurrentThread()->PreviousMode;
+    return KiGetCurrentThread()->PreviousMode;
 }
 
 // Returns whether a thread has terminated (its object is signalled). Any IRQL.
@@ -200,7 +200,7 @@ extern "C" BOOLEAN NTAPI KeReadStateThread(PKTHREAD Thread)
 // THREAD_TERMINATE_HELD_MUTEX. At PASSIVE_LEVEL, from the thread exit path.
 extern "C" VOID NTAPI KeRundownThread(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     if (IsListEmpty(&Thread->MutantListHead))
         return;
     KIRQL OldIrql = KiAcquireDispatcherLock();
@@ -256,7 +256,7 @@ extern "C" BOOLEAN NTAPI KeAlertThread(PKTHREAD Thread, KPROCESSOR_MODE AlertMod
 // below APC_LEVEL.
 extern "C" BOOLEAN NTAPI KeTestAlertThread(KPROCESSOR_MODE AlertMode)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KIRQL OldIrql = KiAcquireApcLockRaiseToSynch(Thread);
     KiAcquireDispatcherLockAtSynchLevel();
     BOOLEAN OldState = Thread->Alerted[(UCHAR)AlertMode];
@@ -321,7 +321,7 @@ extern "C" VOID NTAPI KiSuspendThread(PVOID NormalContext, PVOID SystemArgument1
     UNREFERENCED_PARAMETER(NormalContext);
     UNREFERENCED_PARAMETER(SystemArgument1);
     UNREFERENCED_PARAMETER(SystemArgument2);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KeWaitForSingleObject(&Thread->SuspendSemaphore, Suspended, KernelMode, FALSE, NULL);
 }
 
@@ -419,7 +419,7 @@ BOOLEAN KiIsValidSystemAffinity(KAFFINITY Affinity)
 // now (or when IRQL drops below DISPATCH_LEVEL). At or below DISPATCH_LEVEL.
 void KiSetSystemAffinityThread(KAFFINITY Affinity)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);
     Thread->SystemAffinityActive = TRUE;
@@ -541,7 +541,7 @@ extern "C" VOID NTAPI KeSetSystemAffinityThread(KAFFINITY Affinity)
 // affinity it replaces (0: none). At or below DISPATCH_LEVEL.
 extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KAFFINITY Previous = Thread->SystemAffinityActive ? Thread->Affinity : 0;
     if (KiIsValidSystemAffinity(Affinity))
         KiSetSystemAffinityThread(Affinity);
@@ -552,7 +552,7 @@ extern "C" KAFFINITY NTAPI KeSetSystemAffinityThreadEx(KAFFINITY Affinity)
 // apply again. At or below DISPATCH_LEVEL.
 extern "C" VOID NTAPI KeRevertToUserAffinityThread(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     ASSERT(Thread->SystemAffinityActive);
     KIRQL OldIrql = KiAcquireDispatcherLock();
     KiAcquireThreadLock(Thread);
@@ -569,7 +569,7 @@ extern "C" VOID NTAPI KeRevertToUserAffinityThreadEx(KAFFINITY Affinity)
 {
     if (Affinity)
         KeSetSystemAffinityThreadEx(Affinity);
-    else if (KeGetCurrentThread()->SystemAffinityActive)
+    else if (KiGetCurrentThread()->SystemAffinityActive)
         KeRevertToUserAffinityThread();
 }
 

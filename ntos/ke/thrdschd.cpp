@@ -45,7 +45,7 @@ PKPRCB KiSelectTargetProcessor(PKTHREAD Thread)
 // an IPI when Prcb is another processor.
 void KiRequestDispatch(PKPRCB Prcb)
 {
-    if (Prcb == KeGetCurrentPrcb())
+    if (Prcb == KiGetCurrentPrcb())
         return; // KiExitDispatcher or the DPC exit path of this processor sees it
     HalHostRequestInterrupt(Prcb->Number, DISPATCH_LEVEL);
 }
@@ -252,7 +252,7 @@ extern "C" VOID NTAPI KiSetStandbyThread(PKPRCB Prcb, PKTHREAD Thread)
 // SYNCH_LEVEL with the dispatcher lock held.
 extern "C" VOID NTAPI KiReadyThread(PKTHREAD Thread)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     KiSetThreadState(Thread, DeferredReady);
     Thread->DeferredProcessor = (UCHAR)Prcb->Number;
     PushEntryList(&Prcb->DeferredReadyListHead, &Thread->SwapListEntry);
@@ -495,9 +495,9 @@ extern "C" VOID NTAPI KiUpdateThreadAffinity(PKTHREAD Thread, KAFFINITY Affinity
 extern "C" NTSTATUS NTAPI NtYieldExecution(VOID)
 {
     KI_USER_SERVICE(NtYieldExecution());
-    if (!KiReadySummary(KeGetCurrentPrcb()))
+    if (!KiReadySummary(KiGetCurrentPrcb()))
         return STATUS_NO_YIELD_PERFORMED;
-    return KiYieldThread(KeGetCurrentThread(), 1) ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
+    return KiYieldThread(KiGetCurrentThread(), 1) ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
 }
 
 // NtYieldExecution for kernel code. At PASSIVE_LEVEL.

@@ -21,7 +21,7 @@ struct KI_SERVICE_REQUEST {
 [[noreturn]] VOID KiUserThreadStartup(PVOID Argument)
 {
     UNREFERENCED_PARAMETER(Argument);
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     auto Start = reinterpret_cast<NTSTATUS(NTAPI *)(PVOID)>(Thread->TrapFrame->Rip);
     NTSTATUS ExitStatus = Start(reinterpret_cast<PVOID>(Thread->TrapFrame->Rcx));
     static_cast<PTEB>(Thread->Teb)->FreeStackOnTermination = TRUE;
@@ -83,7 +83,7 @@ VOID KiDeliverUserApcs(PKTHREAD Thread)
 // disable count, with NT's stops otherwise.
 VOID KiCheckServiceExit(PKTHREAD Thread, PKI_SERVICE_ROUTINE Routine)
 {
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql = KiGetCurrentIrql();
     if (Irql != PASSIVE_LEVEL)
         KeBugCheckEx(IRQL_GT_ZERO_AT_SYSTEM_SERVICE, reinterpret_cast<ULONG_PTR>(Routine), Irql, 0, 0);
     if (Thread->CombinedApcDisable)
@@ -98,7 +98,7 @@ VOID KiCheckServiceExit(PKTHREAD Thread, PKI_SERVICE_ROUTINE Routine)
 // On the user side of a user thread.
 extern "C" NTSTATUS NTAPI KiSystemService(PKI_SERVICE_ROUTINE Routine, PVOID Context)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KI_SERVICE_REQUEST Request{Routine, Context, STATUS_PENDING};
     HAL_CONTEXT_SWITCH Switch{};
     Switch.OldContext = &Thread->HostUserContext;
@@ -117,7 +117,7 @@ extern "C" NTSTATUS NTAPI KiSystemService(PKI_SERVICE_ROUTINE Routine, PVOID Con
 // (NtTerminateThread) or in the exit APC. At PASSIVE_LEVEL.
 extern "C" VOID NTAPI KiServiceExit(VOID)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     KiInitializeUserContext(Thread);
     for (;;) {
         Thread->PreviousMode = UserMode;
@@ -141,5 +141,5 @@ extern "C" VOID NTAPI KiDeleteUserContext(PKTHREAD Thread)
 // Returns the current thread's TEB (NULL for a system thread). Any IRQL.
 extern "C" struct _TEB *NTAPI NtCurrentTeb(VOID)
 {
-    return static_cast<PTEB>(KeGetCurrentThread()->Teb);
+    return static_cast<PTEB>(KiGetCurrentThread()->Teb);
 }

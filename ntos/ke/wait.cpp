@@ -78,7 +78,7 @@ extern "C" BOOLEAN NTAPI KiYieldThread(PKTHREAD Thread, KPRIORITY LowPriority)
     KiReleaseThreadLock(Thread);
     if (LowPriority > KiReadPriority(Thread))
         LowPriority = KiReadPriority(Thread);
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     KiAcquirePrcbLock(Prcb);
     PKTHREAD Next = Prcb->NextThread ? Prcb->NextThread : KiSelectReadyThread(LowPriority, Prcb);
     KiPreemptAndLowerIrql(Prcb, Next, WrYieldExecution, OldIrql);
@@ -177,7 +177,7 @@ void KiCheckWaitObject(PVOID ObjectPointer)
 // at DISPATCH_LEVEL; a Wait = TRUE release left SYNCH_LEVEL on purpose).
 extern "C" VOID NTAPI KiCheckWaitIrql(PKTHREAD Thread, PVOID Object, BOOLEAN Poll, PVOID Caller)
 {
-    KIRQL Irql = KeGetCurrentIrql();
+    KIRQL Irql = KiGetCurrentIrql();
     if (!Thread->WaitNext && (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Poll)))
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Object), Irql, 0,
                      reinterpret_cast<ULONG_PTR>(Caller));
@@ -221,7 +221,7 @@ extern "C" LONG_PTR NTAPI KiBlockThread(PKTHREAD Thread, PKWAIT_BLOCK WaitBlockL
     KiSetThreadState(Thread, Waiting);
     Thread->SwapBusy = TRUE;
     KiReleaseDispatcherLockFromSynchLevel();
-    return KiSwapThread(Thread, KeGetCurrentPrcb());
+    return KiSwapThread(Thread, KiGetCurrentPrcb());
 }
 
 // Whether an alert or a user APC ends the wait before it starts: STATUS_ALERTED,
@@ -270,7 +270,7 @@ extern "C" BOOLEAN NTAPI KiBeginWaitPass(PKTHREAD Thread)
 // OldIrql. Entered at SYNCH_LEVEL, dispatcher lock released.
 extern "C" VOID NTAPI KiExitDispatcher(KIRQL OldIrql)
 {
-    PKPRCB Prcb = KeGetCurrentPrcb();
+    PKPRCB Prcb = KiGetCurrentPrcb();
     if (Prcb->DeferredReadyListHead.Next)
         KiProcessDeferredReadyList(Prcb);
     if (OldIrql >= DISPATCH_LEVEL) {
@@ -297,7 +297,7 @@ extern "C" VOID NTAPI KiReleaseDispatcherLockUnlessWaitNext(KIRQL OldIrql, BOOLE
         KiReleaseDispatcherLock(OldIrql);
         return;
     }
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     Thread->WaitNext = TRUE;
     Thread->WaitIrql = OldIrql;
 }
@@ -369,7 +369,7 @@ __attribute__((always_inline)) inline NTSTATUS KiWaitForObjects(ULONG Count, PVO
                                                                BOOLEAN Alertable, PLARGE_INTEGER Timeout,
                                                                PKWAIT_BLOCK WaitBlockArray, PVOID Caller)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
+    PKTHREAD Thread = KiGetCurrentThread();
     BOOLEAN Poll = Timeout && Timeout->QuadPart == 0;
     KiCheckWaitIrql(Thread, Object, Poll, Caller);
     if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS || (!WaitBlockArray && Count > THREAD_WAIT_OBJECTS))
@@ -452,8 +452,8 @@ extern "C" NTSTATUS NTAPI KeWaitForMultipleObjects(ULONG Count, PVOID Object[], 
 extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                                  PLARGE_INTEGER Interval)
 {
-    PKTHREAD Thread = KeGetCurrentThread();
-    KIRQL Irql = KeGetCurrentIrql();
+    PKTHREAD Thread = KiGetCurrentThread();
+    KIRQL Irql = KiGetCurrentIrql();
     if (Irql >= DISPATCH_LEVEL)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, reinterpret_cast<ULONG_PTR>(Interval), Irql, 0,
                      reinterpret_cast<ULONG_PTR>(__builtin_return_address(0)));

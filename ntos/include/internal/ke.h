@@ -10,6 +10,23 @@
 
 NT_EXTERN_C_BEGIN
 
+/* KeGetCurrentPrcb, KeGetCurrentThread and KeGetCurrentIrql without a call, for the
+ * kernel's own paths: one PCR read each, as NT's inline forms read gs. Any IRQL. */
+FORCEINLINE PKPRCB KiGetCurrentPrcb(VOID)
+{
+    return &HalHostCurrentPcr()->Prcb;
+}
+
+FORCEINLINE PKTHREAD KiGetCurrentThread(VOID)
+{
+    return HalHostCurrentPcr()->Prcb.CurrentThread;
+}
+
+FORCEINLINE KIRQL KiGetCurrentIrql(VOID)
+{
+    return HalHostCurrentPcr()->Irql;
+}
+
 /* The frame KiInitializeContextThread puts at the top of a new thread's stack. */
 typedef struct _KSTART_FRAME {
     PKSYSTEM_ROUTINE SystemRoutine;

@@ -1,6 +1,7 @@
 // DPCs in every machine mode: they run at DISPATCH_LEVEL when IRQL drops, queue once
 // and can be removed, run in importance order, and a targeted DPC runs on its
 // processor; targeting a processor that does not exist bugchecks.
+#include <cstring>
 #include <vector>
 
 #include "ntos_test.h"
@@ -128,6 +129,27 @@ TEST_P(DpcTest, HighImportanceDpcsRunFirstOthersInQueueOrder)
               STATUS_SUCCESS);
     EXPECT_EQ(State.Count, 4);
     EXPECT_STREQ(State.Ran, "CABD");
+}
+
+// As kmtest KeDpc checks: KeInitializeDpc sets the type, importance, target, routine,
+// context and DpcData, and leaves the list entry and system arguments as they were.
+TEST_P(DpcTest, InitializeLeavesTheListEntryAndArgumentsAlone)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  KDPC Dpc;
+                  std::memset(&Dpc, 0x55, sizeof(Dpc));
+                  KeInitializeDpc(&Dpc, RecordProcessorDpc, &Dpc);
+                  const auto Untouched = reinterpret_cast<PVOID>(0x5555555555555555ULL);
+                  C.Expect(Dpc.Type == DpcObject && Dpc.Importance == MediumImportance && Dpc.Number == 0,
+                           "type, importance, target");
+                  C.Expect(Dpc.DeferredRoutine == RecordProcessorDpc && Dpc.DeferredContext == &Dpc, "routine, context");
+                  C.Expect(Dpc.DpcData == nullptr, "DpcData");
+                  C.Expect(Dpc.DpcListEntry.Flink == Untouched && Dpc.DpcListEntry.Blink == Untouched, "list entry");
+                  C.Expect(Dpc.SystemArgument1 == Untouched && Dpc.SystemArgument2 == Untouched, "arguments");
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << ::testing::PrintToString(C.Failures);
 }
 
 NTOS_INSTANTIATE_ALL_MODES(DpcTest);

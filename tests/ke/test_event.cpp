@@ -1,6 +1,7 @@
 // Events in every machine mode: state transitions, polls, waiters woken (all by a
 // notification event, one by a synchronization event), the WaitNext protocol, and a
 // ping-pong that keeps turns across processors.
+#include <cstring>
 #include <vector>
 
 #include "ntos_test.h"
@@ -216,6 +217,26 @@ TEST_P(EventTest, EventPingPongKeepsTurns)
     EXPECT_EQ(PongSeen, kRounds);
     EXPECT_EQ(OutOfTurn, 0);
     EXPECT_EQ(WrongProcessor, 0);
+}
+
+// As kmtest KeEvent checks: the initializer writes the type, size, state and wait list
+// and leaves header bytes 1 and 3 as they were.
+TEST_P(EventTest, InitializeLeavesHeaderBytesOneAndThreeAlone)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  for (EVENT_TYPE Type : {NotificationEvent, SynchronizationEvent}) {
+                      KEVENT Event;
+                      std::memset(&Event, 0x55, sizeof(Event));
+                      KeInitializeEvent(&Event, Type, TRUE);
+                      C.Expect(Event.Header.Type == static_cast<ULONG>(EventNotificationObject) + Type, "type");
+                      C.Expect(Event.Header.Size == sizeof(KEVENT) / sizeof(ULONG), "size");
+                      C.Expect((Event.Header.Lock & 0xFF00FF00L) == 0x55005500L, "header bytes 1 and 3");
+                      C.Expect(Event.Header.SignalState == 1 && IsListEmpty(&Event.Header.WaitListHead), "state");
+                  }
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << ::testing::PrintToString(C.Failures);
 }
 
 NTOS_INSTANTIATE_ALL_MODES(EventTest);

@@ -2,6 +2,8 @@
 // critical region, hand-off to waiters, abandonment on exit and by KeReleaseMutant,
 // and mutual exclusion under contention.
 // What ReactOS's kmtest KeMutex checks is covered here, plus the bugcheck paths.
+#include <cstring>
+
 #include "ntos_test.h"
 
 using namespace ntos_test;
@@ -170,6 +172,24 @@ TEST_P(MutexTest, MutantHeldAtExitIsAbandonedToTheNextOwner)
     EXPECT_EQ(Status[1], STATUS_WAIT_0) << "abandonment is reported once";
     EXPECT_EQ(StateAfter, 1);
     EXPECT_EQ(Status[2], STATUS_ABANDONED_WAIT_0);
+}
+
+// As kmtest KeMutex checks: the initializer leaves the header's Abandoned and
+// DpcActive bytes as they were (the mutant's own Abandoned field is cleared).
+TEST_P(MutexTest, InitializeLeavesHeaderBytesOneAndThreeAlone)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  KMUTANT Mutant;
+                  std::memset(&Mutant, 0x55, sizeof(Mutant));
+                  KeInitializeMutant(&Mutant, FALSE);
+                  C.Expect(Mutant.Header.Type == MutantObject, "type");
+                  C.Expect(Mutant.Header.Abandoned == 0x55 && Mutant.Header.DpcActive == 0x55, "header bytes 1 and 3");
+                  C.Expect(Mutant.Header.SignalState == 1 && Mutant.OwnerThread == nullptr, "free");
+                  C.Expect(Mutant.Abandoned == FALSE && Mutant.ApcDisable == 0, "mutant fields");
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << ::testing::PrintToString(C.Failures);
 }
 
 NTOS_INSTANTIATE_ALL_MODES(MutexTest);

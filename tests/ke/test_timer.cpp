@@ -2,6 +2,7 @@
 // timers, cancel and re-set, periodic timers with DPCs, absolute due times, wait
 // timeouts, KeDelayExecutionThread and expiry order; and the deterministic clock's
 // jump to the next due timer when every processor is idle.
+#include <cstring>
 #include <chrono>
 #include <vector>
 
@@ -193,6 +194,26 @@ TEST_P(TimerTest, DelayedThreadsWakeInDueOrder)
     EXPECT_EQ(Order, (std::vector<int>{300, 400, 500}));
     EXPECT_EQ(ZeroStatus, STATUS_SUCCESS);
     EXPECT_LT(ZeroDelayElapsed, 5u * 10000 * 1000) << "a zero delay only yields";
+}
+
+// As kmtest KeTimer checks: the initializer clears Inserted (byte 3) and leaves
+// Absolute (byte 1) as it was.
+TEST_P(TimerTest, InitializeClearsInsertedAndLeavesAbsoluteAlone)
+{
+    KernelChecks C;
+    ASSERT_EQ(RunInKernel([&] {
+                  for (TIMER_TYPE Type : {NotificationTimer, SynchronizationTimer}) {
+                      KTIMER Timer;
+                      std::memset(&Timer, 0x55, sizeof(Timer));
+                      KeInitializeTimerEx(&Timer, Type);
+                      C.Expect(Timer.Header.Type == static_cast<ULONG>(TimerNotificationObject) + Type, "type");
+                      C.Expect(Timer.Header.Size == sizeof(KTIMER) / sizeof(ULONG), "size");
+                      C.Expect((Timer.Header.Lock & 0xFF00FF00L) == 0x00005500L, "Absolute kept, Inserted cleared");
+                      C.Expect(KeReadStateTimer(&Timer) == FALSE, "not signalled");
+                  }
+              }),
+              STATUS_SUCCESS);
+    EXPECT_TRUE(C.Failures.empty()) << ::testing::PrintToString(C.Failures);
 }
 
 NTOS_INSTANTIATE_ALL_MODES(TimerTest);
